@@ -1,0 +1,84 @@
+// Loads the machine's files with progress: fetch() in a browser, the file system in Node.
+// Every file is checked against the manifest's sha256, so a damaged download is an error
+// before it reaches the emulator.
+import { BadImageError, type FileEntry } from "./manifest";
+
+export class DownloadError extends Error {
+  readonly code = "download-failed";
+}
+
+export type Progress = (loaded: number, total: number) => void;
+
+// v86 makes the same test to choose between XHR and the file system.
+const isNode = typeof XMLHttpRequest === "undefined" && typeof process !== "undefined" && !!process.versions?.node;
+
+export function joinPath(base: string, path: string): string {
+  return base.endsWith("/") ? base + path : `${base}/${path}`;
+}
+
+async function readNode(path: string, onProgress: Progress): Promise<Uint8Array> {
+  const { readFile } = await import("node:fs/promises");
+  let data: Uint8Array;
+  try {
+    data = new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw new DownloadError(`could not read ${path}: ${(e as Error).message}`);
+  }
+  onProgress(data.length, data.length);
+  return data;
+}
+
+async function fetchBrowser(url: string, expectedSize: number, onProgress: Progress): Promise<Uint8Array> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    throw new DownloadError(`could not download ${url}: ${(e as Error).message || "network error"}`);
+  }
+  if (!response.ok || !response.body) throw new DownloadError(`could not download ${url}: HTTP ${response.status}`);
+  const total = Number(response.headers.get("content-length")) || expectedSize;
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  onProgress(0, total);
+  for (;;) {
+    let part: ReadableStreamReadResult<Uint8Array>;
+    try {
+      part = await reader.read();
+    } catch (e) {
+      throw new DownloadError(`download of ${url} was interrupted: ${(e as Error).message}`);
+    }
+    if (part.done) break;
+    chunks.push(part.value);
+    loaded += part.value.length;
+    onProgress(loaded, Math.max(total, loaded));
+  }
+  const data = new Uint8Array(loaded);
+  let offset = 0;
+  for (const c of chunks) {
+    data.set(c, offset);
+    offset += c.length;
+  }
+  return data;
+}
+
+export async function sha256Hex(data: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Loads a file without a known hash (the manifest itself, v86's wasm). */
+export function loadRaw(location: string, onProgress: Progress = () => {}, expectedSize = 0): Promise<Uint8Array> {
+  return isNode ? readNode(location, onProgress) : fetchBrowser(location, expectedSize, onProgress);
+}
+
+/** Loads a file the manifest lists and checks its size and hash. */
+export async function loadVerified(base: string, entry: FileEntry, onProgress: Progress): Promise<Uint8Array> {
+  const data = await loadRaw(joinPath(base, entry.path), onProgress, entry.size);
+  if (data.length !== entry.size) {
+    throw new BadImageError(`${entry.path} is ${data.length} bytes, the manifest says ${entry.size}`);
+  }
+  const hash = await sha256Hex(data);
+  if (hash !== entry.sha256) throw new BadImageError(`${entry.path} does not match its sha256 in the manifest`);
+  return data;
+}

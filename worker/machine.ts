@@ -1,0 +1,128 @@
+// One running v86 PC built from the manifest. It knows v86; it knows nothing about lessons.
+import { joinPath } from "./artifacts";
+import type { Manifest } from "./manifest";
+import { V86, onSerialByte, sendSerialBytes, whenLoaded, type SerialIndex, type V86Options } from "./v86-events";
+
+export interface MachineFiles {
+  wasm: Uint8Array;
+  bios: Uint8Array;
+  vgaBios: Uint8Array;
+  /** Boot from this state if given, else from the kernel. */
+  state?: Uint8Array;
+  kernel?: Uint8Array;
+}
+
+export class OutOfMemoryError extends Error {
+  readonly code = "out-of-memory";
+}
+
+function buffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? (bytes.buffer as ArrayBuffer)
+    : (bytes.slice().buffer as ArrayBuffer);
+}
+
+/** Bytes typed into a serial port go in at this pace, so the guest's tty never drops any. */
+const INPUT_SLICE = 512;
+const INPUT_INTERVAL_MS = 4;
+
+export class Machine {
+  private readonly inputQueues = new Map<SerialIndex, Uint8Array[]>();
+  private inputTimer: ReturnType<typeof setTimeout> | null = null;
+
+  private constructor(readonly emulator: V86) {}
+
+  static async create(manifest: Manifest, imagesBase: string, files: MachineFiles): Promise<Machine> {
+    const wasm = files.wasm;
+    const options: V86Options = {
+      wasm_fn: async (imports) => (await WebAssembly.instantiate(wasm as Uint8Array<ArrayBuffer>, imports)).instance.exports,
+      memory_size: manifest.memorySize,
+      vga_memory_size: 2 * 1024 * 1024,
+      bios: { buffer: buffer(files.bios) },
+      vga_bios: { buffer: buffer(files.vgaBios) },
+      hda: {
+        url: joinPath(imagesBase, manifest.disk.path),
+        async: true,
+        size: manifest.disk.size,
+        use_parts: true,
+        fixed_chunk_size: manifest.disk.chunkSize,
+      },
+      uart1: true,
+      uart2: true,
+      uart3: true,
+      autostart: true,
+      disable_keyboard: true,
+      disable_mouse: true,
+      disable_speaker: true,
+      acpi: false,
+    };
+    if (files.state) options.initial_state = { buffer: buffer(files.state) };
+    else if (files.kernel) {
+      options.bzimage = { buffer: buffer(files.kernel) };
+      options.cmdline = manifest.cmdline;
+    } else throw new Error("a machine needs a state or a kernel");
+    let emulator: V86;
+    try {
+      emulator = new V86(options);
+    } catch (e) {
+      if (e instanceof RangeError) throw new OutOfMemoryError(`not enough memory for a ${manifest.memorySize >> 20} MB machine: ${e.message}`);
+      throw e;
+    }
+    await whenLoaded(emulator);
+    return new Machine(emulator);
+  }
+
+  onSerial(port: SerialIndex, listener: (byte: number) => void): () => void {
+    return onSerialByte(this.emulator, port, listener);
+  }
+
+  /** Sends bytes now (the control channel: the agent reads its port without pause). */
+  sendNow(port: SerialIndex, bytes: Uint8Array): void {
+    sendSerialBytes(this.emulator, port, bytes);
+  }
+
+  /** Queues keyboard input for a terminal, fed at a pace a tty can take. */
+  type(port: SerialIndex, bytes: Uint8Array): void {
+    const queue = this.inputQueues.get(port) ?? [];
+    queue.push(bytes);
+    this.inputQueues.set(port, queue);
+    this.pumpInput();
+  }
+
+  private pumpInput(): void {
+    if (this.inputTimer) return;
+    let sent = false;
+    for (const [port, queue] of this.inputQueues) {
+      const head = queue[0];
+      if (!head) continue;
+      const slice = head.subarray(0, INPUT_SLICE);
+      sendSerialBytes(this.emulator, port, slice);
+      sent = true;
+      if (slice.length === head.length) queue.shift();
+      else queue[0] = head.subarray(slice.length);
+    }
+    if (!sent) return;
+    this.inputTimer = setTimeout(() => {
+      this.inputTimer = null;
+      this.pumpInput();
+    }, INPUT_INTERVAL_MS);
+  }
+
+  instructionCount(): number {
+    return this.emulator.get_instruction_counter();
+  }
+
+  async save(): Promise<Uint8Array> {
+    return new Uint8Array(await this.emulator.save_state());
+  }
+
+  async restore(state: Uint8Array): Promise<void> {
+    await this.emulator.restore_state(buffer(state));
+  }
+
+  async destroy(): Promise<void> {
+    if (this.inputTimer) clearTimeout(this.inputTimer);
+    this.inputQueues.clear();
+    await this.emulator.destroy();
+  }
+}

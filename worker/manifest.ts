@@ -1,0 +1,67 @@
+// images/manifest.json: the single description of the machine.
+
+export interface FileEntry {
+  path: string;
+  sha256: string;
+  size: number;
+}
+
+export interface DiskEntry {
+  /** v86's part-file URL: chunks are `<base>-<start>-<end>.img.zst` beside it. */
+  path: string;
+  /** Size of the raw disk image in bytes. */
+  size: number;
+  chunkSize: number;
+  /** sha256 of the raw image. */
+  sha256: string;
+  /** The chunk index (path, sha256, size of every chunk file). */
+  index: FileEntry;
+}
+
+export interface StateEntry extends FileEntry {
+  /** The image the state was saved from; it is used only when it equals the manifest's id. */
+  imageId: string;
+  v86Version: string;
+}
+
+export type SerialRole = "main" | "second" | "control" | "console";
+
+export interface Manifest {
+  name: string;
+  /** A hash of everything that defines the machine (kernel, disk, firmware, command line, memory). */
+  id: string;
+  v86Version: string;
+  memorySize: number;
+  cmdline: string;
+  serial: Record<SerialRole, 0 | 1 | 2 | 3>;
+  files: { bios: FileEntry; vgaBios: FileEntry; kernel: FileEntry };
+  disk: DiskEntry;
+  state?: StateEntry;
+  kernelSource: string;
+  packages: Record<string, string>;
+}
+
+export class BadImageError extends Error {
+  readonly code = "bad-image";
+}
+
+function isFileEntry(v: unknown): v is FileEntry {
+  const f = v as FileEntry;
+  return !!f && typeof f.path === "string" && typeof f.sha256 === "string" && typeof f.size === "number";
+}
+
+/** Checks the shape of a parsed manifest, so a broken one fails here with a clear message. */
+export function parseManifest(json: unknown): Manifest {
+  const m = json as Manifest;
+  const problems: string[] = [];
+  if (!m || typeof m !== "object") throw new BadImageError("manifest.json is not an object");
+  if (typeof m.id !== "string") problems.push("id");
+  if (typeof m.memorySize !== "number") problems.push("memorySize");
+  if (typeof m.cmdline !== "string") problems.push("cmdline");
+  if (!m.serial || [m.serial.main, m.serial.second, m.serial.control].some((p) => typeof p !== "number")) problems.push("serial");
+  if (!m.files || !isFileEntry(m.files.bios) || !isFileEntry(m.files.vgaBios) || !isFileEntry(m.files.kernel)) problems.push("files");
+  if (!m.disk || typeof m.disk.path !== "string" || typeof m.disk.size !== "number" || typeof m.disk.chunkSize !== "number") problems.push("disk");
+  if (m.state !== undefined && !isFileEntry(m.state)) problems.push("state");
+  if (problems.length) throw new BadImageError(`manifest.json is missing or has bad fields: ${problems.join(", ")}`);
+  return m;
+}

@@ -1,0 +1,250 @@
+// The implementation of VmApi: boots the machine from the manifest, carries the learner's
+// terminals and the control channel, and saves and restores the whole machine.
+import type { ExecOptions, ExecResult, SnapshotInfo, StartOptions, StartResult, TerminalId, VmApi, VmErrorCode, VmEvent, VmStatus } from "./api";
+import { joinPath, loadRaw, loadVerified } from "./artifacts";
+import { ControlChannel } from "./control";
+import { Machine, type MachineFiles } from "./machine";
+import { BadImageError, parseManifest, type Manifest } from "./manifest";
+import { OutputBatcher } from "./output-batcher";
+import { decodeSnapshot, encodeSnapshot } from "./snapshot";
+import type { SerialIndex } from "./v86-events";
+
+/** Instructions per second above which the guest counts as busy (an idle guest halts). */
+const BUSY_INSTRUCTIONS_PER_SECOND = 30_000_000;
+const BUSY_SAMPLE_MS = 1000;
+
+export class VmError extends Error {
+  constructor(readonly code: VmErrorCode, message: string) {
+    super(message);
+  }
+}
+
+function errorCode(e: unknown): VmErrorCode {
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === "string" ? (code as VmErrorCode) : "internal";
+}
+
+export class VmService implements VmApi {
+  private listeners = new Map<number, (event: VmEvent) => void>();
+  private nextListenerId = 1;
+  private currentStatus: VmStatus = "stopped";
+  private machine: Machine | null = null;
+  private manifest: Manifest | null = null;
+  private options: StartOptions | null = null;
+  private files: MachineFiles | null = null;
+  private control: ControlChannel | null = null;
+  private disposers: Array<() => void> = [];
+  private batchers = new Map<TerminalId, OutputBatcher>();
+  private busyTimer: ReturnType<typeof setInterval> | null = null;
+
+  async subscribe(listener: (event: VmEvent) => void): Promise<number> {
+    const id = this.nextListenerId++;
+    this.listeners.set(id, listener);
+    listener({ type: "status", status: this.currentStatus });
+    return id;
+  }
+
+  async unsubscribe(id: number): Promise<void> {
+    this.listeners.delete(id);
+  }
+
+  async status(): Promise<VmStatus> {
+    return this.currentStatus;
+  }
+
+  private emit(event: VmEvent): void {
+    for (const listener of this.listeners.values()) {
+      try {
+        listener(event);
+      } catch {
+        // a listener that throws (or a UI that went away) must not stop the machine
+      }
+    }
+  }
+
+  private setStatus(status: VmStatus): void {
+    if (status === this.currentStatus) return;
+    this.currentStatus = status;
+    this.emit({ type: "status", status });
+  }
+
+  private fail(e: unknown): never {
+    const error = e instanceof Error ? e : new Error(String(e));
+    const code = errorCode(e);
+    this.setStatus("error");
+    this.emit({ type: "error", error: { code, message: error.message } });
+    throw new VmError(code, error.message);
+  }
+
+  async start(options: StartOptions): Promise<StartResult> {
+    if (this.machine) await this.stop();
+    this.options = options;
+    this.setStatus("starting");
+    const t0 = performance.now();
+    try {
+      const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await loadRaw(joinPath(options.imagesBase, "manifest.json")))));
+      this.manifest = manifest;
+      const useState = options.from !== "kernel" && !!manifest.state && manifest.state.imageId === manifest.id;
+      if (options.from === "state" && !useState) throw new BadImageError("there is no pre-booted state for this image");
+      const progress = (file: string) => (loaded: number, total: number) =>
+        this.emit({ type: "progress", progress: { phase: "download", file, loaded, total } });
+      const [wasm, bios, vgaBios, bootFile] = await Promise.all([
+        loadRaw(options.wasmPath, progress("v86.wasm")),
+        loadVerified(options.imagesBase, manifest.files.bios, progress("bios")),
+        loadVerified(options.imagesBase, manifest.files.vgaBios, progress("vga-bios")),
+        useState
+          ? loadVerified(options.imagesBase, manifest.state!, progress("state"))
+          : loadVerified(options.imagesBase, manifest.files.kernel, progress("kernel")),
+      ]);
+      this.files = useState ? { wasm, bios, vgaBios, state: bootFile } : { wasm, bios, vgaBios, kernel: bootFile };
+      return await this.boot(t0);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  private async boot(t0: number): Promise<StartResult> {
+    const manifest = this.manifest!;
+    const from = this.files!.state ? "state" : "kernel";
+    this.emit({ type: "progress", progress: { phase: "booting", from } });
+    const machine = await Machine.create(manifest, this.options!.imagesBase, this.files!);
+    this.attach(machine);
+    const control = this.control!;
+    if (from === "kernel") await control.nextReady();
+    else {
+      await control.ping(5000);
+      await control.setTime(Date.now());
+    }
+    const elapsedMs = performance.now() - t0;
+    this.setStatus("running");
+    this.emit({ type: "progress", progress: { phase: "ready", from, elapsedMs } });
+    return { from, elapsedMs };
+  }
+
+  private attach(machine: Machine): void {
+    const manifest = this.manifest!;
+    this.machine = machine;
+    const control = new ControlChannel((bytes) => machine.sendNow(manifest.serial.control, bytes));
+    this.control = control;
+    this.disposers.push(machine.onSerial(manifest.serial.control, (b) => control.receive([b])));
+    for (const terminal of ["main", "second"] as const) {
+      const batcher = new OutputBatcher((data) => this.emit({ type: "output", terminal, data }));
+      this.batchers.set(terminal, batcher);
+      this.disposers.push(machine.onSerial(manifest.serial[terminal], (b) => batcher.push(b)));
+    }
+    this.watchBusy(machine);
+  }
+
+  private watchBusy(machine: Machine): void {
+    let last = machine.instructionCount();
+    let lastAt = performance.now();
+    this.busyTimer = setInterval(() => {
+      const count = machine.instructionCount();
+      const now = performance.now();
+      // The counter is 32 bits and wraps.
+      const rate = (((count - last) >>> 0) * 1000) / Math.max(1, now - lastAt);
+      last = count;
+      lastAt = now;
+      if (this.currentStatus === "running" || this.currentStatus === "busy") {
+        this.setStatus(rate > BUSY_INSTRUCTIONS_PER_SECOND ? "busy" : "running");
+      }
+    }, BUSY_SAMPLE_MS);
+  }
+
+  private async detach(): Promise<void> {
+    if (this.busyTimer) clearInterval(this.busyTimer);
+    this.busyTimer = null;
+    for (const d of this.disposers) d();
+    this.disposers = [];
+    for (const b of this.batchers.values()) b.flush();
+    this.batchers.clear();
+    this.control?.abandon();
+    this.control = null;
+    const machine = this.machine;
+    this.machine = null;
+    await machine?.destroy();
+  }
+
+  private requireMachine(): { machine: Machine; control: ControlChannel; manifest: Manifest } {
+    if (!this.machine || !this.control || !this.manifest) throw new VmError("not-running", "the machine is not running");
+    return { machine: this.machine, control: this.control, manifest: this.manifest };
+  }
+
+  async write(terminal: TerminalId, data: Uint8Array | string): Promise<void> {
+    const { machine, manifest } = this.requireMachine();
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    machine.type(manifest.serial[terminal] as SerialIndex, bytes);
+  }
+
+  async resize(terminal: TerminalId, rows: number, cols: number): Promise<void> {
+    const { control, manifest } = this.requireMachine();
+    if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1 || rows > 1000 || cols > 1000) {
+      throw new VmError("internal", `bad terminal size ${rows}x${cols}`);
+    }
+    await control.setWindow(`/dev/ttyS${manifest.serial[terminal]}`, rows, cols);
+  }
+
+  async exec(command: string, options?: ExecOptions): Promise<ExecResult> {
+    const { control } = this.requireMachine();
+    try {
+      return await control.exec(command, options);
+    } catch (e) {
+      throw new VmError(errorCode(e), (e as Error).message);
+    }
+  }
+
+  private snapshotIdentity() {
+    const manifest = this.manifest!;
+    return { imageId: manifest.id, v86Version: manifest.v86Version };
+  }
+
+  async saveState(): Promise<Uint8Array> {
+    const { machine } = this.requireMachine();
+    const state = await machine.save();
+    return encodeSnapshot(state, { ...this.snapshotIdentity(), createdAt: new Date().toISOString() });
+  }
+
+  async restoreState(snapshot: Uint8Array): Promise<SnapshotInfo> {
+    const { machine } = this.requireMachine();
+    let decoded;
+    try {
+      decoded = await decodeSnapshot(snapshot, this.snapshotIdentity());
+    } catch (e) {
+      throw new VmError(errorCode(e), (e as Error).message);
+    }
+    await this.restoreRaw(machine, decoded.state);
+    return decoded.info;
+  }
+
+  /** Restores a raw v86 state; on failure the machine goes back to where it was. */
+  private async restoreRaw(machine: Machine, state: Uint8Array): Promise<void> {
+    const rollback = await machine.save();
+    this.control?.abandon();
+    try {
+      await machine.restore(state);
+    } catch (e) {
+      await machine.restore(rollback);
+      throw new VmError("bad-state", `the state could not be restored: ${(e as Error).message}`);
+    }
+    await this.control!.ping(5000);
+    await this.control!.setTime(Date.now());
+    this.setStatus("running");
+  }
+
+  async stop(): Promise<void> {
+    await this.detach();
+    this.setStatus("stopped");
+  }
+
+  async reset(): Promise<StartResult> {
+    if (!this.files || !this.manifest) throw new VmError("not-running", "the machine was never started");
+    const t0 = performance.now();
+    this.setStatus("starting");
+    await this.detach();
+    try {
+      return await this.boot(t0);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+}
