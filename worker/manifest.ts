@@ -22,6 +22,8 @@ export interface StateEntry extends FileEntry {
   /** The image the state was saved from; it is used only when it equals the manifest's id. */
   imageId: string;
   v86Version: string;
+  /** What each terminal showed when the state was saved (base64), replayed after a restore. */
+  screens: Partial<Record<"main" | "second", string>>;
 }
 
 export type SerialRole = "main" | "second" | "control" | "console";

@@ -6,6 +6,7 @@ import { ControlChannel } from "./control";
 import { Machine, type MachineFiles } from "./machine";
 import { BadImageError, parseManifest, type Manifest } from "./manifest";
 import { OutputBatcher } from "./output-batcher";
+import { fromBase64 } from "./protocol";
 import { decodeSnapshot, encodeSnapshot } from "./snapshot";
 import type { SerialIndex } from "./v86-events";
 
@@ -114,11 +115,24 @@ export class VmService implements VmApi {
     else {
       await control.ping(5000);
       await control.setTime(Date.now());
+      this.replayScreens(manifest);
     }
     const elapsedMs = performance.now() - t0;
     this.setStatus("running");
     this.emit({ type: "progress", progress: { phase: "ready", from, elapsedMs } });
     return { from, elapsedMs };
+  }
+
+  /** A pre-booted state's terminals already printed their prompts: show the learner the same. */
+  private replayScreens(manifest: Manifest): void {
+    for (const [terminal, text] of Object.entries(manifest.state?.screens ?? {}) as Array<[TerminalId, string]>) {
+      if (text) this.emit({ type: "output", terminal, data: fromBase64(text) });
+    }
+  }
+
+  /** The raw v86 state, for scripts/preboot.ts (not part of VmApi). */
+  async saveRawState(): Promise<Uint8Array> {
+    return this.requireMachine().machine.save();
   }
 
   private attach(machine: Machine): void {
