@@ -1,0 +1,128 @@
+// The guest Linux: boots, and every command of the course notes works as written.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLab, type Lab } from "./harness";
+
+describe("booting", () => {
+  it("boots from the kernel to a working shell on both terminals", async () => {
+    const lab = await startLab("kernel");
+    try {
+      const { output, exitCode } = await lab.run("main", "echo hello from $(uname -m)");
+      expect(exitCode).toBe(0);
+      expect(output).toContain("hello from i686");
+      await lab.terminals.second.waitFor(/# $/);
+      expect((await lab.run("second", "tty")).output).toContain("/dev/ttyS1");
+    } finally {
+      await lab.close();
+    }
+  });
+
+  it("restores the pre-booted state to a working shell, the clock set to now", async () => {
+    const lab = await startLab("state");
+    try {
+      expect(lab.terminals.main.text).toMatch(/root@contained:~# $/);
+      const { output } = await lab.run("main", "date +%s");
+      const guestNow = Number(output.trim());
+      expect(Math.abs(guestNow - Date.now() / 1000)).toBeLessThan(30);
+    } finally {
+      await lab.close();
+    }
+  });
+});
+
+describe("the course notes, verbatim", () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await startLab("state");
+  });
+  afterAll(() => lab.close());
+
+  it("names the system in /etc/issue", async () => {
+    const { output } = await lab.run("main", "cat /etc/issue");
+    expect(output).toMatch(/Contained/);
+    expect(output).toMatch(/Debian GNU\/Linux 12/);
+  });
+
+  it("chroot: bash runs inside my-new-root once its libraries are copied, and ls is missing", async () => {
+    const run = (c: string) => lab.run("main", c);
+    expect((await run("mkdir -p my-new-root")).exitCode).toBe(0);
+    expect((await run("mkdir -p my-new-root/bin")).exitCode).toBe(0);
+    expect((await run("cp /bin/bash my-new-root/bin")).exitCode).toBe(0);
+    const ldd = await run("ldd /bin/bash");
+    expect(ldd.exitCode).toBe(0);
+    const libs = [...ldd.output.matchAll(/(\/[^\s]+) \(0x/g)].map((m) => m[1]);
+    expect(libs.length).toBeGreaterThanOrEqual(3);
+    // "copy everything that has a directory into my-new-root following the same structure"
+    for (const lib of libs) {
+      const dir = lib.slice(0, lib.lastIndexOf("/"));
+      expect((await run(`mkdir -p my-new-root${dir} && cp ${lib} my-new-root${dir}`)).exitCode).toBe(0);
+    }
+    expect((await run("cd my-new-root")).exitCode).toBe(0);
+    await lab.vm.api.write("main", "chroot . bash\n");
+    const inside = await run("echo inside $BASH_VERSION");
+    expect(inside.output).toMatch(/inside 5\./);
+    const ls = await run("ls");
+    expect(ls.exitCode).toBe(127);
+    expect(ls.output).toMatch(/ls: command not found/);
+    await lab.vm.api.write("main", "exit\n");
+    expect((await run("cd ~ && pwd")).output.trim()).toBe("/root");
+  });
+
+  it("ships a ready root filesystem (instead of debootstrap) where ls, cd and cp work", async () => {
+    const run = (c: string) => lab.run("main", c);
+    expect((await run("mkdir -p /my-directory-root && tar -xf /opt/rootfs/debian-bookworm-minbase.tar -C /my-directory-root")).exitCode).toBe(0);
+    await lab.vm.api.write("main", "chroot /my-directory-root bash\n");
+    const ls = await run("ls / && cd /etc && cp hostname /tmp/copied && ls /tmp");
+    expect(ls.exitCode).toBe(0);
+    expect(ls.output).toContain("copied");
+    await lab.vm.api.write("main", "exit\n");
+    await run("cd ~");
+  });
+
+  it("unshare: in the new namespaces ps aux shows only the namespace's own processes", async () => {
+    const run = (c: string) => lab.run("main", c);
+    // A process outside, that must not be visible inside.
+    await run("sleep 1000 &");
+    expect((await run("mkdir -p /desired-new-root && tar -xf /opt/rootfs/debian-bookworm-minbase.tar -C /desired-new-root")).exitCode).toBe(0);
+    await lab.vm.api.write("main", "unshare --mount --uts --ipc --net --pid --fork --user --map-root-user chroot /desired-new-root bash\n");
+    expect((await run("mount -t proc none /proc")).exitCode).toBe(0);
+    expect((await run("mount -t sysfs none /sys")).exitCode).toBe(0);
+    expect((await run("mount -t tmpfs none /tmp")).exitCode).toBe(0);
+    const ps = await run("ps aux");
+    expect(ps.exitCode).toBe(0);
+    const processes = ps.output.trim().split(/\r?\n/).slice(1);
+    expect(processes.some((p) => /sleep 1000/.test(p))).toBe(false);
+    expect(processes.some((p) => /contained-agent/.test(p))).toBe(false);
+    expect(processes.find((p) => /^\S+\s+1\s/.test(p))).toMatch(/bash/);
+    expect(processes.length).toBeLessThanOrEqual(3);
+    await lab.vm.api.write("main", "exit\n");
+    await run("kill %1");
+  });
+
+  it("has cgroup v2 mounted with the cpu, memory and pids controllers", async () => {
+    const r = await lab.vm.api.exec("cat /sys/fs/cgroup/cgroup.controllers; stat -f -c %T /sys/fs/cgroup");
+    expect(r.stdout).toMatch(/\bcpu\b/);
+    expect(r.stdout).toMatch(/\bmemory\b/);
+    expect(r.stdout).toMatch(/\bpids\b/);
+    expect(r.stdout).toMatch(/cgroup2fs/);
+  });
+
+  it("connects two network namespaces with a veth pair and pings across it", async () => {
+    const script = [
+      "ip netns add red",
+      "ip netns add blue",
+      "ip link add veth-red type veth peer name veth-blue",
+      "ip link set veth-red netns red",
+      "ip link set veth-blue netns blue",
+      "ip -n red addr add 10.0.0.1/24 dev veth-red",
+      "ip -n blue addr add 10.0.0.2/24 dev veth-blue",
+      "ip -n red link set veth-red up",
+      "ip -n blue link set veth-blue up",
+      "ip netns exec red ping -c 2 -W 2 10.0.0.2",
+    ].join(" && ");
+    const r = await lab.vm.api.exec(script, { timeoutMs: 20_000 });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/2 packets transmitted, 2 received/);
+    await lab.vm.api.exec("ip netns del red; ip netns del blue");
+  });
+});

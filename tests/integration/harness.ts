@@ -1,0 +1,81 @@
+// Boots the real VM in a Node worker_thread through comlink (the browser's code path) and
+// reads the learner's terminals the way a person would: by what appears on them.
+import type { StartFrom, TerminalId, VmEvent, VmStatus } from "../../worker/api";
+import { startNodeVm, type NodeVm } from "../../worker/node-client";
+
+export class TerminalLog {
+  /** Everything the terminal printed, bytes as latin1 characters (so binary stays exact). */
+  text = "";
+  bytes = 0;
+  private waiters: Array<{ test: () => boolean; resolve: () => void }> = [];
+
+  push(data: Uint8Array): void {
+    for (let i = 0; i < data.length; i += 0x8000) this.text += String.fromCharCode(...data.subarray(i, i + 0x8000));
+    this.bytes += data.length;
+    this.waiters = this.waiters.filter((w) => (w.test() ? (w.resolve(), false) : true));
+  }
+
+  /** Resolves when `pattern` matches what was printed after `from` (default: everything). */
+  waitFor(pattern: RegExp | string, timeoutMs = 30_000, from = 0): Promise<string> {
+    const test = () => (typeof pattern === "string" ? this.text.indexOf(pattern, from) >= 0 : pattern.test(this.text.slice(from)));
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve(this.text.slice(from));
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w.resolve !== done);
+        reject(new Error(`timed out waiting for ${pattern}; the terminal ends with: ${JSON.stringify(this.text.slice(-400))}`));
+      }, timeoutMs);
+      if (test()) done();
+      else this.waiters.push({ test, resolve: done });
+    });
+  }
+}
+
+export interface Lab {
+  vm: NodeVm;
+  terminals: Record<TerminalId, TerminalLog>;
+  statuses: VmStatus[];
+  events: VmEvent[];
+  /** Types a line into a terminal and waits for a marker echoing its exit code; returns the output. */
+  run(terminal: TerminalId, command: string, timeoutMs?: number): Promise<{ output: string; exitCode: number }>;
+  close(): Promise<void>;
+}
+
+let runCounter = 0;
+
+export async function startLab(from: StartFrom = "state"): Promise<Lab> {
+  const vm = startNodeVm();
+  const terminals: Record<TerminalId, TerminalLog> = { main: new TerminalLog(), second: new TerminalLog() };
+  const statuses: VmStatus[] = [];
+  const events: VmEvent[] = [];
+  await vm.listen((event) => {
+    if (event.type === "output") terminals[event.terminal].push(event.data);
+    else events.push(event);
+    if (event.type === "status") statuses.push(event.status);
+  });
+  await vm.api.start({ imagesBase: vm.imagesBase, wasmPath: vm.wasmPath, from });
+  await terminals.main.waitFor(/# $/, 30_000);
+  return {
+    vm,
+    terminals,
+    statuses,
+    events,
+    async run(terminal, command, timeoutMs = 30_000) {
+      const log = terminals[terminal];
+      const id = `${++runCounter}${Math.random().toString(36).slice(2, 8)}`;
+      const from = log.text.length;
+      // The marker is split in the typed text, so only its output (not the echo) matches.
+      await vm.api.write(terminal, `${command}; echo "@@done-${id}"'='$?\n`);
+      const out = await log.waitFor(new RegExp(`@@done-${id}=(\\d+)`), timeoutMs, from);
+      const exitCode = Number(new RegExp(`@@done-${id}=(\\d+)`).exec(out)![1]);
+      const start = out.indexOf("\n") + 1; // skip the echoed command line
+      return { output: out.slice(start, out.indexOf(`@@done-${id}=`)), exitCode };
+    },
+    async close() {
+      await vm.api.stop().catch(() => undefined);
+      await vm.close();
+    },
+  };
+}

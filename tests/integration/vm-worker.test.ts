@@ -1,0 +1,146 @@
+// The VM worker under stress: the control channel, floods, runaway guests, snapshots.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLab, type Lab } from "./harness";
+
+describe("the control channel", () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await startLab("state");
+  });
+  afterAll(() => lab.close());
+
+  it("returns stdout, stderr and the exit code, apart", async () => {
+    const r = await lab.vm.api.exec("echo out; echo err >&2; exit 3");
+    expect(r).toMatchObject({ stdout: "out\n", stderr: "err\n", exitCode: 3, status: "ok" });
+  });
+
+  it("never types into or reads from the learner's terminals", async () => {
+    const before = lab.terminals.main.text.length + lab.terminals.second.text.length;
+    await lab.vm.api.exec("echo invisible; ls /");
+    expect(lab.terminals.main.text.length + lab.terminals.second.text.length).toBe(before);
+  });
+
+  it("kills a command that never ends, and the next exec works", async () => {
+    const t0 = Date.now();
+    const r = await lab.vm.api.exec("sleep 1000; echo never", { timeoutMs: 500 });
+    expect(r.status).toBe("timeout");
+    expect(r.stdout).toBe("");
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect((await lab.vm.api.exec("pgrep -f 'sleep 1000' || echo gone")).stdout).toBe("gone\n");
+    expect((await lab.vm.api.exec("echo next")).stdout).toBe("next\n");
+  });
+
+  it("queues concurrent calls instead of interleaving them", async () => {
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => lab.vm.api.exec(`for n in 1 2 3; do echo ${i}-$n; done`)),
+    );
+    results.forEach((r, i) => expect(r.stdout).toBe(`${i}-1\n${i}-2\n${i}-3\n`));
+  });
+
+  it("passes binary stdin and stdout through exactly", async () => {
+    const bytes = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 7919) & 255);
+    const r = await lab.vm.api.exec("cat > /tmp/blob && cat /tmp/blob", { stdin: bytes });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdoutBytes).toEqual(bytes);
+  });
+
+  it("tells the guest's tty its size when a terminal is resized", async () => {
+    await lab.vm.api.resize("main", 37, 101);
+    expect((await lab.run("main", "stty size")).output.trim()).toBe("37 101");
+  });
+
+  it("delivers output that is not UTF-8 to the terminal as the exact bytes", async () => {
+    const { output } = await lab.run("main", "printf 'A\\377\\376\\200\\001Z\\n'");
+    expect(output).toContain("A\xff\xfe\x80\x01Z");
+  });
+});
+
+describe("floods and runaway guests", () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await startLab("state");
+  });
+  afterAll(() => lab.close());
+
+  it("streams 10 MB from the learner's shell to the UI side, all of it in order", async () => {
+    // seq 1 1400000 prints 9,988,895 bytes; the tty turns each \n into \r\n.
+    const from = lab.terminals.main.text.length;
+    await lab.vm.api.write("main", "seq 1 1400000; echo '@@'flood-done\n");
+    await lab.terminals.main.waitFor("@@flood-done", 240_000, from);
+    const out = lab.terminals.main.text.slice(from);
+    const numbers = out.split("\r\n").filter((l) => /^\d+$/.test(l)).map(Number);
+    expect(numbers.length).toBe(1_400_000);
+    expect(numbers.every((n, i) => n === i + 1)).toBe(true);
+    const t0 = Date.now();
+    expect((await lab.vm.api.exec("echo alive")).stdout).toBe("alive\n");
+    expect(Date.now() - t0).toBeLessThan(1000);
+  }, 300_000);
+
+  it("stays in charge of a busy loop: reports busy, still answers, and resets", async () => {
+    await lab.vm.api.write("main", "while :; do :; done\n");
+    await expect.poll(() => lab.vm.api.status(), { timeout: 15_000, interval: 250 }).toBe("busy");
+    const t0 = Date.now();
+    expect((await lab.vm.api.exec("echo still here")).stdout).toBe("still here\n");
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await lab.vm.api.reset();
+    expect(await lab.vm.api.status()).not.toBe("busy");
+    expect((await lab.vm.api.exec("pgrep -c bash")).stdout.trim()).toBe("2");
+  }, 60_000);
+
+  it("survives a fork bomb in the learner's shell, and reset brings a fresh machine", async () => {
+    await lab.terminals.main.waitFor(/# $/);
+    await lab.vm.api.write("main", ":(){ :|:& };:\n");
+    await lab.terminals.main.waitFor(/fork|Resource temporarily unavailable/, 30_000);
+    const r = await lab.vm.api.exec("cat /sys/fs/cgroup/learner/pids.current", { timeoutMs: 10_000 });
+    expect(Number(r.stdout)).toBeGreaterThan(100);
+    const reset = await lab.vm.api.reset();
+    expect(reset.from).toBe("state");
+    expect((await lab.vm.api.exec("cat /sys/fs/cgroup/learner/pids.current")).stdout.trim()).toBe("2");
+  }, 90_000);
+});
+
+describe("snapshots", () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await startLab("state");
+  });
+  afterAll(() => lab.close());
+
+  it("saves the whole machine and restores it, files and all", async () => {
+    await lab.vm.api.exec("echo keep-me > /root/note.txt");
+    const snapshot = await lab.vm.api.saveState();
+    await lab.vm.api.exec("rm /root/note.txt");
+    const info = await lab.vm.api.restoreState(snapshot);
+    expect(info.imageId).toMatch(/^[0-9a-f]{64}$/);
+    expect((await lab.vm.api.exec("cat /root/note.txt")).stdout).toBe("keep-me\n");
+  });
+
+  it("refuses a snapshot of another image with a clear error, and keeps running", async () => {
+    const snapshot = await lab.vm.api.saveState();
+    const text = new TextDecoder("latin1").decode(snapshot.subarray(0, 200));
+    const id = /"imageId":"([0-9a-f]{64})"/.exec(text)![1];
+    const other = snapshot.slice();
+    const at = text.indexOf(id);
+    other.set(new TextEncoder().encode("0".repeat(64)), at);
+    await expect(lab.vm.api.restoreState(other)).rejects.toThrow(/another Linux image/);
+    expect((await lab.vm.api.exec("echo ok")).stdout).toBe("ok\n");
+  });
+
+  it("refuses a snapshot from another v86 version", async () => {
+    const snapshot = await lab.vm.api.saveState();
+    const text = new TextDecoder("latin1").decode(snapshot.subarray(0, 300));
+    const m = /"v86Version":"([^"]+)"/.exec(text)!;
+    const at = text.indexOf(m[0]) + '"v86Version":"'.length;
+    const other = snapshot.slice();
+    other.set(new TextEncoder().encode("9".repeat(m[1].length)), at);
+    await expect(lab.vm.api.restoreState(other)).rejects.toThrow(/v86 9+/);
+  });
+
+  it("refuses damaged files with a clear error, and keeps running", async () => {
+    await expect(lab.vm.api.restoreState(new TextEncoder().encode("hello, not a snapshot"))).rejects.toThrow(/not a Contained snapshot/);
+    const snapshot = await lab.vm.api.saveState();
+    const truncated = snapshot.subarray(0, Math.floor(snapshot.length / 2));
+    await expect(lab.vm.api.restoreState(truncated)).rejects.toThrow(/damaged/);
+    expect((await lab.vm.api.exec("echo ok")).stdout).toBe("ok\n");
+  });
+});
