@@ -1,0 +1,63 @@
+// images/manifest.json must describe exactly the files committed beside it.
+import { describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { decompress } from "fzstd";
+import { parseManifest, type FileEntry } from "../../worker/manifest";
+import { buildManifest } from "../../scripts/write-manifest";
+
+const images = new URL("../../images/", import.meta.url);
+const manifest = parseManifest(JSON.parse(readFileSync(new URL("manifest.json", images), "utf8")));
+const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
+
+function expectMatches(entry: FileEntry) {
+  const data = readFileSync(new URL(entry.path, images));
+  expect({ path: entry.path, size: data.length, sha256: sha256(data) }).toEqual(entry);
+}
+
+describe("images/manifest.json", () => {
+  it("is what scripts/write-manifest.ts makes of the files in images/out", () => {
+    expect(buildManifest()).toEqual(manifest);
+  });
+
+  it("lists firmware and kernel with their true sizes and hashes", () => {
+    expectMatches(manifest.files.bios);
+    expectMatches(manifest.files.vgaBios);
+    expectMatches(manifest.files.kernel);
+  });
+
+  it("has a pre-booted state saved from this very image", () => {
+    expect(manifest.state).toBeDefined();
+    expectMatches(manifest.state!);
+    expect(manifest.state!.imageId).toBe(manifest.id);
+  });
+
+  it("has every disk chunk, and together they are the raw image", () => {
+    expectMatches(manifest.disk.index);
+    const index = JSON.parse(readFileSync(new URL(manifest.disk.index.path, images), "utf8")) as { chunks: FileEntry[] };
+    expect(index.chunks.length).toBe(Math.ceil(manifest.disk.size / manifest.disk.chunkSize));
+    const whole = createHash("sha256");
+    let size = 0;
+    index.chunks.forEach((chunk, i) => {
+      expect(chunk.path).toBe(`out/disk/rootfs-${i * manifest.disk.chunkSize}-${(i + 1) * manifest.disk.chunkSize}.img.zst`);
+      const data = readFileSync(new URL(chunk.path, images));
+      expect(sha256(data)).toBe(chunk.sha256);
+      const raw = decompress(data);
+      expect(raw.length).toBe(manifest.disk.chunkSize);
+      whole.update(raw);
+      size += raw.length;
+    });
+    expect(size).toBe(manifest.disk.size);
+    expect(whole.digest("hex")).toBe(manifest.disk.sha256);
+  });
+
+  it("records the machine: command line, memory, serial roles and Debian package versions", () => {
+    expect(manifest.cmdline).toMatch(/root=\/dev\/sda/);
+    expect(manifest.memorySize).toBeGreaterThanOrEqual(64 * 1024 * 1024);
+    expect(manifest.serial).toEqual({ main: 0, second: 1, control: 2, console: 3 });
+    for (const pkg of ["bash", "libc6", "coreutils", "util-linux", "procps", "iproute2", "busybox-static", "seabios"]) {
+      expect(manifest.packages[pkg], pkg).toMatch(/^\S+$/);
+    }
+    expect(manifest.kernelSource).toMatch(/^linux-source-6\.1=/);
+  });
+});
