@@ -1,0 +1,85 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { connectFake } from "../../../web/vm/adapter";
+import { FakeVm } from "../../../web/vm/fake-vm";
+import { Lab, PROMPT_MARK } from "../../../web/state/lab.svelte";
+import type { Lesson } from "../../../web/lessons/catalog";
+import type { TerminalScreen } from "../../../web/terminal/session.svelte";
+
+const lesson: Lesson = {
+  id: "00-test",
+  title: "Test",
+  introduction: "",
+  steps: [{ id: "01-file", title: "File", markdown: "", check: "test -f /root/hello.txt" }],
+};
+
+function screen(): TerminalScreen & { text(): string } {
+  let written = "";
+  return {
+    write: (data) => (written += new TextDecoder().decode(data)),
+    clear: () => (written = ""),
+    focus: vi.fn(),
+    text: () => written,
+  };
+}
+
+async function startedLab() {
+  const connection = await connectFake({ stepMs: 0 });
+  const vm = connection.api as FakeVm;
+  const lab = new Lab(connection, lesson);
+  const screens = { main: screen(), second: screen() };
+  lab.terminals.main.attach(screens.main);
+  lab.terminals.second.attach(screens.second);
+  expect(await lab.start()).toBe(true);
+  return { lab, vm, screens };
+}
+
+afterEach(() => performance.clearMarks(PROMPT_MARK));
+
+describe("Lab", () => {
+  it("shows each terminal's output on its own screen", async () => {
+    const { lab, screens } = await startedLab();
+    lab.terminals.second.type("uname -a\r");
+    await vi.waitFor(() => expect(screens.second.text()).toContain("i686"));
+    expect(screens.main.text()).not.toContain("i686");
+    lab.dispose();
+  });
+
+  it("marks the first prompt after the machine is ready, once", async () => {
+    const { lab } = await startedLab();
+    await vi.waitFor(() => expect(performance.getEntriesByName(PROMPT_MARK)).toHaveLength(1));
+    await lab.reset();
+    expect(performance.getEntriesByName(PROMPT_MARK)).toHaveLength(1);
+    lab.dispose();
+  });
+
+  it("types a lesson's command into the main shell, runs it, and checks the step", async () => {
+    const { lab, vm, screens } = await startedLab();
+    lab.showTerminal("second");
+    lab.runInTerminal("echo hello > hello.txt\n");
+    expect(lab.activeTerminal).toBe("main");
+    await vi.waitFor(() => expect(lab.lesson?.steps[0].status).toBe("passed"));
+    expect(screens.main.text()).toContain("echo hello > hello.txt");
+    expect(vm.execLog).toContain("test -f /root/hello.txt");
+    lab.dispose();
+  });
+
+  it("types each line of a multi-line command", async () => {
+    const { lab, vm } = await startedLab();
+    const write = vi.spyOn(vm, "write");
+    lab.runInTerminal("cd my-new-root\nchroot . bash");
+    expect(write).toHaveBeenCalledWith("main", "cd my-new-root\rchroot . bash\r");
+    lab.dispose();
+  });
+
+  it("clears the screens on reset and tells the guest their sizes again", async () => {
+    const { lab, vm, screens } = await startedLab();
+    lab.terminals.main.screenResized({ rows: 40, cols: 120 });
+    await lab.terminals.main.syncSize();
+    expect(vm.sizes.get("main")).toEqual({ rows: 40, cols: 120 });
+    vm.sizes.clear();
+    await lab.reset();
+    expect(screens.main.text()).toBe("root@contained:~# ");
+    await vi.waitFor(() => expect(vm.sizes.get("main")).toEqual({ rows: 40, cols: 120 }));
+    lab.dispose();
+  });
+});

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { FakeVm } from "../../../web/vm/fake-vm";
+import { MachineState } from "../../../web/state/machine.svelte";
+
+const options = { imagesBase: "fake:", wasmPath: "fake:" };
+
+async function connected(vm: FakeVm) {
+  const machine = new MachineState(vm, options);
+  const seen: string[] = [];
+  await vm.subscribe((event) => {
+    machine.handle(event);
+    seen.push(event.type === "progress" ? event.progress.phase : event.type === "status" ? event.status : event.type);
+  });
+  return { machine, seen };
+}
+
+describe("MachineState", () => {
+  it("reports download progress, then booting, then ready and running", async () => {
+    const vm = new FakeVm({ stepMs: 0 });
+    const { machine, seen } = await connected(vm);
+    expect(machine.stage).toBe("idle");
+    const stages: string[] = [];
+    vm.subscribe((event) => {
+      if (event.type === "progress") stages.push(`${machine.stage}:${machine.downloaded}/${machine.downloadTotal}`);
+    });
+    expect(await machine.start()).toBe(true);
+    expect(machine.stage).toBe("ready");
+    expect(machine.status).toBe("running");
+    expect(machine.isRunning).toBe(true);
+    expect(machine.statusLabel).toBe("Running");
+    expect(machine.downloaded).toBe(4 * 1024 * 1024);
+    expect(machine.downloadTotal).toBe(4 * 1024 * 1024);
+    expect(machine.bootedFrom).toBe("state");
+    expect(stages).toContain(`downloading:${2 * 1024 * 1024}/${4 * 1024 * 1024}`);
+    expect(seen.indexOf("booting")).toBeGreaterThan(seen.indexOf("download"));
+    expect(seen.indexOf("ready")).toBeGreaterThan(seen.indexOf("booting"));
+  });
+
+  it("says what failed and starts again on retry", async () => {
+    const vm = new FakeVm({ stepMs: 0, failNextStart: { code: "download-failed", message: "could not download state.bin.zst: HTTP 404" } });
+    const { machine } = await connected(vm);
+    expect(await machine.start()).toBe(false);
+    expect(machine.stage).toBe("failed");
+    expect(machine.status).toBe("error");
+    expect(machine.error).toEqual({ code: "download-failed", message: "could not download state.bin.zst: HTTP 404" });
+
+    expect(await machine.start()).toBe(true);
+    expect(machine.error).toBeNull();
+    expect(machine.stage).toBe("ready");
+    expect(machine.status).toBe("running");
+  });
+
+  it("keeps a failure that came without an error event", async () => {
+    const vm = new FakeVm({ stepMs: 0 });
+    const machine = new MachineState(vm, options);
+    vm.start = () => Promise.reject(new Error("worker crashed"));
+    expect(await machine.start()).toBe(false);
+    expect(machine.error).toEqual({ code: "internal", message: "worker crashed" });
+  });
+
+  it("tells its listeners each time the machine is ready, reset included", async () => {
+    const vm = new FakeVm({ stepMs: 0 });
+    const { machine } = await connected(vm);
+    let ready = 0;
+    machine.onReady(() => ready++);
+    await machine.start();
+    expect(await machine.reset()).toBe(true);
+    expect(ready).toBe(2);
+    expect(machine.stage).toBe("ready");
+  });
+
+  it("shows busy while the guest works", async () => {
+    const vm = new FakeVm({ stepMs: 0 });
+    const { machine } = await connected(vm);
+    await machine.start();
+    machine.handle({ type: "status", status: "busy" });
+    expect(machine.statusLabel).toBe("Busy");
+    expect(machine.isRunning).toBe(true);
+  });
+});

@@ -1,0 +1,144 @@
+import { describe, expect, it, vi } from "vitest";
+import type { ExecOptions } from "../../../worker/api";
+import { FakeVm } from "../../../web/vm/fake-vm";
+import {
+  DOWNLOAD_CHUNK,
+  DOWNLOAD_LIMIT,
+  TransferError,
+  UPLOAD_CHUNK,
+  UPLOAD_LIMIT,
+  downloadFile,
+  shellQuote,
+  uploadFile,
+} from "../../../web/files/transfer";
+import { FileTransfer } from "../../../web/state/transfer.svelte";
+
+async function runningVm(files: Record<string, string | Uint8Array> = {}) {
+  const vm = new FakeVm({ stepMs: 0, files });
+  await vm.start({ imagesBase: "fake:", wasmPath: "fake:" });
+  return vm;
+}
+
+function bytes(length: number): Uint8Array {
+  return Uint8Array.from({ length }, (_, i) => (i * 31) & 0xff);
+}
+
+describe("shellQuote", () => {
+  it("keeps every character literal, single quotes included", () => {
+    expect(shellQuote("a b")).toBe("'a b'");
+    expect(shellQuote("it's $(rm -rf /)")).toBe(`'it'\\''s $(rm -rf /)'`);
+  });
+});
+
+describe("uploadFile", () => {
+  it("writes the first chunk with cat > and appends the rest with cat >>", async () => {
+    const vm = await runningVm();
+    const exec = vi.fn((command: string, options?: ExecOptions) => vm.exec(command, options));
+    const data = bytes(2 * UPLOAD_CHUNK + 100);
+    const progress: number[] = [];
+    const path = await uploadFile(exec, "data.bin", data, (done) => progress.push(done));
+    expect(path).toBe("/root/data.bin");
+    expect(exec.mock.calls.map(([command]) => command)).toEqual(["cat > '/root/data.bin'", "cat >> '/root/data.bin'", "cat >> '/root/data.bin'"]);
+    expect(exec.mock.calls.map(([, options]) => options?.stdin?.length)).toEqual([UPLOAD_CHUNK, UPLOAD_CHUNK, 100]);
+    expect(vm.files.get("/root/data.bin")).toEqual(data);
+    expect(progress).toEqual([0, UPLOAD_CHUNK, 2 * UPLOAD_CHUNK, 2 * UPLOAD_CHUNK + 100]);
+  });
+
+  it("creates an empty file for an empty upload", async () => {
+    const vm = await runningVm();
+    await uploadFile(vm.exec.bind(vm), "empty", new Uint8Array());
+    expect(vm.execLog).toEqual(["cat > '/root/empty'"]);
+    expect(vm.files.get("/root/empty")).toEqual(new Uint8Array());
+  });
+
+  it("quotes names with spaces and quotes", async () => {
+    const vm = await runningVm();
+    await uploadFile(vm.exec.bind(vm), "my 'notes'.txt", new TextEncoder().encode("hi"));
+    expect(vm.execLog).toEqual([`cat > '/root/my '\\''notes'\\''.txt'`]);
+    expect(vm.files.has("/root/my 'notes'.txt")).toBe(true);
+  });
+
+  it("refuses a file over the limit before sending anything", async () => {
+    const exec = vi.fn();
+    await expect(uploadFile(exec, "big.iso", new Uint8Array(UPLOAD_LIMIT + 1))).rejects.toThrow("big.iso is 32.0 MiB; files up to 32.0 MiB can be uploaded");
+    expect(exec).not.toHaveBeenCalled();
+  });
+
+  it("refuses names that are not a plain file name", async () => {
+    const exec = vi.fn();
+    for (const name of ["", ".", "..", "a/b", "../etc/passwd"]) {
+      await expect(uploadFile(exec, name, new Uint8Array(1))).rejects.toBeInstanceOf(TransferError);
+    }
+    expect(exec).not.toHaveBeenCalled();
+  });
+
+  it("stops at the first chunk the guest could not write", async () => {
+    const exec = vi.fn(async () => ({ exitCode: 1, status: "ok" as const, stdout: "", stderr: "cat: /root/x: No space left on device\n", stdoutBytes: new Uint8Array() }));
+    await expect(uploadFile(exec, "x", bytes(3 * UPLOAD_CHUNK))).rejects.toThrow("could not write /root/x: cat: /root/x: No space left on device");
+    expect(exec).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("downloadFile", () => {
+  it("checks the size, then reads the file in chunks", async () => {
+    const data = bytes(DOWNLOAD_CHUNK + 10);
+    const vm = await runningVm({ "/root/out.bin": data });
+    const progress: number[] = [];
+    const got = await downloadFile(vm.exec.bind(vm), "out.bin", (done) => progress.push(done));
+    expect(got).toEqual(data);
+    expect(vm.execLog[0]).toBe("stat -L -c %s:%F -- 'out.bin'");
+    expect(vm.execLog.slice(1)).toEqual([
+      `dd if='out.bin' bs=${DOWNLOAD_CHUNK} skip=0 count=1 status=none`,
+      `dd if='out.bin' bs=${DOWNLOAD_CHUNK} skip=1 count=1 status=none`,
+    ]);
+    expect(progress).toEqual([0, DOWNLOAD_CHUNK, DOWNLOAD_CHUNK + 10]);
+  });
+
+  it("says clearly when the file is missing, a directory, or too large", async () => {
+    const vm = await runningVm({ "/root/dir/file": "x", "/root/huge": new Uint8Array(DOWNLOAD_LIMIT + 1) });
+    const exec = vm.exec.bind(vm);
+    await expect(downloadFile(exec, "/nope")).rejects.toThrow("could not find /nope: stat: cannot statx '/nope': No such file or directory");
+    await expect(downloadFile(exec, "/root/dir")).rejects.toThrow("/root/dir is a directory, not a file");
+    await expect(downloadFile(exec, "/root/huge")).rejects.toThrow("/root/huge is 32.0 MiB; files up to 32.0 MiB can be downloaded");
+    expect(vm.execLog.some((c) => c.startsWith("dd"))).toBe(false);
+  });
+});
+
+describe("FileTransfer", () => {
+  it("shows progress while uploading and a message at the end", async () => {
+    const vm = await runningVm();
+    const transfer = new FileTransfer(vm.exec.bind(vm));
+    const data = bytes(UPLOAD_CHUNK + 1);
+    const seen: number[] = [];
+    const file = {
+      name: "a.bin",
+      size: data.length,
+      arrayBuffer: async () => {
+        queueMicrotask(() => seen.push(transfer.percent));
+        return data.buffer as ArrayBuffer;
+      },
+    };
+    await transfer.upload([file]);
+    expect(transfer.current).toBeNull();
+    expect(transfer.message).toEqual({ kind: "done", text: "Uploaded /root/a.bin" });
+    expect(seen).toEqual([0]);
+    expect(vm.files.get("/root/a.bin")).toEqual(data);
+  });
+
+  it("turns a failed download into an error message and no file", async () => {
+    const vm = await runningVm();
+    const transfer = new FileTransfer(vm.exec.bind(vm));
+    expect(await transfer.download("/root/missing")).toBeNull();
+    expect(transfer.message?.kind).toBe("error");
+    expect(transfer.message?.text).toContain("could not find /root/missing");
+  });
+
+  it("downloads a file by name", async () => {
+    const vm = await runningVm({ "/root/hello.txt": "hello\n" });
+    const transfer = new FileTransfer(vm.exec.bind(vm));
+    const file = await transfer.download(" /root/hello.txt ");
+    expect(file?.name).toBe("hello.txt");
+    expect(new TextDecoder().decode(file?.bytes)).toBe("hello\n");
+    expect(transfer.message).toEqual({ kind: "done", text: "Downloaded /root/hello.txt (6 B)" });
+  });
+});

@@ -1,0 +1,111 @@
+import { createReadStream, existsSync, statSync } from "node:fs";
+import { cp, mkdir, copyFile } from "node:fs/promises";
+import { join, normalize, resolve, sep } from "node:path";
+import { defineConfig } from "vitest/config";
+import type { Plugin, ResolvedConfig } from "vite";
+import { svelte } from "@sveltejs/vite-plugin-svelte";
+
+// Serves the guest image at `<base>images/` in dev, and copies it into the built site.
+// Only the manifest and the built artifacts (images/out/**) are published, never the sources
+// the image is built from (images/kernel, images/rootfs, images/agent).
+
+const PUBLISHED = ["manifest.json", "out"];
+
+function contentType(path: string): string {
+  if (path.endsWith(".json")) return "application/json";
+  return "application/octet-stream";
+}
+
+/** The file under `imagesDir` a request path names, or null when it is not published. */
+function publishedFile(imagesDir: string, requestPath: string): string | null {
+  const relative = normalize(decodeURIComponent(requestPath)).replace(/^[/\\]+/, "");
+  if (relative.split(sep).includes("..")) return null;
+  if (!PUBLISHED.some((p) => relative === p || relative.startsWith(p + sep) || relative.startsWith(p + "/"))) return null;
+  const file = join(imagesDir, relative);
+  return existsSync(file) && statSync(file).isFile() ? file : null;
+}
+
+function imagesPlugin(imagesDir = resolve("images")): Plugin {
+  let config: ResolvedConfig;
+  return {
+    name: "contained-images",
+    configResolved(resolved) {
+      config = resolved;
+    },
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const url = new URL(req.url ?? "/", "http://localhost");
+        const prefix = "/images/";
+        if (!url.pathname.startsWith(prefix)) return next();
+        const file = publishedFile(imagesDir, url.pathname.slice(prefix.length));
+        if (!file) {
+          res.statusCode = 404;
+          res.end("not a published image file");
+          return;
+        }
+        res.setHeader("Content-Type", contentType(file));
+        res.setHeader("Content-Length", String(statSync(file).size));
+        res.setHeader("Cache-Control", "no-cache");
+        createReadStream(file).pipe(res);
+      });
+    },
+    async writeBundle() {
+      const target = join(resolve(config.root, config.build.outDir), "images");
+      const manifest = join(imagesDir, "manifest.json");
+      if (!existsSync(manifest)) {
+        config.logger.warn("images/manifest.json does not exist yet: the built site has no machine to boot");
+        return;
+      }
+      await mkdir(target, { recursive: true });
+      await copyFile(manifest, join(target, "manifest.json"));
+      if (existsSync(join(imagesDir, "out"))) await cp(join(imagesDir, "out"), join(target, "out"), { recursive: true });
+    },
+  };
+}
+
+export const PREVIEW_PORT = 4173;
+
+export default defineConfig({
+  // Relative, so the built site works from any path (docs sites embed it).
+  base: "./",
+  plugins: [svelte(), imagesPlugin()],
+  worker: {
+    format: "es",
+    rolldownOptions: {
+      // v86 and worker/artifacts.ts carry Node-only branches (fs, crypto) the browser never takes.
+      onLog(level, log, handler) {
+        if (log.message.includes("externalized for browser compatibility") || log.code === "INEFFECTIVE_DYNAMIC_IMPORT") return;
+        handler(level, log);
+      },
+    },
+  },
+  build: { target: "es2022", chunkSizeWarningLimit: 2048 },
+  preview: { port: PREVIEW_PORT, strictPort: true },
+  test: {
+    projects: [
+      {
+        extends: true,
+        // Svelte's client runtime, so $state/$derived in *.svelte.ts behave as in the browser.
+        resolve: { conditions: ["browser"] },
+        test: {
+          name: "unit",
+          include: ["tests/unit/**/*.test.ts"],
+          environment: "node",
+          expect: { requireAssertions: true },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ["tests/integration/**/*.test.ts"],
+          environment: "node",
+          pool: "forks",
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});

@@ -1,0 +1,113 @@
+// The whole lab on one page: the machine, its two terminals, the lesson being followed and file
+// transfers, wired to one connection. Components get it with useLab().
+import { createContext, tick } from "svelte";
+import { TERMINALS, type TerminalId, type VmEvent } from "../../worker/api";
+import type { Lesson } from "../lessons/catalog";
+import type { VmConnection } from "../vm/adapter";
+import { TerminalSession } from "../terminal/session.svelte";
+import { LessonRunner } from "./lesson.svelte";
+import { MachineState } from "./machine.svelte";
+import { FileTransfer } from "./transfer.svelte";
+
+/** Marked when the learner's shell first shows its prompt: the benchmark measures navigation -> this. */
+export const PROMPT_MARK = "contained:prompt";
+
+const TERMINAL_LABELS: Record<TerminalId, string> = { main: "Shell", second: "Second shell" };
+
+export class Lab {
+  readonly machine: MachineState;
+  readonly terminals: Record<TerminalId, TerminalSession>;
+  readonly transfer: FileTransfer;
+  readonly lesson: LessonRunner | null;
+  activeTerminal = $state<TerminalId>("main");
+
+  private disposers: Array<() => void> = [];
+  private promptSeen = false;
+  private promptMarked = false;
+
+  constructor(
+    private readonly connection: VmConnection,
+    lesson: Lesson | null,
+    /** Focus the terminal when the machine becomes ready unless the learner is busy elsewhere. */
+    private readonly mayTakeFocus: () => boolean = () => true,
+  ) {
+    const api = connection.api;
+    this.machine = new MachineState(api, connection.startOptions);
+    const isRunning = () => this.machine.isRunning;
+    this.terminals = {
+      main: new TerminalSession("main", TERMINAL_LABELS.main, api, isRunning),
+      second: new TerminalSession("second", TERMINAL_LABELS.second, api, isRunning),
+    };
+    const exec = api.exec.bind(api);
+    this.transfer = new FileTransfer(exec);
+    this.lesson = lesson ? new LessonRunner(lesson, { exec, canCheck: isRunning }) : null;
+
+    this.disposers.push(
+      this.machine.onReady(() => this.whenReady()),
+      this.terminals.main.onPrompt((afterCommand) => {
+        this.promptSeen = true;
+        this.markPrompt();
+        if (afterCommand) void this.lesson?.checkActive();
+      }),
+    );
+  }
+
+  /** Connects to the machine's events and starts it. */
+  async start(): Promise<boolean> {
+    const unlisten = await this.connection.listen((event) => this.dispatch(event));
+    this.disposers.push(unlisten);
+    return this.machine.start();
+  }
+
+  private dispatch(event: VmEvent): void {
+    if (event.type === "output") this.terminals[event.terminal].receive(event.data);
+    else this.machine.handle(event);
+  }
+
+  private whenReady(): void {
+    for (const id of TERMINALS) void this.terminals[id].syncSize();
+    this.markPrompt();
+    if (this.mayTakeFocus()) this.terminals[this.activeTerminal].focus();
+    if (this.lesson) {
+      void this.lesson.checkActive();
+      this.lesson.startPolling();
+    }
+  }
+
+  private markPrompt(): void {
+    if (this.promptMarked || !this.promptSeen || this.machine.stage !== "ready") return;
+    this.promptMarked = true;
+    performance.mark(PROMPT_MARK);
+  }
+
+  retry(): Promise<boolean> {
+    return this.machine.start();
+  }
+
+  async reset(): Promise<boolean> {
+    for (const id of TERMINALS) this.terminals[id].clear();
+    return this.machine.reset();
+  }
+
+  /** Brings a terminal to the front and focuses it (once it is visible). */
+  showTerminal(id: TerminalId): void {
+    this.activeTerminal = id;
+    void tick().then(() => this.terminals[id].focus());
+  }
+
+  /** Types a lesson's command into the learner's shell and runs it, as if they had typed it. */
+  runInTerminal(command: string): void {
+    this.showTerminal("main");
+    const lines = command.replace(/\r?\n$/, "").split(/\r?\n/);
+    this.terminals.main.type(lines.map((line) => line + "\r").join(""));
+  }
+
+  dispose(): void {
+    this.lesson?.stopPolling();
+    for (const d of this.disposers) d();
+    for (const id of TERMINALS) this.terminals[id].dispose();
+    this.connection.close();
+  }
+}
+
+export const [useLab, setLab] = createContext<Lab>();

@@ -1,0 +1,96 @@
+// The machine as the learner sees it: what start-up is doing (downloading, booting, ready),
+// its status, and what failed, with retry and reset.
+import type { BootPhase, StartOptions, VmApi, VmErrorInfo, VmEvent, VmStatus } from "../../worker/api";
+
+export type BootStage = "idle" | "downloading" | "booting" | "ready" | "failed";
+
+interface Download {
+  loaded: number;
+  total: number;
+}
+
+const STATUS_LABELS: Record<VmStatus, string> = {
+  stopped: "Stopped",
+  starting: "Starting",
+  running: "Running",
+  busy: "Busy",
+  error: "Error",
+};
+
+export class MachineState {
+  status = $state<VmStatus>("stopped");
+  stage = $state<BootStage>("idle");
+  error = $state<VmErrorInfo | null>(null);
+  bootedFrom = $state<"state" | "kernel" | null>(null);
+  bootMs = $state<number | null>(null);
+  private downloads = $state<Record<string, Download>>({});
+
+  downloaded = $derived(Object.values(this.downloads).reduce((sum, d) => sum + d.loaded, 0));
+  downloadTotal = $derived(Object.values(this.downloads).reduce((sum, d) => sum + d.total, 0));
+  isRunning = $derived(this.status === "running" || this.status === "busy");
+  statusLabel = $derived(STATUS_LABELS[this.status]);
+
+  private readonly readyListeners = new Set<() => void>();
+
+  constructor(
+    private readonly api: VmApi,
+    private readonly startOptions: StartOptions,
+  ) {}
+
+  /** Every event from the machine goes through here. */
+  handle(event: VmEvent): void {
+    if (event.type === "status") this.status = event.status;
+    else if (event.type === "progress") this.advance(event.progress);
+    else if (event.type === "error") {
+      this.error = event.error;
+      this.stage = "failed";
+    }
+  }
+
+  private advance(progress: BootPhase): void {
+    if (progress.phase === "download") {
+      this.stage = "downloading";
+      this.downloads[progress.file] = { loaded: progress.loaded, total: progress.total };
+    } else if (progress.phase === "booting") {
+      this.stage = "booting";
+    } else {
+      this.stage = "ready";
+      this.bootedFrom = progress.from;
+      this.bootMs = progress.elapsedMs;
+      for (const listener of this.readyListeners) listener();
+    }
+  }
+
+  /** Called each time the machine becomes ready (after start, retry and reset). */
+  onReady(listener: () => void): () => void {
+    this.readyListeners.add(listener);
+    return () => this.readyListeners.delete(listener);
+  }
+
+  /** Starts the machine; false when it failed (then `error` says why). Also the retry. */
+  async start(): Promise<boolean> {
+    this.error = null;
+    this.downloads = {};
+    this.stage = "downloading";
+    return this.attempt(() => this.api.start(this.startOptions));
+  }
+
+  /** Back to a freshly booted machine. */
+  async reset(): Promise<boolean> {
+    this.error = null;
+    this.stage = "booting";
+    return this.attempt(() => this.api.reset());
+  }
+
+  private async attempt(action: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await action();
+      return true;
+    } catch (e) {
+      // The worker reports most failures as an error event first; anything else lands here.
+      if (!this.error) this.error = { code: "internal", message: e instanceof Error ? e.message : String(e) };
+      this.stage = "failed";
+      return false;
+    }
+  }
+}

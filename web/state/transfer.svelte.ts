@@ -1,0 +1,79 @@
+// File transfers between the learner's computer and the guest, one at a time, with progress
+// and a message at the end.
+import { downloadFile, formatBytes, baseName, uploadFile, type Exec } from "../files/transfer";
+
+export interface TransferInProgress {
+  kind: "upload" | "download";
+  name: string;
+  done: number;
+  total: number;
+}
+
+export interface TransferMessage {
+  kind: "done" | "error";
+  text: string;
+}
+
+/** What uploads need from a dropped or chosen file (a File has it). */
+export interface HostFile {
+  name: string;
+  size: number;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+export class FileTransfer {
+  current = $state<TransferInProgress | null>(null);
+  message = $state<TransferMessage | null>(null);
+  percent = $derived(this.current && this.current.total > 0 ? Math.floor((100 * this.current.done) / this.current.total) : 0);
+
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly exec: Exec) {}
+
+  /** Uploads files into /root, one after another. */
+  upload(files: HostFile[]): Promise<void> {
+    return this.enqueue(async () => {
+      const written: string[] = [];
+      for (const file of files) {
+        this.current = { kind: "upload", name: file.name, done: 0, total: file.size };
+        written.push(await uploadFile(this.exec, file.name, new Uint8Array(await file.arrayBuffer()), (done, total) => this.progress(done, total)));
+      }
+      return `Uploaded ${written.join(", ")}`;
+    });
+  }
+
+  /** Reads a guest file; resolves to its name and bytes, or null when it failed (see `message`). */
+  download(path: string): Promise<{ name: string; bytes: Uint8Array } | null> {
+    let file: { name: string; bytes: Uint8Array } | null = null;
+    return this.enqueue(async () => {
+      this.current = { kind: "download", name: path, done: 0, total: 0 };
+      const bytes = await downloadFile(this.exec, path.trim(), (done, total) => this.progress(done, total));
+      file = { name: baseName(path.trim()), bytes };
+      return `Downloaded ${path.trim()} (${formatBytes(bytes.length)})`;
+    }).then(() => file);
+  }
+
+  dismiss(): void {
+    this.message = null;
+  }
+
+  private progress(done: number, total: number): void {
+    if (this.current) this.current = { ...this.current, done, total };
+  }
+
+  private enqueue(task: () => Promise<string>): Promise<void> {
+    const run = async () => {
+      this.message = null;
+      try {
+        this.message = { kind: "done", text: await task() };
+      } catch (e) {
+        this.message = { kind: "error", text: e instanceof Error ? e.message : String(e) };
+      } finally {
+        this.current = null;
+      }
+    };
+    const result = this.queue.then(run);
+    this.queue = result;
+    return result;
+  }
+}

@@ -1,0 +1,146 @@
+// One learner's terminal as the lab sees it: bytes from the guest go to the screen (buffered
+// until the screen exists), keystrokes and pastes go to the guest, and the screen's size reaches
+// the guest's tty, debounced. The screen itself (xterm.js) lives in TerminalView.svelte.
+import type { TerminalId, VmApi } from "../../worker/api";
+import { pasteRefusal } from "./paste";
+import { PromptWatcher } from "./prompt";
+
+/** What the session needs from the component that draws the terminal. */
+export interface TerminalScreen {
+  write(data: Uint8Array): void;
+  clear(): void;
+  focus(): void;
+  /** The screen's text, scrollback included, one line per row. */
+  text(): string;
+}
+
+export interface TerminalSize {
+  rows: number;
+  cols: number;
+}
+
+export const RESIZE_DEBOUNCE_MS = 150;
+/** Output kept while no screen is attached; older output is dropped. */
+const PENDING_LIMIT = 1024 * 1024;
+
+export class TerminalSession {
+  /** A message for the learner about this terminal (e.g. a refused paste). */
+  notice = $state<string | null>(null);
+  /** The size the screen has. */
+  screenSize = $state<TerminalSize | null>(null);
+  /** The size the guest's tty was last told (and acknowledged). */
+  guestSize = $state<TerminalSize | null>(null);
+
+  private screen: TerminalScreen | null = null;
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private readonly prompt = new PromptWatcher();
+  private commandEntered = false;
+  private readonly promptListeners = new Set<(afterCommand: boolean) => void>();
+  private resizeTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    readonly id: TerminalId,
+    readonly label: string,
+    private readonly api: VmApi,
+    /** Whether the machine can take input now. */
+    private readonly isRunning: () => boolean,
+  ) {}
+
+  attach(screen: TerminalScreen): () => void {
+    this.screen = screen;
+    for (const data of this.pending) screen.write(data);
+    this.pending = [];
+    this.pendingBytes = 0;
+    return () => {
+      if (this.screen === screen) this.screen = null;
+    };
+  }
+
+  /** Output from the guest. */
+  receive(data: Uint8Array): void {
+    if (this.screen) this.screen.write(data);
+    else {
+      this.pending.push(data);
+      this.pendingBytes += data.length;
+      while (this.pendingBytes > PENDING_LIMIT) this.pendingBytes -= this.pending.shift()!.length;
+    }
+    if (this.prompt.push(data)) {
+      const afterCommand = this.commandEntered;
+      this.commandEntered = false;
+      for (const listener of this.promptListeners) listener(afterCommand);
+    }
+  }
+
+  /** Called whenever the shell shows its prompt; `afterCommand` when the learner pressed Enter since the last one. */
+  onPrompt(listener: (afterCommand: boolean) => void): () => void {
+    this.promptListeners.add(listener);
+    return () => this.promptListeners.delete(listener);
+  }
+
+  /** Keystrokes (text) or raw bytes for the guest. */
+  type(data: string | Uint8Array): void {
+    if (!this.isRunning()) return;
+    if (typeof data === "string" ? data.includes("\r") : data.includes(13)) this.commandEntered = true;
+    this.api.write(this.id, data).catch(() => {
+      // the machine stopped under the keystroke; the status area says so
+    });
+  }
+
+  /** Whether a paste of `text` may go ahead; if not, says why in `notice`. */
+  allowPaste(text: string): boolean {
+    this.notice = pasteRefusal(text);
+    return this.notice === null;
+  }
+
+  dismissNotice(): void {
+    this.notice = null;
+  }
+
+  /** The screen was resized; the guest hears about it once resizing settles. */
+  screenResized(size: TerminalSize): void {
+    this.screenSize = size;
+    if (this.resizeTimer) clearTimeout(this.resizeTimer);
+    this.resizeTimer = setTimeout(() => {
+      this.resizeTimer = null;
+      void this.syncSize();
+    }, RESIZE_DEBOUNCE_MS);
+  }
+
+  /** Tells the guest the screen's size if it does not know it yet. */
+  async syncSize(): Promise<void> {
+    const wanted = this.screenSize;
+    if (!wanted || !this.isRunning()) return;
+    if (this.guestSize?.rows === wanted.rows && this.guestSize?.cols === wanted.cols) return;
+    try {
+      await this.api.resize(this.id, wanted.rows, wanted.cols);
+      this.guestSize = wanted;
+    } catch {
+      // stopped meanwhile: the size is sent again when the machine is ready
+    }
+  }
+
+  focus(): void {
+    this.screen?.focus();
+  }
+
+  text(): string {
+    return this.screen?.text() ?? "";
+  }
+
+  /** The guest was replaced (reset): a blank screen, and its tty has the default size again. */
+  clear(): void {
+    this.screen?.clear();
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.prompt.reset();
+    this.commandEntered = false;
+    this.guestSize = null;
+    this.notice = null;
+  }
+
+  dispose(): void {
+    if (this.resizeTimer) clearTimeout(this.resizeTimer);
+    this.promptListeners.clear();
+  }
+}

@@ -1,0 +1,35 @@
+// What the page tells tests and benchmarks about itself: `window.__contained`. Read-only views
+// of the lab's state, so tests wait on real signals (text on a screen, a size the guest knows).
+import type { TerminalId, VmStatus } from "../worker/api";
+import type { Lab } from "./state/lab.svelte";
+import type { BootStage } from "./state/machine.svelte";
+import type { CheckStatus } from "./state/lesson.svelte";
+import type { TerminalSize } from "./terminal/session.svelte";
+
+export interface ContainedHook {
+  terminalText(id: TerminalId): string;
+  /** The terminal's size on screen (rows, cols). */
+  screenSize(id: TerminalId): TerminalSize | null;
+  /** The size the guest's tty was last told, once it acknowledged. */
+  guestSize(id: TerminalId): TerminalSize | null;
+  status(): VmStatus;
+  stage(): BootStage;
+  stepStatus(stepId: string): CheckStatus | null;
+}
+
+declare global {
+  interface Window {
+    __contained?: ContainedHook;
+  }
+}
+
+export function installTestHook(lab: Lab): void {
+  window.__contained = {
+    terminalText: (id) => lab.terminals[id].text(),
+    screenSize: (id) => lab.terminals[id].screenSize,
+    guestSize: (id) => lab.terminals[id].guestSize,
+    status: () => lab.machine.status,
+    stage: () => lab.machine.stage,
+    stepStatus: (stepId) => lab.lesson?.steps.find((s) => s.step.id === stepId)?.status ?? null,
+  };
+}

@@ -1,0 +1,252 @@
+// A scripted stand-in for the machine: the same VmApi, no emulator. It downloads nothing, boots
+// in a few ticks, runs a toy shell on both terminals and a toy `sh -c` for exec, over an
+// in-memory file system. For UI development (`?backend=fake`) and UI unit tests only.
+import type { ExecOptions, ExecResult, SnapshotInfo, StartOptions, StartResult, TerminalId, VmApi, VmErrorInfo, VmEvent, VmStatus } from "../../worker/api";
+
+export interface FakeVmOptions {
+  /** Pause between boot steps; 0 in tests. */
+  stepMs?: number;
+  /** The next start fails with this error (once). */
+  failNextStart?: VmErrorInfo;
+  /** Files in the guest, by absolute path. */
+  files?: Record<string, string | Uint8Array>;
+}
+
+const PROMPT = "root@contained:~# ";
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const UNAME = "Linux contained 6.1.0-contained #1 Tue Jan 1 00:00:00 UTC 2030 i686 GNU/Linux";
+
+/** Splits a command line into words: enough of sh's quoting for the commands the UI sends. */
+export function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let word: string | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === "'") {
+      const end = line.indexOf("'", i + 1);
+      word = (word ?? "") + line.slice(i + 1, end < 0 ? line.length : end);
+      i = end < 0 ? line.length : end;
+    } else if (c === '"') {
+      const end = line.indexOf('"', i + 1);
+      word = (word ?? "") + line.slice(i + 1, end < 0 ? line.length : end);
+      i = end < 0 ? line.length : end;
+    } else if (c === "\\" && i + 1 < line.length) {
+      word = (word ?? "") + line[++i];
+    } else if (c === " " || c === "\t") {
+      if (word !== null) words.push(word);
+      word = null;
+    } else word = (word ?? "") + c;
+  }
+  if (word !== null) words.push(word);
+  return words;
+}
+
+function absolute(path: string): string {
+  return path.startsWith("/") ? path : `/root/${path}`;
+}
+
+function result(exitCode: number, stdout: string | Uint8Array = "", stderr = ""): ExecResult {
+  const bytes = typeof stdout === "string" ? encoder.encode(stdout) : stdout;
+  return { exitCode, status: "ok", stdout: decoder.decode(bytes), stderr, stdoutBytes: bytes };
+}
+
+export class FakeVm implements VmApi {
+  readonly files = new Map<string, Uint8Array>();
+  readonly sizes = new Map<TerminalId, { rows: number; cols: number }>();
+  /** Every command exec was asked to run, in order. */
+  readonly execLog: string[] = [];
+  private listeners = new Map<number, (event: VmEvent) => void>();
+  private nextId = 1;
+  private current: VmStatus = "stopped";
+  private lines = new Map<TerminalId, string>();
+  private failNextStart: VmErrorInfo | undefined;
+  private readonly stepMs: number;
+
+  constructor(options: FakeVmOptions = {}) {
+    this.stepMs = options.stepMs ?? 120;
+    this.failNextStart = options.failNextStart;
+    for (const [path, content] of Object.entries(options.files ?? {})) {
+      this.files.set(path, typeof content === "string" ? encoder.encode(content) : content);
+    }
+  }
+
+  failNext(error: VmErrorInfo): void {
+    this.failNextStart = error;
+  }
+
+  async subscribe(listener: (event: VmEvent) => void): Promise<number> {
+    const id = this.nextId++;
+    this.listeners.set(id, listener);
+    listener({ type: "status", status: this.current });
+    return id;
+  }
+
+  async unsubscribe(id: number): Promise<void> {
+    this.listeners.delete(id);
+  }
+
+  async status(): Promise<VmStatus> {
+    return this.current;
+  }
+
+  private emit(event: VmEvent): void {
+    for (const listener of this.listeners.values()) listener(event);
+  }
+
+  private setStatus(status: VmStatus): void {
+    this.current = status;
+    this.emit({ type: "status", status });
+  }
+
+  private print(terminal: TerminalId, text: string): void {
+    this.emit({ type: "output", terminal, data: encoder.encode(text) });
+  }
+
+  private pause(): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, this.stepMs));
+  }
+
+  async start(_options: StartOptions): Promise<StartResult> {
+    this.setStatus("starting");
+    const total = 4 * 1024 * 1024;
+    for (let loaded = 0; loaded <= total; loaded += total / 4) {
+      this.emit({ type: "progress", progress: { phase: "download", file: "state", loaded, total } });
+      await this.pause();
+    }
+    const failure = this.failNextStart;
+    this.failNextStart = undefined;
+    if (failure) {
+      this.setStatus("error");
+      this.emit({ type: "error", error: failure });
+      throw new Error(failure.message);
+    }
+    return this.boot();
+  }
+
+  private async boot(): Promise<StartResult> {
+    this.emit({ type: "progress", progress: { phase: "booting", from: "state" } });
+    await this.pause();
+    this.setStatus("running");
+    this.emit({ type: "progress", progress: { phase: "ready", from: "state", elapsedMs: 5 * this.stepMs } });
+    for (const terminal of ["main", "second"] as const) this.print(terminal, PROMPT);
+    return { from: "state", elapsedMs: 5 * this.stepMs };
+  }
+
+  private requireRunning(): void {
+    if (this.current !== "running" && this.current !== "busy") throw new Error("the machine is not running");
+  }
+
+  async write(terminal: TerminalId, data: Uint8Array | string): Promise<void> {
+    this.requireRunning();
+    const text = typeof data === "string" ? data : decoder.decode(data);
+    for (const c of text) {
+      const line = this.lines.get(terminal) ?? "";
+      if (c === "\r" || c === "\n") {
+        this.lines.set(terminal, "");
+        this.print(terminal, "\r\n" + this.runLine(terminal, line) + PROMPT);
+      } else if (c === "\x7f") {
+        if (line) this.print(terminal, "\b \b");
+        this.lines.set(terminal, line.slice(0, -1));
+      } else if (c === "\x03") {
+        this.lines.set(terminal, "");
+        this.print(terminal, "^C\r\n" + PROMPT);
+      } else if (c >= " ") {
+        this.lines.set(terminal, line + c);
+        this.print(terminal, c);
+      }
+    }
+  }
+
+  /** The toy interactive shell: returns what the command prints. */
+  private runLine(terminal: TerminalId, line: string): string {
+    const redirect = /^(.*?)\s*(>>?)\s*(\S+)\s*$/.exec(line);
+    const [command, ...args] = shellWords(redirect ? redirect[1] : line);
+    let out: string;
+    if (!command) return "";
+    if (command === "echo") out = args.join(" ") + "\n";
+    else if (command === "uname") out = (args.includes("-a") ? UNAME : args.includes("-m") ? "i686" : "Linux") + "\n";
+    else if (command === "stty" && args[0] === "size") {
+      const size = this.sizes.get(terminal) ?? { rows: 24, cols: 80 };
+      out = `${size.rows} ${size.cols}\n`;
+    } else if (command === "pwd") out = "/root\n";
+    else if (command === "ls") out = [...this.files.keys()].filter((p) => p.startsWith("/root/")).map((p) => p.slice(6)).join("  ") + "\n";
+    else if (command === "cat" && args[0]) {
+      const file = this.files.get(absolute(args[0]));
+      out = file ? decoder.decode(file) : `cat: ${args[0]}: No such file or directory\n`;
+    } else out = `bash: ${command}: command not found\n`;
+    if (redirect) {
+      const path = absolute(redirect[3]);
+      const before = redirect[2] === ">>" ? decoder.decode(this.files.get(path) ?? new Uint8Array()) : "";
+      this.files.set(path, encoder.encode(before + out));
+      out = "";
+    }
+    return out.replace(/\n/g, "\r\n");
+  }
+
+  async resize(terminal: TerminalId, rows: number, cols: number): Promise<void> {
+    this.requireRunning();
+    this.sizes.set(terminal, { rows, cols });
+  }
+
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    this.requireRunning();
+    this.execLog.push(command);
+    return this.runCommand(command.trim(), options.stdin ?? new Uint8Array());
+  }
+
+  /** The toy `sh -c`: the commands the UI's file transfers and simple checks use. */
+  private runCommand(command: string, stdin: Uint8Array): ExecResult {
+    const words = shellWords(command).filter((w) => w !== "--");
+    const [name, ...args] = words;
+    const redirect = /^cat (>>?) (.+)$/.exec(command);
+    if (redirect) {
+      const path = absolute(shellWords(redirect[2])[0]);
+      const before = redirect[1] === ">>" ? (this.files.get(path) ?? new Uint8Array()) : new Uint8Array();
+      const joined = new Uint8Array(before.length + stdin.length);
+      joined.set(before);
+      joined.set(stdin, before.length);
+      this.files.set(path, joined);
+      return result(0);
+    }
+    if (name === "test" && args[0] === "-f") return result(this.files.has(absolute(args[1])) ? 0 : 1);
+    if (name === "grep" && args[0] === "-qx") {
+      const file = this.files.get(absolute(args[2]));
+      return result(file && decoder.decode(file).split("\n").includes(args[1]) ? 0 : 1);
+    }
+    if (name === "stat" && args.join(" ").startsWith("-L -c %s:%F ")) {
+      const path = args[3];
+      const file = this.files.get(absolute(path));
+      if (file) return result(0, `${file.length}:regular ${file.length ? "" : "empty "}file\n`);
+      const isDirectory = [...this.files.keys()].some((p) => p.startsWith(absolute(path) + "/"));
+      return isDirectory ? result(0, "4096:directory\n") : result(1, "", `stat: cannot statx '${path}': No such file or directory\n`);
+    }
+    if (name === "dd") {
+      const option = (key: string) => args.find((a) => a.startsWith(key + "="))?.slice(key.length + 1);
+      const file = this.files.get(absolute(option("if") ?? ""));
+      if (!file) return result(1, "", `dd: failed to open '${option("if")}': No such file or directory\n`);
+      const bs = Number(option("bs"));
+      const skip = Number(option("skip") ?? 0);
+      return result(0, file.slice(skip * bs, (skip + 1) * bs));
+    }
+    return result(127, "", `the fake machine cannot run this: ${command.split("\n").find((l) => l && !l.startsWith("#"))}\n`);
+  }
+
+  async saveState(): Promise<Uint8Array> {
+    return new Uint8Array();
+  }
+
+  async restoreState(_snapshot: Uint8Array): Promise<SnapshotInfo> {
+    return { imageId: "fake", v86Version: "fake", createdAt: new Date(0).toISOString() };
+  }
+
+  async stop(): Promise<void> {
+    this.setStatus("stopped");
+  }
+
+  async reset(): Promise<StartResult> {
+    this.setStatus("starting");
+    this.lines.clear();
+    return this.boot();
+  }
+}
