@@ -89,10 +89,10 @@ export class Lab {
     return this.machine.reset();
   }
 
-  /** Brings a terminal to the front and focuses it (once it is visible). */
-  showTerminal(id: TerminalId): void {
+  /** Brings a terminal to the front and, unless told otherwise, focuses it once it is visible. */
+  showTerminal(id: TerminalId, { focus = true } = {}): void {
     this.activeTerminal = id;
-    void tick().then(() => this.terminals[id].focus());
+    if (focus) void tick().then(() => this.terminals[id].focus());
   }
 
   /** Types a lesson's command into the learner's shell and runs it, as if they had typed it. */

@@ -21,7 +21,8 @@ export class MachineState {
   status = $state<VmStatus>("stopped");
   stage = $state<BootStage>("idle");
   error = $state<VmErrorInfo | null>(null);
-  bootedFrom = $state<"state" | "kernel" | null>(null);
+  /** Whether the machine boots (or booted) from the pre-booted state or from its kernel. */
+  bootFrom = $state<"state" | "kernel" | null>(null);
   bootMs = $state<number | null>(null);
   private downloads = $state<Record<string, Download>>({});
 
@@ -53,9 +54,10 @@ export class MachineState {
       this.downloads[progress.file] = { loaded: progress.loaded, total: progress.total };
     } else if (progress.phase === "booting") {
       this.stage = "booting";
+      this.bootFrom = progress.from;
     } else {
       this.stage = "ready";
-      this.bootedFrom = progress.from;
+      this.bootFrom = progress.from;
       this.bootMs = progress.elapsedMs;
       for (const listener of this.readyListeners) listener();
     }

@@ -21,12 +21,25 @@ function connectWorker(): VmConnection {
   const remote = wrap<VmApi>(worker);
   // comlink's Remote<VmApi> has the same methods, each returning a promise, as VmApi itself.
   const api: VmApi = remote;
+  // A worker that fails to load never answers: tell the listeners instead of waiting forever.
+  const listeners = new Set<(event: VmEvent) => void>();
+  worker.addEventListener("error", (event) => {
+    const message = `the machine's worker failed: ${event.message || "it could not be loaded"}`;
+    for (const listener of listeners) {
+      listener({ type: "status", status: "error" });
+      listener({ type: "error", error: { code: "internal", message } });
+    }
+  });
   return {
     api,
     startOptions: { imagesBase: new URL("images/", document.baseURI).href, wasmPath: new URL(wasmUrl, document.baseURI).href },
     async listen(listener) {
+      listeners.add(listener);
       const id = await api.subscribe(proxy(listener));
-      return () => void api.unsubscribe(id);
+      return () => {
+        listeners.delete(listener);
+        void api.unsubscribe(id);
+      };
     },
     close() {
       remote[releaseProxy]();

@@ -30,7 +30,7 @@ describe("MachineState", () => {
     expect(machine.statusLabel).toBe("Running");
     expect(machine.downloaded).toBe(4 * 1024 * 1024);
     expect(machine.downloadTotal).toBe(4 * 1024 * 1024);
-    expect(machine.bootedFrom).toBe("state");
+    expect(machine.bootFrom).toBe("state");
     expect(stages).toContain(`downloading:${2 * 1024 * 1024}/${4 * 1024 * 1024}`);
     expect(seen.indexOf("booting")).toBeGreaterThan(seen.indexOf("download"));
     expect(seen.indexOf("ready")).toBeGreaterThan(seen.indexOf("booting"));

@@ -1,0 +1,74 @@
+// The page around the shells on the real VM: resizing reaches the guest's tty, sandbox mode,
+// and files in and out of the guest.
+import { readFile } from "node:fs/promises";
+import { expect, test, type Page } from "@playwright/test";
+import type { TerminalSize } from "../../web/terminal/session.svelte";
+import { LabPage } from "./lab-page";
+
+/** Waits until the guest's tty has been told the size the screen now has, and returns it. */
+async function settledSize(page: Page, before: TerminalSize | null): Promise<TerminalSize> {
+  const handle = await page.waitForFunction(
+    (before) => {
+      const hook = window.__contained!;
+      const screen = hook.screenSize("main");
+      const guest = hook.guestSize("main");
+      const changed = !before || screen?.rows !== before.rows || screen?.cols !== before.cols;
+      return changed && screen && guest && screen.rows === guest.rows && screen.cols === guest.cols ? screen : null;
+    },
+    before,
+  );
+  return (await handle.jsonValue()) as TerminalSize;
+}
+
+test("resizing the window reaches the guest: stty size reports the new rows and columns", async ({ page }, testInfo) => {
+  const lab = new LabPage(page, testInfo);
+  await lab.open();
+  const first = await settledSize(page, null);
+  await lab.run("main", "stty size");
+  await lab.waitForText("main", new RegExp(`^${first.rows} ${first.cols}$`, "m"));
+
+  await page.setViewportSize({ width: 1000, height: 620 });
+  const smaller = await settledSize(page, first);
+  expect(smaller.cols).toBeLessThan(first.cols);
+  await lab.run("main", "clear; stty size");
+  await lab.waitForText("main", new RegExp(`^${smaller.rows} ${smaller.cols}$`, "m"));
+  await lab.screenshot("08-resized");
+
+  // A narrow screen: the lesson goes above the terminal.
+  await page.setViewportSize({ width: 480, height: 860 });
+  const narrow = await settledSize(page, smaller);
+  await lab.run("main", "clear; stty size");
+  await lab.waitForText("main", new RegExp(`^${narrow.rows} ${narrow.cols}$`, "m"));
+  const lesson = await page.locator(".lesson").boundingBox();
+  const terminal = await page.locator("#terminal-main").boundingBox();
+  expect(lesson!.y + lesson!.height).toBeLessThanOrEqual(terminal!.y);
+  await lab.screenshot("09-narrow");
+});
+
+test("sandbox mode gives the terminals the page, in the dark theme too", async ({ page }, testInfo) => {
+  const lab = new LabPage(page, testInfo);
+  await lab.open("?mode=sandbox");
+  await expect(page.locator(".lesson")).toHaveCount(0);
+  await page.getByRole("button", { name: "Dark theme" }).click();
+  await expect(page.locator("html")).toHaveAttribute("data-theme", "dark");
+  await lab.run("main", "uname -m");
+  await lab.waitForText("main", /^i686$/m);
+  await lab.screenshot("10-sandbox-dark");
+});
+
+test("a file uploaded into the guest can be read there and downloaded back", async ({ page }, testInfo) => {
+  const lab = new LabPage(page, testInfo);
+  await lab.open();
+  const content = Buffer.from(Array.from({ length: 100_000 }, (_, i) => (i * 7) & 0xff));
+  await page.getByLabel(/^Upload files into \/root/).setInputFiles({ name: "my data.bin", mimeType: "application/octet-stream", buffer: content });
+  await expect(page.getByText("Uploaded /root/my data.bin")).toBeVisible();
+  await lab.run("main", "md5sum 'my data.bin'");
+  const { createHash } = await import("node:crypto");
+  await lab.waitForText("main", createHash("md5").update(content).digest("hex"));
+
+  await page.getByLabel(/^Path of a file in the guest to download/).fill("/root/my data.bin");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download", exact: true }).click()]);
+  expect(download.suggestedFilename()).toBe("my data.bin");
+  expect(Buffer.compare(await readFile(await download.path()), content)).toBe(0);
+  await lab.screenshot("11-file-transfer");
+});

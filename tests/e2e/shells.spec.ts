@@ -1,0 +1,47 @@
+// The learner's shells on the real VM: prompt, commands, the second shell, and what chroot
+// alone does not isolate (processes).
+import { expect, test } from "@playwright/test";
+import { LabPage, PROMPT_AT_END } from "./lab-page";
+
+test("the shell prompt appears and uname -a reports an i686 kernel", async ({ page }, testInfo) => {
+  const lab = new LabPage(page, testInfo);
+  await lab.open();
+  await lab.expectFocus("main");
+  await lab.screenshot("01-prompt");
+  const marks = await page.evaluate(() => performance.getEntriesByName("contained:prompt").length);
+  expect(marks).toBe(1);
+
+  await lab.run("main", "uname -a");
+  await lab.waitForText("main", /^Linux .* i686 .*$/m);
+  await lab.screenshot("02-uname");
+});
+
+test("the second shell runs its own commands", async ({ page }, testInfo) => {
+  const lab = new LabPage(page, testInfo);
+  await lab.open();
+  await lab.showTerminal("second");
+  await lab.waitForText("second", PROMPT_AT_END);
+  await lab.run("second", "echo second-$((6*7))");
+  await lab.waitForText("second", /^second-42$/m);
+  expect(await lab.text("main")).not.toContain("second-42");
+  await lab.screenshot("03-second-shell");
+});
+
+test("a process in the first shell can be found and killed from the second (no PID namespace)", async ({ page }, testInfo) => {
+  const lab = new LabPage(page, testInfo);
+  await lab.open();
+  await lab.run("main", "echo watched > /tmp/watched.log && tail -f /tmp/watched.log");
+  await lab.waitForText("main", /^watched$/m);
+
+  await lab.run("second", "ps aux | grep [t]ail");
+  const line = /^\S+\s+(\d+)\s.*tail -f \/tmp\/watched\.log\s*$/m;
+  await lab.waitForText("second", line);
+  const pid = line.exec(await lab.text("second"))![1];
+  await lab.screenshot("04-ps-aux-in-second-shell");
+
+  await lab.run("second", `kill -9 ${pid}`);
+  await lab.showTerminal("main");
+  await lab.waitForText("main", /^Killed\b/m);
+  await lab.waitForText("main", PROMPT_AT_END);
+  await lab.screenshot("05-tail-killed");
+});
