@@ -68,6 +68,8 @@ export const PREVIEW_PORT = 4173;
 export default defineConfig({
   // Relative, so the built site works from any path (docs sites embed it).
   base: "./",
+  // Not a single-page app: a missing file (say images/manifest.json) is a 404, not index.html.
+  appType: "mpa",
   plugins: [svelte(), imagesPlugin()],
   worker: {
     format: "es",

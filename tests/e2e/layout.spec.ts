@@ -72,3 +72,24 @@ test("a file uploaded into the guest can be read there and downloaded back", asy
   expect(Buffer.compare(await readFile(await download.path()), content)).toBe(0);
   await lab.screenshot("11-file-transfer");
 });
+
+test("a failed download says what failed, and Try again starts the machine", async ({ page }, testInfo) => {
+  const lab = new LabPage(page, testInfo);
+  let failed = false;
+  await page.context().route(/\/images\/manifest\.json$/, (route) => {
+    if (failed) return route.continue();
+    failed = true;
+    return route.fulfill({ status: 503, body: "unavailable" });
+  });
+  await page.goto("./");
+  const alert = page.getByRole("alert");
+  await expect(alert).toContainText("The machine could not start");
+  await expect(alert).toContainText("download-failed");
+  await expect(alert).toContainText("HTTP 503");
+  await expect(page.getByTestId("machine-status")).toHaveText("Error");
+  await lab.screenshot("12-download-failed");
+
+  await page.getByRole("button", { name: "Try again" }).click();
+  await lab.waitForText("main", /[#$]\s*$/, 120_000);
+  await expect(page.getByTestId("machine-status")).toHaveText(/Running|Busy/);
+});
