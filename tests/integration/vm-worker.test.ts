@@ -1,6 +1,7 @@
 // The VM worker under stress: the control channel, floods, runaway guests, snapshots.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLab, type Lab } from "./harness";
+import { encodeSnapshot, readSnapshotInfo } from "../../worker/snapshot";
 
 describe("the control channel", () => {
   let lab: Lab;
@@ -142,5 +143,13 @@ describe("snapshots", () => {
     const truncated = snapshot.subarray(0, Math.floor(snapshot.length / 2));
     await expect(lab.vm.api.restoreState(truncated)).rejects.toThrow(/damaged/);
     expect((await lab.vm.api.exec("echo ok")).stdout).toBe("ok\n");
+  });
+
+  it("refuses a snapshot whose machine state is garbage, and rolls back to where it was", async () => {
+    await lab.vm.api.exec("echo before > /root/rollback.txt");
+    const info = readSnapshotInfo(await lab.vm.api.saveState());
+    const garbage = await encodeSnapshot(crypto.getRandomValues(new Uint8Array(4096)), info);
+    await expect(lab.vm.api.restoreState(garbage)).rejects.toThrow(/could not be restored/);
+    expect((await lab.vm.api.exec("cat /root/rollback.txt")).stdout).toBe("before\n");
   });
 });
