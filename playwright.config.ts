@@ -2,7 +2,8 @@
 import { existsSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
 
-const PORT = 4173;
+// Not 4173, where `npm start` serves: the tests always get a server built from the current sources.
+const PORT = 4174;
 // Debian's Chromium where it is installed (CI, this lab's containers); Playwright's own elsewhere.
 const systemChromium = "/usr/bin/chromium";
 
@@ -40,7 +41,7 @@ export default defineConfig({
     command: `npx vite build && npx vite preview --port ${PORT} --strictPort`,
     url: `http://localhost:${PORT}/`,
     timeout: 300_000,
-    reuseExistingServer: !process.env.CI,
+    reuseExistingServer: false,
     stdout: "pipe",
   },
 });
