@@ -1,5 +1,6 @@
 // One running v86 PC built from the manifest. It knows v86; it knows nothing about lessons.
-import { joinPath } from "./artifacts";
+import { joinPath, loadRaw } from "./artifacts";
+import { ChunkedDisk } from "./chunked-disk";
 import type { Manifest } from "./manifest";
 import { V86, onSerialByte, sendSerialBytes, whenLoaded, type SerialIndex, type V86Options } from "./v86-events";
 
@@ -30,23 +31,22 @@ export class Machine {
   private readonly inputQueues = new Map<SerialIndex, Uint8Array[]>();
   private inputTimer: ReturnType<typeof setTimeout> | null = null;
 
-  private constructor(readonly emulator: V86) {}
+  private constructor(
+    readonly emulator: V86,
+    readonly disk: ChunkedDisk,
+  ) {}
 
-  static async create(manifest: Manifest, imagesBase: string, files: MachineFiles): Promise<Machine> {
+  static async create(manifest: Manifest, imagesBase: string, files: MachineFiles, onDiskError: (message: string) => void): Promise<Machine> {
     const wasm = files.wasm;
+    const disk = new ChunkedDisk(joinPath(imagesBase, manifest.disk.path), manifest.disk.size, manifest.disk.chunkSize, (_, url) => loadRaw(url), onDiskError);
     const options: V86Options = {
       wasm_fn: async (imports) => (await WebAssembly.instantiate(wasm as Uint8Array<ArrayBuffer>, imports)).instance.exports,
       memory_size: manifest.memorySize,
       vga_memory_size: 2 * 1024 * 1024,
       bios: { buffer: buffer(files.bios) },
       vga_bios: { buffer: buffer(files.vgaBios) },
-      hda: {
-        url: joinPath(imagesBase, manifest.disk.path),
-        async: true,
-        size: manifest.disk.size,
-        use_parts: true,
-        fixed_chunk_size: manifest.disk.chunkSize,
-      },
+      // v86 takes any object with its buffer interface; its types do not say so.
+      hda: disk as unknown as V86Options["hda"],
       uart1: true,
       uart2: true,
       uart3: true,
@@ -69,7 +69,7 @@ export class Machine {
       throw e;
     }
     await whenLoaded(emulator);
-    return new Machine(emulator);
+    return new Machine(emulator, disk);
   }
 
   onSerial(port: SerialIndex, listener: (byte: number) => void): () => void {

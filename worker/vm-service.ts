@@ -108,7 +108,9 @@ export class VmService implements VmApi {
     const manifest = this.manifest!;
     const from = this.files!.state ? "state" : "kernel";
     this.emit({ type: "progress", progress: { phase: "booting", from } });
-    const machine = await Machine.create(manifest, this.options!.imagesBase, this.files!);
+    const machine = await Machine.create(manifest, this.options!.imagesBase, this.files!, (message) =>
+      this.emit({ type: "error", error: { code: "download-failed", message } }),
+    );
     this.attach(machine);
     const control = this.control!;
     if (from === "kernel") await control.nextReady();

@@ -1,0 +1,164 @@
+// The guest's disk: a raw ext2 image split into fixed-size zstd chunks that are fetched when the
+// guest first reads them. v86 takes any object with its buffer interface (get/set/load/...),
+// so this one class does the fetching, the decompression and the write overlay the same way in
+// a browser and in Node. Writes stay in memory, in 256-byte blocks, exactly like v86's own
+// async buffers, so a saved state holds only what the guest wrote.
+import { decompress } from "fzstd";
+
+const BLOCK = 256;
+/** Decompressed chunks kept in memory; older ones are fetched again (from the HTTP cache). */
+const MAX_CACHED_CHUNKS = 256;
+const RETRY_DELAYS_MS = [250, 1000, 3000, 10_000];
+
+export type ChunkLoader = (index: number, url: string) => Promise<Uint8Array>;
+
+export interface DiskStats {
+  chunksFetched: number;
+  bytesFetched: number;
+}
+
+export class ChunkedDisk {
+  readonly byteLength: number;
+  onload: ((e: object) => void) | undefined;
+  onprogress: ((e: object) => void) | undefined;
+  readonly stats: DiskStats = { chunksFetched: 0, bytesFetched: 0 };
+  private readonly chunks = new Map<number, Uint8Array>();
+  private readonly inflight = new Map<number, Promise<Uint8Array>>();
+  private written = new Map<number, Uint8Array>();
+
+  /**
+   * `url` is v86's part-file name, e.g. ".../rootfs.img.zst": chunk i is
+   * ".../rootfs-<i*size>-<(i+1)*size>.img.zst".
+   */
+  constructor(
+    private readonly url: string,
+    size: number,
+    private readonly chunkSize: number,
+    private readonly load_chunk: ChunkLoader,
+    private readonly onError: (message: string) => void = () => {},
+  ) {
+    this.byteLength = size;
+  }
+
+  chunkUrl(index: number): string {
+    const start = index * this.chunkSize;
+    return this.url.replace(/\.img\.zst$/, `-${start}-${start + this.chunkSize}.img.zst`);
+  }
+
+  load(): void {
+    queueMicrotask(() => this.onload?.({}));
+  }
+
+  private async fetchChunk(index: number): Promise<Uint8Array> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const compressed = await this.load_chunk(index, this.chunkUrl(index));
+        const data = decompress(compressed);
+        if (data.length !== this.chunkSize) throw new Error(`chunk ${index} is ${data.length} bytes, not ${this.chunkSize}`);
+        this.stats.chunksFetched++;
+        this.stats.bytesFetched += compressed.length;
+        return data;
+      } catch (e) {
+        const delay = RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)];
+        // The guest's read waits meanwhile: a disk that is slow, not broken. Say so once.
+        if (attempt === 1) this.onError(`could not load part of the disk (${(e as Error).message}); retrying`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private chunk(index: number): Promise<Uint8Array> {
+    const cached = this.chunks.get(index);
+    if (cached) {
+      this.chunks.delete(index); // keep the map in least-recently-used order
+      this.chunks.set(index, cached);
+      return Promise.resolve(cached);
+    }
+    let pending = this.inflight.get(index);
+    if (!pending) {
+      pending = this.fetchChunk(index).then((data) => {
+        this.inflight.delete(index);
+        this.chunks.set(index, data);
+        if (this.chunks.size > MAX_CACHED_CHUNKS) this.chunks.delete(this.chunks.keys().next().value!);
+        return data;
+      });
+      this.inflight.set(index, pending);
+    }
+    return pending;
+  }
+
+  /** Copies what the chunks hold, then lays the written blocks over it. */
+  private assemble(offset: number, len: number, chunkData: (index: number) => Uint8Array): Uint8Array {
+    const out = new Uint8Array(len);
+    for (let pos = offset; pos < offset + len; ) {
+      const index = Math.floor(pos / this.chunkSize);
+      const within = pos - index * this.chunkSize;
+      const n = Math.min(this.chunkSize - within, offset + len - pos);
+      out.set(chunkData(index).subarray(within, within + n), pos - offset);
+      pos += n;
+    }
+    if (this.written.size) {
+      for (let b = offset / BLOCK; b < (offset + len) / BLOCK; b++) {
+        const block = this.written.get(b);
+        if (block) out.set(block, b * BLOCK - offset);
+      }
+    }
+    return out;
+  }
+
+  private chunkRange(offset: number, len: number): number[] {
+    const first = Math.floor(offset / this.chunkSize);
+    const last = Math.floor((offset + len - 1) / this.chunkSize);
+    return Array.from({ length: last - first + 1 }, (_, i) => first + i);
+  }
+
+  get(offset: number, len: number, fn: (data: Uint8Array) => void): void {
+    const indexes = this.chunkRange(offset, len);
+    if (indexes.every((i) => this.chunks.has(i))) {
+      fn(this.assemble(offset, len, (i) => this.chunks.get(i)!));
+      return;
+    }
+    void Promise.all(indexes.map((i) => this.chunk(i))).then((datas) => {
+      const byIndex = new Map(indexes.map((i, k) => [i, datas[k]]));
+      fn(this.assemble(offset, len, (i) => byIndex.get(i)!));
+    });
+  }
+
+  get_and_cache(offset: number, len: number, fn: (data: Uint8Array) => void): void {
+    this.get(offset, len, fn);
+  }
+
+  get_from_cache(offset: number, len: number): Uint8Array | undefined {
+    const indexes = this.chunkRange(offset, len);
+    if (!indexes.every((i) => this.chunks.has(i))) return undefined;
+    return this.assemble(offset, len, (i) => this.chunks.get(i)!);
+  }
+
+  set(offset: number, data: Uint8Array, fn: () => void): void {
+    for (let i = 0; i < data.length; i += BLOCK) {
+      const index = (offset + i) / BLOCK;
+      const block = this.written.get(index);
+      if (block) block.set(data.subarray(i, i + BLOCK));
+      else this.written.set(index, data.slice(i, i + BLOCK));
+    }
+    fn();
+  }
+
+  get_buffer(fn: (buffer?: ArrayBuffer) => void): void {
+    fn(undefined); // the whole image is never in memory
+  }
+
+  /** Same shape as v86's async buffers: [[blockIndex, 256 bytes], ...] of written blocks. */
+  get_state(): [Array<[number, Uint8Array]>] {
+    return [Array.from(this.written.entries())];
+  }
+
+  set_state(state: [Array<[number, Uint8Array]>]): void {
+    this.written = new Map(state[0].map(([index, block]) => [index, block]));
+  }
+
+  /** Bytes the guest has written (they live in memory and in every saved state). */
+  writtenBytes(): number {
+    return this.written.size * BLOCK;
+  }
+}
