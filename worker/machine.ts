@@ -42,7 +42,6 @@ export class Machine {
     const options: V86Options = {
       wasm_fn: async (imports) => (await WebAssembly.instantiate(wasm as Uint8Array<ArrayBuffer>, imports)).instance.exports,
       memory_size: manifest.memorySize,
-      vga_memory_size: 2 * 1024 * 1024,
       bios: { buffer: buffer(files.bios) },
       vga_bios: { buffer: buffer(files.vgaBios) },
       // v86 takes any object with its buffer interface; its types do not say so.
@@ -54,7 +53,7 @@ export class Machine {
       disable_keyboard: true,
       disable_mouse: true,
       disable_speaker: true,
-      acpi: false,
+
     };
     if (files.state) options.initial_state = { buffer: buffer(files.state) };
     else if (files.kernel) {
