@@ -2,13 +2,11 @@ import { createReadStream, existsSync, statSync } from "node:fs";
 import { cp, mkdir, copyFile } from "node:fs/promises";
 import { join, normalize, resolve, sep } from "node:path";
 import { defineConfig } from "vitest/config";
-import type { Plugin, ResolvedConfig } from "vite";
+import type { Plugin, ResolvedConfig, Rolldown } from "vite";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 
-// Serves the guest image at `<base>images/` in dev, and copies it into the built site.
-// Only the manifest and the built artifacts (images/out/**) are published, never the sources
-// the image is built from (images/kernel, images/rootfs, images/agent).
-
+// The guest image is published at `<base>images/`: only the manifest and the built artifacts
+// (images/out/**), never the sources it is built from (images/kernel, images/rootfs, images/agent).
 const PUBLISHED = ["manifest.json", "out"];
 
 function contentType(path: string): string {
@@ -25,6 +23,13 @@ function publishedFile(imagesDir: string, requestPath: string): string | null {
   return existsSync(file) && statSync(file).isFile() ? file : null;
 }
 
+/** v86 and worker/artifacts.ts carry Node-only branches (fs, crypto) the browser never takes. */
+function quietNodeBranches(level: Rolldown.LogLevel, log: Rolldown.RollupLog, handler: (level: Rolldown.LogLevel, log: Rolldown.RollupLog) => void): void {
+  if (log.message.includes("externalized for browser compatibility") || log.code === "INEFFECTIVE_DYNAMIC_IMPORT") return;
+  handler(level, log);
+}
+
+/** Serves the published image files in dev and copies them into the built site. */
 function imagesPlugin(imagesDir = resolve("images")): Plugin {
   let config: ResolvedConfig;
   return {
@@ -63,26 +68,15 @@ function imagesPlugin(imagesDir = resolve("images")): Plugin {
   };
 }
 
-export const PREVIEW_PORT = 4173;
-
 export default defineConfig({
   // Relative, so the built site works from any path (docs sites embed it).
   base: "./",
   // Not a single-page app: a missing file (say images/manifest.json) is a 404, not index.html.
   appType: "mpa",
   plugins: [svelte(), imagesPlugin()],
-  worker: {
-    format: "es",
-    rolldownOptions: {
-      // v86 and worker/artifacts.ts carry Node-only branches (fs, crypto) the browser never takes.
-      onLog(level, log, handler) {
-        if (log.message.includes("externalized for browser compatibility") || log.code === "INEFFECTIVE_DYNAMIC_IMPORT") return;
-        handler(level, log);
-      },
-    },
-  },
-  build: { target: "es2022", chunkSizeWarningLimit: 2048 },
-  preview: { port: PREVIEW_PORT, strictPort: true },
+  worker: { format: "es", rolldownOptions: { onLog: quietNodeBranches } },
+  build: { target: "es2022", chunkSizeWarningLimit: 2048, rolldownOptions: { onLog: quietNodeBranches } },
+  preview: { port: 4173, strictPort: true },
   test: {
     projects: [
       {

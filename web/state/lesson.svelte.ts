@@ -1,13 +1,17 @@
 // A lesson in progress: which step is open, and whether each step's check passes. Checks run on
 // the control channel (never in the learner's terminal): after each command the learner runs,
-// and every few seconds while a step is open and not yet done.
+// and every few seconds while a step is open and not yet done. A check costs the emulated CPU a
+// process or two (0.2 s to 1 s), so polling waits several times as long as the last check took.
 import type { ExecOptions, ExecResult } from "../../worker/api";
 import type { Lesson, LessonStep } from "../lessons/catalog";
 
 export type CheckStatus = "unchecked" | "checking" | "passed" | "failed";
 
-export const CHECK_INTERVAL_MS = 2000;
-const CHECK_TIMEOUT_MS = 5000;
+export const CHECK_INTERVAL_MS = 3000;
+/** Polling waits at least this many times as long as the last check took. */
+const POLL_COST_FACTOR = 4;
+/** Long enough for a first check that still has to fetch its programs from the disk. */
+const CHECK_TIMEOUT_MS = 10_000;
 
 export class StepProgress {
   status = $state<CheckStatus>("unchecked");
@@ -32,7 +36,9 @@ export class LessonRunner {
   passedCount = $derived.by(() => this.steps.filter((s) => s.status === "passed").length);
   complete = $derived.by(() => this.passedCount === this.steps.length);
 
-  private timer: ReturnType<typeof setInterval> | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private polling = false;
+  private lastCheckMs = 0;
   private inFlight: Promise<void> | null = null;
   private again = false;
 
@@ -79,8 +85,10 @@ export class LessonRunner {
   private async runCheck(progress: StepProgress): Promise<boolean> {
     const before = progress.status;
     progress.status = "checking";
+    const started = performance.now();
     try {
       const result = await this.options.exec(progress.step.check, { timeoutMs: CHECK_TIMEOUT_MS });
+      this.lastCheckMs = performance.now() - started;
       const passed = result.status === "ok" && result.exitCode === 0;
       progress.status = passed ? "passed" : "failed";
       progress.hint = passed ? "" : result.status === "timeout" ? "The check took too long." : (result.stdout.trim() || result.stderr.trim()).split("\n").pop()!;
@@ -94,15 +102,23 @@ export class LessonRunner {
 
   /** Checks the open step every few seconds until the lesson is complete. */
   startPolling(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      if (this.complete) this.stopPolling();
-      else void this.checkActive();
-    }, this.options.intervalMs ?? CHECK_INTERVAL_MS);
+    if (this.polling) return;
+    this.polling = true;
+    this.schedulePollCheck();
+  }
+
+  private schedulePollCheck(): void {
+    const delay = Math.max(this.options.intervalMs ?? CHECK_INTERVAL_MS, POLL_COST_FACTOR * this.lastCheckMs);
+    this.timer = setTimeout(async () => {
+      if (this.complete) return this.stopPolling();
+      await this.checkActive();
+      if (this.polling) this.schedulePollCheck();
+    }, delay);
   }
 
   stopPolling(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.polling = false;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
 }

@@ -60,7 +60,7 @@ describe("LessonRunner", () => {
     const { exec } = guest(new Set());
     const runner = new LessonRunner(lesson, { exec, canCheck: () => true });
     await runner.checkActive();
-    expect(exec).toHaveBeenCalledWith("check-file", { timeoutMs: 5000 });
+    expect(exec).toHaveBeenCalledWith("check-file", { timeoutMs: 10_000 });
   });
 
   it("does not check while the machine cannot run checks", async () => {
@@ -134,5 +134,23 @@ describe("LessonRunner", () => {
     const calls = exec.mock.calls.length;
     await vi.advanceTimersByTimeAsync(10_000);
     expect(exec.mock.calls.length).toBe(calls);
+  });
+
+  it("polls less often when checks are slow, so they never hog the guest", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const exec = vi.fn(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      return ok(1);
+    });
+    const runner = new LessonRunner(lesson, { exec, canCheck: () => true, intervalMs: 2000 });
+    runner.startPolling();
+    await vi.advanceTimersByTimeAsync(2000 + 1500);
+    expect(exec).toHaveBeenCalledTimes(1);
+    // The next poll waits 4 x 1.5 s, not 2 s.
+    await vi.advanceTimersByTimeAsync(5900);
+    expect(exec).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(exec).toHaveBeenCalledTimes(2);
+    runner.stopPolling();
   });
 });
