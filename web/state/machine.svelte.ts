@@ -20,7 +20,10 @@ const STATUS_LABELS: Record<VmStatus, string> = {
 export class MachineState {
   status = $state<VmStatus>("stopped");
   stage = $state<BootStage>("idle");
+  /** Why the machine failed (its status is "error"): start-up stops here and offers a retry. */
   error = $state<VmErrorInfo | null>(null);
+  /** A problem the machine works around while it keeps going (a disk chunk being fetched again). */
+  warning = $state<VmErrorInfo | null>(null);
   /** Whether the machine boots (or booted) from the pre-booted state or from its kernel. */
   bootFrom = $state<"state" | "kernel" | null>(null);
   bootMs = $state<number | null>(null);
@@ -40,12 +43,22 @@ export class MachineState {
 
   /** Every event from the machine goes through here. */
   handle(event: VmEvent): void {
-    if (event.type === "status") this.status = event.status;
-    else if (event.type === "progress") this.advance(event.progress);
+    if (event.type === "status") {
+      this.status = event.status;
+      if (event.status === "error") this.stage = "failed";
+    } else if (event.type === "progress") this.advance(event.progress);
     else if (event.type === "error") {
-      this.error = event.error;
-      this.stage = "failed";
+      // The worker sets the status to "error" before it reports a failure; any other error
+      // event is about something it is retrying.
+      if (this.status === "error") {
+        this.error = event.error;
+        this.stage = "failed";
+      } else this.warning = event.error;
     }
+  }
+
+  dismissWarning(): void {
+    this.warning = null;
   }
 
   private advance(progress: BootPhase): void {
@@ -72,6 +85,7 @@ export class MachineState {
   /** Starts the machine; false when it failed (then `error` says why). Also the retry. */
   async start(): Promise<boolean> {
     this.error = null;
+    this.warning = null;
     this.downloads = {};
     this.stage = "downloading";
     return this.attempt(() => this.api.start(this.startOptions));
@@ -80,6 +94,7 @@ export class MachineState {
   /** Back to a freshly booted machine. */
   async reset(): Promise<boolean> {
     this.error = null;
+    this.warning = null;
     this.stage = "booting";
     return this.attempt(() => this.api.reset());
   }

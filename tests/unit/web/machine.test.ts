@@ -77,4 +77,16 @@ describe("MachineState", () => {
     expect(machine.statusLabel).toBe("Busy");
     expect(machine.isRunning).toBe(true);
   });
+
+  it("shows an error the machine is retrying as a warning, not a failure", async () => {
+    const vm = new FakeVm({ stepMs: 0 });
+    const { machine } = await connected(vm);
+    await machine.start();
+    machine.handle({ type: "error", error: { code: "download-failed", message: "could not load part of the disk; retrying" } });
+    expect(machine.stage).toBe("ready");
+    expect(machine.error).toBeNull();
+    expect(machine.warning?.message).toBe("could not load part of the disk; retrying");
+    machine.dismissWarning();
+    expect(machine.warning).toBeNull();
+  });
 });
