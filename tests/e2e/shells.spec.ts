@@ -25,6 +25,16 @@ test("the second shell runs its own commands", async ({ page }, testInfo) => {
   await lab.waitForText("second", /^second-42$/m);
   expect(await lab.text("main")).not.toContain("second-42");
   await lab.screenshot("03-second-shell");
+
+  // The keyboard is never trapped: Shift+Tab leaves the terminal for its tab, arrows move along
+  // the tabs, Enter goes into the chosen shell.
+  await page.keyboard.press("Shift+Tab");
+  await expect(page.getByRole("tab", { name: "Second shell" })).toBeFocused();
+  await page.keyboard.press("ArrowLeft");
+  await expect(page.getByRole("tab", { name: "Shell", exact: true })).toBeFocused();
+  await expect(page.getByRole("tab", { name: "Shell", exact: true })).toHaveAttribute("aria-selected", "true");
+  await page.keyboard.press("Enter");
+  await lab.expectFocus("main");
 });
 
 test("a process in the first shell can be found and killed from the second (no PID namespace)", async ({ page }, testInfo) => {

@@ -23,12 +23,14 @@ export function binaryStringToBytes(data: string): Uint8Array {
 }
 
 /**
- * Terminal copy and paste keys: Ctrl+Shift+C copies the selection; Ctrl+Shift+V is left to the
- * browser, whose paste event xterm handles (and the paste limit sees). Returns false for keys
- * xterm must not turn into input.
+ * Keys the page handles instead of the shell. Ctrl+Shift+C copies the selection; Ctrl+Shift+V is
+ * left to the browser, whose paste event xterm handles (and the paste limit sees). Shift+Tab
+ * leaves the terminal (Tab itself completes in the shell), so the keyboard is never trapped.
+ * Returns false for keys xterm must not turn into input.
  */
-export function clipboardKeys(term: Terminal): (event: KeyboardEvent) => boolean {
+export function pageKeys(term: Terminal): (event: KeyboardEvent) => boolean {
   return (event) => {
+    if (event.key === "Tab" && event.shiftKey && !event.ctrlKey && !event.altKey && !event.metaKey) return false;
     if (!event.ctrlKey || !event.shiftKey || event.altKey || event.metaKey) return true;
     if (event.code === "KeyC") {
       if (event.type === "keydown") {
