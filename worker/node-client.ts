@@ -21,7 +21,7 @@ export function repoPath(relative: string): string {
 }
 
 export function startNodeVm(): NodeVm {
-  const worker = new Worker(new URL("./entry-node.ts", import.meta.url), { execArgv: ["--import", "tsx"] });
+  const worker = new Worker(new URL("./entry-node-ts.mjs", import.meta.url));
   const api = wrap<VmApi>(nodeEndpoint(worker));
   const require = createRequire(import.meta.url);
   return {

@@ -57,33 +57,33 @@ describe("the course notes, verbatim", () => {
       expect((await run(`mkdir -p my-new-root${dir} && cp ${lib} my-new-root${dir}`)).exitCode).toBe(0);
     }
     expect((await run("cd my-new-root")).exitCode).toBe(0);
-    await lab.vm.api.write("main", "chroot . bash\n");
+    await lab.type("main", "chroot . bash");
     const inside = await run("echo inside $BASH_VERSION");
     expect(inside.output).toMatch(/inside 5\./);
     const ls = await run("ls");
     expect(ls.exitCode).toBe(127);
     expect(ls.output).toMatch(/ls: command not found/);
-    await lab.vm.api.write("main", "exit\n");
+    await lab.type("main", "exit");
     expect((await run("cd ~ && pwd")).output.trim()).toBe("/root");
   });
 
   it("ships a ready root filesystem (instead of debootstrap) where ls, cd and cp work", async () => {
     const run = (c: string) => lab.run("main", c);
     expect((await run("mkdir -p /my-directory-root && tar -xf /opt/rootfs/debian-bookworm-minbase.tar -C /my-directory-root")).exitCode).toBe(0);
-    await lab.vm.api.write("main", "chroot /my-directory-root bash\n");
-    const ls = await run("ls / && cd /etc && cp hostname /tmp/copied && ls /tmp");
+    await lab.type("main", "chroot /my-directory-root bash");
+    const ls = await run("ls / && cd /etc && cp issue /tmp/copied && ls /tmp");
     expect(ls.exitCode).toBe(0);
     expect(ls.output).toContain("copied");
-    await lab.vm.api.write("main", "exit\n");
+    await lab.type("main", "exit");
     await run("cd ~");
   });
 
   it("unshare: in the new namespaces ps aux shows only the namespace's own processes", async () => {
     const run = (c: string) => lab.run("main", c);
     // A process outside, that must not be visible inside.
-    await run("sleep 1000 &");
+    await run("sleep 1000 & true");
     expect((await run("mkdir -p /desired-new-root && tar -xf /opt/rootfs/debian-bookworm-minbase.tar -C /desired-new-root")).exitCode).toBe(0);
-    await lab.vm.api.write("main", "unshare --mount --uts --ipc --net --pid --fork --user --map-root-user chroot /desired-new-root bash\n");
+    await lab.type("main", "unshare --mount --uts --ipc --net --pid --fork --user --map-root-user chroot /desired-new-root bash");
     expect((await run("mount -t proc none /proc")).exitCode).toBe(0);
     expect((await run("mount -t sysfs none /sys")).exitCode).toBe(0);
     expect((await run("mount -t tmpfs none /tmp")).exitCode).toBe(0);
@@ -94,7 +94,7 @@ describe("the course notes, verbatim", () => {
     expect(processes.some((p) => /contained-agent/.test(p))).toBe(false);
     expect(processes.find((p) => /^\S+\s+1\s/.test(p))).toMatch(/bash/);
     expect(processes.length).toBeLessThanOrEqual(3);
-    await lab.vm.api.write("main", "exit\n");
+    await lab.type("main", "exit");
     await run("kill %1");
   });
 

@@ -40,6 +40,8 @@ export interface Lab {
   events: VmEvent[];
   /** Types a line into a terminal and waits for a marker echoing its exit code; returns the output. */
   run(terminal: TerminalId, command: string, timeoutMs?: number): Promise<{ output: string; exitCode: number }>;
+  /** Types a line (e.g. one that starts a new shell) and waits for the next prompt. */
+  type(terminal: TerminalId, line: string, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,9 @@ export async function startLab(from: StartFrom = "state"): Promise<Lab> {
   });
   await vm.api.start({ imagesBase: vm.imagesBase, wasmPath: vm.wasmPath, from });
   await terminals.main.waitFor(/# $/, 30_000);
+  // Wide terminals: readline then never wraps a typed line, so its echo is one line.
+  await vm.api.resize("main", 50, 400);
+  await vm.api.resize("second", 50, 400);
   return {
     vm,
     terminals,
@@ -71,7 +76,16 @@ export async function startLab(from: StartFrom = "state"): Promise<Lab> {
       const out = await log.waitFor(new RegExp(`@@done-${id}=(\\d+)`), timeoutMs, from);
       const exitCode = Number(new RegExp(`@@done-${id}=(\\d+)`).exec(out)![1]);
       const start = out.indexOf("\n") + 1; // skip the echoed command line
-      return { output: out.slice(start, out.indexOf(`@@done-${id}=`)), exitCode };
+      const output = out
+        .slice(start, out.indexOf(`@@done-${id}=`))
+        .replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, "") // bash's bracketed-paste switches
+        .replace(/\r/g, "");
+      return { output, exitCode };
+    },
+    async type(terminal, line, timeoutMs = 30_000) {
+      const from = terminals[terminal].text.length;
+      await vm.api.write(terminal, `${line}\n`);
+      await terminals[terminal].waitFor(/# $/, timeoutMs, from);
     },
     async close() {
       await vm.api.stop().catch(() => undefined);
