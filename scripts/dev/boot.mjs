@@ -2,7 +2,8 @@
 // serial ports to stdout. Not used by the product; handy while building the image.
 // usage: node scripts/dev/boot.mjs --kernel K [--initrd I] [--disk IMG] [--cmdline "..."]
 //        [--send "cmd\n" [--send "cmd2\n" ...]] [--port 0] [--until REGEX] [--timeout 60]
-//        [--memory 128] [--quiet-ports]
+//        [--memory 128] [--quiet-ports] [--balloon]
+// --quiet-ports mirrors only --port; --balloon adds v86's virtio balloon device.
 // Each --send is typed into --port after the next shell prompt ("# " or "$ ") shows up there.
 // Timing lines go to stderr:
 //   [boot] kernel entered after X s   first time the CPU runs at a kernel virtual address
@@ -23,6 +24,7 @@ const { values: a } = parseArgs({
     port: { type: "string", default: "0" }, until: { type: "string" },
     timeout: { type: "string", default: "60" }, memory: { type: "string", default: "128" },
     "quiet-ports": { type: "boolean", default: false },
+    balloon: { type: "boolean", default: false },
   },
 });
 const v86dir = require.resolve("v86").replace(/libv86\.mjs$/, "");
@@ -35,7 +37,7 @@ const opts = {
   memory_size: Number(a.memory) * 1024 * 1024,
   uart1: true, uart2: true, uart3: true,
   autostart: true, disable_keyboard: true, disable_mouse: true,
-  virtio_balloon: !!process.env.BALLOON,
+  virtio_balloon: a.balloon,
 };
 if (a.initrd) opts.initrd = { url: a.initrd };
 if (a.disk) opts.hda = { url: a.disk, async: true, size: statSync(a.disk).size };
