@@ -1,0 +1,4 @@
+# ~/.profile: executed by login shells.
+if [ "$BASH" ] && [ -f ~/.bashrc ]; then
+  . ~/.bashrc
+fi
