@@ -14,6 +14,8 @@ export interface ContainedHook {
   guestSize(id: TerminalId): TerminalSize | null;
   status(): VmStatus;
   stage(): BootStage;
+  /** Whether the machine booted from the pre-booted state or from its kernel. */
+  bootFrom(): "state" | "kernel" | null;
   stepStatus(stepId: string): CheckStatus | null;
 }
 
@@ -30,6 +32,7 @@ export function installTestHook(lab: Lab): void {
     guestSize: (id) => lab.terminals[id].guestSize,
     status: () => lab.machine.status,
     stage: () => lab.machine.stage,
+    bootFrom: () => lab.machine.bootFrom,
     stepStatus: (stepId) => lab.lesson?.steps.find((s) => s.step.id === stepId)?.status ?? null,
   };
 }
