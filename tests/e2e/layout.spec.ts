@@ -54,6 +54,10 @@ test("sandbox mode gives the terminals the page, in the dark theme too", async (
   await lab.run("main", "uname -m");
   await lab.waitForText("main", /^i686$/m);
   await lab.screenshot("10-sandbox-dark");
+
+  // Screen-reader mode: xterm keeps an accessible copy of the screen's rows.
+  await page.getByRole("button", { name: "Screen reader mode for the terminals" }).click();
+  await expect(page.locator("#terminal-main .xterm-accessibility-tree")).toContainText("i686");
 });
 
 test("a file uploaded into the guest can be read there and downloaded back", async ({ page }, testInfo) => {
@@ -71,6 +75,21 @@ test("a file uploaded into the guest can be read there and downloaded back", asy
   expect(download.suggestedFilename()).toBe("my data.bin");
   expect(Buffer.compare(await readFile(await download.path()), content)).toBe(0);
   await lab.screenshot("11-file-transfer");
+});
+
+test("a file dropped onto the terminal is uploaded into /root", async ({ page }, testInfo) => {
+  const lab = new LabPage(page, testInfo);
+  await lab.open();
+  const drop = await page.evaluateHandle(() => {
+    const data = new DataTransfer();
+    data.items.add(new File(["dropped with care\n"], "dropped.txt", { type: "text/plain" }));
+    return data;
+  });
+  await page.dispatchEvent(".screens", "dragover", { dataTransfer: drop });
+  await page.dispatchEvent(".screens", "drop", { dataTransfer: drop });
+  await expect(page.getByText("Uploaded /root/dropped.txt")).toBeVisible();
+  await lab.run("main", "cat dropped.txt");
+  await lab.waitForText("main", /^dropped with care$/m);
 });
 
 test("a failed download says what failed, and Try again starts the machine", async ({ page }, testInfo) => {

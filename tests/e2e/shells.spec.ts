@@ -55,3 +55,25 @@ test("a process in the first shell can be found and killed from the second (no P
   await lab.waitForText("main", PROMPT_AT_END);
   await lab.screenshot("05-tail-killed");
 });
+
+test("a paste reaches the shell, and a paste over 256 KiB is refused with a message", async ({ page }, testInfo) => {
+  const lab = new LabPage(page, testInfo);
+  await lab.open();
+  const paste = (text: string) =>
+    page.locator("#terminal-main textarea").evaluate((textarea, text) => {
+      const data = new DataTransfer();
+      data.setData("text/plain", text);
+      textarea.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+    }, text);
+
+  await paste("echo pasted-$((40+2))");
+  await page.keyboard.press("Enter");
+  await lab.waitForText("main", /^pasted-42$/m);
+
+  await paste("x".repeat(256 * 1024 + 1));
+  await expect(page.getByRole("alert")).toContainText("pastes over 256.0 KiB are not typed into the terminal");
+  expect(await lab.text("main")).not.toContain("xxxxxxxx");
+  await lab.screenshot("13-paste-refused");
+  await page.getByRole("button", { name: "Dismiss" }).click();
+  await expect(page.getByRole("alert")).toHaveCount(0);
+});
