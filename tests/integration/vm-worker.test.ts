@@ -27,7 +27,7 @@ describe("the control channel", () => {
     expect(r.status).toBe("timeout");
     expect(r.stdout).toBe("");
     expect(Date.now() - t0).toBeLessThan(3000);
-    expect((await lab.vm.api.exec("pgrep -f 'sleep 1000' || echo gone")).stdout).toBe("gone\n");
+    expect((await lab.vm.api.exec("pgrep -x sleep || echo gone")).stdout).toBe("gone\n");
     expect((await lab.vm.api.exec("echo next")).stdout).toBe("next\n");
   });
 
@@ -68,8 +68,8 @@ describe("floods and runaway guests", () => {
     const from = lab.terminals.main.text.length;
     await lab.vm.api.write("main", "seq 1 1400000; echo '@@'flood-done\n");
     await lab.terminals.main.waitFor("@@flood-done", 240_000, from);
-    const out = lab.terminals.main.text.slice(from);
-    const numbers = out.split("\r\n").filter((l) => /^\d+$/.test(l)).map(Number);
+    const out = lab.terminals.main.text.slice(from).replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, "");
+    const numbers = out.split("\n").map((l) => l.replace(/\r/g, "")).filter((l) => /^\d+$/.test(l)).map(Number);
     expect(numbers.length).toBe(1_400_000);
     expect(numbers.every((n, i) => n === i + 1)).toBe(true);
     const t0 = Date.now();
@@ -91,9 +91,16 @@ describe("floods and runaway guests", () => {
   it("survives a fork bomb in the learner's shell, and reset brings a fresh machine", async () => {
     await lab.terminals.main.waitFor(/# $/);
     await lab.vm.api.write("main", ":(){ :|:& };:\n");
-    await lab.terminals.main.waitFor(/fork|Resource temporarily unavailable/, 30_000);
-    const r = await lab.vm.api.exec("cat /sys/fs/cgroup/learner/pids.current", { timeoutMs: 10_000 });
-    expect(Number(r.stdout)).toBeGreaterThan(100);
+    // The learner's cgroup caps its processes; the control channel keeps answering meanwhile.
+    await expect
+      .poll(async () => Number((await lab.vm.api.exec("cat /sys/fs/cgroup/learner/pids.current", { timeoutMs: 10_000 })).stdout), {
+        timeout: 60_000,
+        interval: 500,
+      })
+      .toBeGreaterThan(500);
+    const t0 = Date.now();
+    expect((await lab.vm.api.exec("echo still here")).stdout).toBe("still here\n");
+    expect(Date.now() - t0).toBeLessThan(5000);
     const reset = await lab.vm.api.reset();
     expect(reset.from).toBe("state");
     expect((await lab.vm.api.exec("cat /sys/fs/cgroup/learner/pids.current")).stdout.trim()).toBe("2");
