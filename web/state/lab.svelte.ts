@@ -84,8 +84,10 @@ export class Lab {
     return this.machine.start();
   }
 
+  /** A freshly booted machine: blank terminals, and the lesson's checks start over. */
   async reset(): Promise<boolean> {
     for (const id of TERMINALS) this.terminals[id].clear();
+    this.lesson?.restart();
     return this.machine.reset();
   }
 

@@ -49,6 +49,15 @@ export class LessonRunner {
     this.steps = lesson.steps.map((step) => new StepProgress(step));
   }
 
+  /** Forgets every result (the machine was reset, so what the checks saw is gone). */
+  restart(): void {
+    for (const progress of this.steps) {
+      progress.status = "unchecked";
+      progress.hint = "";
+    }
+    this.activeIndex = 0;
+  }
+
   open(index: number): void {
     if (index < 0 || index >= this.steps.length) return;
     this.activeIndex = index;

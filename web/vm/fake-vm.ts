@@ -62,6 +62,7 @@ export class FakeVm implements VmApi {
   private lines = new Map<TerminalId, string>();
   private failNextStart: VmErrorInfo | undefined;
   private readonly stepMs: number;
+  private readonly initialFiles: ReadonlyMap<string, Uint8Array>;
 
   constructor(options: FakeVmOptions = {}) {
     this.stepMs = options.stepMs ?? 120;
@@ -69,6 +70,7 @@ export class FakeVm implements VmApi {
     for (const [path, content] of Object.entries(options.files ?? {})) {
       this.files.set(path, typeof content === "string" ? encoder.encode(content) : content);
     }
+    this.initialFiles = new Map(this.files);
   }
 
   failNext(error: VmErrorInfo): void {
@@ -247,6 +249,8 @@ export class FakeVm implements VmApi {
   async reset(): Promise<StartResult> {
     this.setStatus("starting");
     this.lines.clear();
+    this.files.clear();
+    for (const [path, content] of this.initialFiles) this.files.set(path, content);
     return this.boot();
   }
 }

@@ -71,6 +71,15 @@ describe("Lab", () => {
     lab.dispose();
   });
 
+  it("starts the lesson's checks over when the machine is reset", async () => {
+    const { lab, vm } = await startedLab();
+    lab.runInTerminal("echo hello > hello.txt");
+    await vi.waitFor(() => expect(lab.lesson?.steps[0].status).toBe("passed"));
+    await lab.reset();
+    await vi.waitFor(() => expect(lab.lesson?.steps[0].status).toBe("failed"));
+    lab.dispose();
+  });
+
   it("clears the screens on reset and tells the guest their sizes again", async () => {
     const { lab, vm, screens } = await startedLab();
     lab.terminals.main.screenResized({ rows: 40, cols: 120 });
