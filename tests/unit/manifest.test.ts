@@ -12,7 +12,7 @@ const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("h
 
 function expectMatches(entry: FileEntry) {
   const data = readFileSync(new URL(entry.path, images));
-  expect({ path: entry.path, size: data.length, sha256: sha256(data) }).toEqual(entry);
+  expect({ path: entry.path, size: data.length, sha256: sha256(data) }).toEqual({ path: entry.path, size: entry.size, sha256: entry.sha256 });
 }
 
 describe("images/manifest.json", () => {

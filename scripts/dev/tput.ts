@@ -1,0 +1,17 @@
+import { VmService } from "/work/main/worker/vm-service";
+import { createRequire } from "node:module";
+const require = createRequire(import.meta.url);
+const vm = new VmService();
+let bytes = 0; let text = "";
+let resolve: () => void; let done = new Promise<void>(r => resolve = r);
+await vm.subscribe((e) => { if (e.type === "output" && e.terminal === "main") { bytes += e.data.length; text = (text + new TextDecoder().decode(e.data)).slice(-200); if (text.includes("tput-done")) resolve(); } });
+await vm.start({ imagesBase: "/work/main/images", wasmPath: require.resolve("v86/build/v86.wasm"), from: "state" });
+const n = Number(process.argv[2] ?? 1000000);
+let t0 = performance.now(); const b0 = bytes;
+await vm.write("main", `head -c ${n} /dev/zero | tr '\\0' x; echo; echo tput''-done\n`);
+await done;
+console.log("tty bytes/s", ((bytes - b0) / ((performance.now() - t0) / 1000) / 1e6).toFixed(3), "MB/s");
+t0 = performance.now();
+const r = await vm.exec(`head -c ${n} /dev/zero | tr '\\0' x`);
+console.log("exec bytes/s", (r.stdout.length / ((performance.now() - t0) / 1000) / 1e6).toFixed(3), "MB/s");
+process.exit(0);
