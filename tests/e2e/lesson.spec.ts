@@ -32,3 +32,22 @@ test("the chroot step passes once bash runs inside my-new-root", async ({ page }
   await lab.waitForText("main", /ls: command not found/);
   await lab.screenshot("07-chroot");
 });
+
+test("Reset machine brings back a fresh machine, and the lesson's checks start over", async ({ page }, testInfo) => {
+  const lab = new LabPage(page, testInfo);
+  await lab.open();
+  const step = page.locator('[data-step="01-make-a-file"]');
+  await page.getByRole("button", { name: "Run in the terminal: echo hello > hello.txt" }).click();
+  await expect(step).toHaveAttribute("data-status", "passed");
+
+  await page.getByRole("button", { name: "Reset machine" }).click();
+  await page.getByRole("group", { name: "Confirm reset" }).getByRole("button", { name: "Reset" }).click();
+  await expect(page.getByTestId("machine-status")).toHaveText(/Running|Busy/);
+  await lab.waitForText("main", /[#$]\s*$/);
+  expect(await lab.text("main")).not.toContain("echo hello");
+  await expect(step).toHaveAttribute("data-status", "failed");
+  await lab.expectFocus("main");
+  await lab.run("main", "ls hello.txt");
+  await lab.waitForText("main", /No such file or directory/);
+  await lab.screenshot("14-after-reset");
+});
