@@ -1,4 +1,66 @@
-// The browser half of `npm run bench`: filled in with the UI (navigation -> prompt, keystroke -> echo).
+// The browser half of `npm run bench`: the built site served by `vite preview`, in Chromium.
+//  - navigation to a usable prompt (performance mark "contained:prompt"), first and repeat visit
+//  - keystroke to echo in the terminal (p50 over 40 keys)
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { chromium, type Page } from "@playwright/test";
+
+const PORT = 4175;
+const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+async function serve(): Promise<ChildProcess> {
+  execFileSync("npx", ["vite", "build", "--logLevel", "error"], { stdio: "inherit" });
+  const server = spawn("npx", ["vite", "preview", "--port", String(PORT), "--strictPort"], { stdio: "ignore", detached: true });
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`http://localhost:${PORT}/`)).ok) return server;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error("vite preview did not start");
+}
+
+async function promptTime(page: Page): Promise<number> {
+  await page.goto(`http://localhost:${PORT}/`);
+  await page.waitForFunction(() => performance.getEntriesByName("contained:prompt").length > 0, null, { timeout: 120_000 });
+  return page.evaluate(() => performance.getEntriesByName("contained:prompt")[0].startTime);
+}
+
+async function keystrokeLatency(page: Page): Promise<number[]> {
+  await page.locator(".xterm").first().click();
+  const times: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    const ch = String.fromCharCode(97 + (i % 26));
+    const before = await page.evaluate(() => window.__contained!.terminalText("main").trimEnd().length);
+    await page.evaluate(() => ((window as unknown as { __t0: number }).__t0 = performance.now()));
+    await page.keyboard.type(ch);
+    const handle = await page.waitForFunction(
+      (n) => (window.__contained!.terminalText("main").trimEnd().length > n ? performance.now() - (window as unknown as { __t0: number }).__t0 : 0),
+      before,
+      { polling: "raf", timeout: 10_000 },
+    );
+    times.push((await handle.jsonValue()) as number);
+  }
+  await page.keyboard.press("Control+U");
+  return times;
+}
+
 export async function benchBrowser(figure: (name: string, value: string, target?: string) => void): Promise<void> {
-  figure("browser figures", "not measured yet");
+  const server = await serve();
+  const browser = await chromium.launch({ executablePath: existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined, args: ARGS });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const first = await promptTime(page);
+    figure("navigation to usable prompt, first visit (empty cache)", `${first.toFixed(0)} ms`, "< 1500 ms");
+    const repeat = await promptTime(page);
+    figure("navigation to usable prompt, repeat visit", `${repeat.toFixed(0)} ms`, "< 1000 ms");
+    const keys = (await keystrokeLatency(page)).sort((a, b) => a - b);
+    figure("keystroke to echo in the terminal, p50 (40 keys)", `${keys[20].toFixed(0)} ms (p95 ${keys[38].toFixed(0)} ms)`, "< 30 ms");
+  } finally {
+    await browser.close();
+    if (server.pid) process.kill(-server.pid);
+  }
 }
