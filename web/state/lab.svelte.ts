@@ -24,6 +24,9 @@ export class Lab {
   private disposers: Array<() => void> = [];
   private promptSeen = false;
   private promptMarked = false;
+  /** Lines of lesson commands still to type, each once the shell is back at its prompt. */
+  private queuedLines: string[] = [];
+  private waitingForPrompt = false;
 
   constructor(
     private readonly connection: VmConnection,
@@ -48,6 +51,7 @@ export class Lab {
         this.promptSeen = true;
         this.markPrompt();
         if (afterCommand) void this.lesson?.checkActive();
+        if (this.waitingForPrompt) this.typeNextLine();
       }),
     );
   }
@@ -87,6 +91,8 @@ export class Lab {
   /** A freshly booted machine: blank terminals, and the lesson's checks start over. */
   async reset(): Promise<boolean> {
     for (const id of TERMINALS) this.terminals[id].clear();
+    this.queuedLines = [];
+    this.waitingForPrompt = false;
     this.lesson?.restart();
     return this.machine.reset();
   }
@@ -97,11 +103,21 @@ export class Lab {
     if (focus) void tick().then(() => this.terminals[id].focus());
   }
 
-  /** Types a lesson's command into the learner's shell and runs it, as if they had typed it. */
+  /**
+   * Types a lesson's command into the learner's shell and runs it, as if they had typed it. A
+   * command of several lines is typed a line at a time, each once the shell shows its prompt
+   * again, so the screen reads like a session rather than a pile of type-ahead.
+   */
   runInTerminal(command: string): void {
     this.showTerminal("main");
-    const lines = command.replace(/\r?\n$/, "").split(/\r?\n/);
-    this.terminals.main.type(lines.map((line) => line + "\r").join(""));
+    this.queuedLines.push(...command.split(/\r?\n/).filter((line) => line.trim() !== ""));
+    if (!this.waitingForPrompt) this.typeNextLine();
+  }
+
+  private typeNextLine(): void {
+    const line = this.queuedLines.shift();
+    this.waitingForPrompt = line !== undefined;
+    if (line !== undefined) this.terminals.main.type(line + "\r");
   }
 
   dispose(): void {

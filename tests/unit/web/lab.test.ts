@@ -63,11 +63,20 @@ describe("Lab", () => {
     lab.dispose();
   });
 
-  it("types each line of a multi-line command", async () => {
-    const { lab, vm } = await startedLab();
-    const write = vi.spyOn(vm, "write");
-    lab.runInTerminal("cd my-new-root\nchroot . bash");
-    expect(write).toHaveBeenCalledWith("main", "cd my-new-root\rchroot . bash\r");
+  it("types a multi-line command a line at a time, each after the prompt is back", async () => {
+    const { lab, vm, screens } = await startedLab();
+    const write = vm.write.bind(vm);
+    const typed: Array<{ data: string; screenBefore: string }> = [];
+    vi.spyOn(vm, "write").mockImplementation((terminal, data) => {
+      typed.push({ data: String(data), screenBefore: screens.main.text() });
+      return write(terminal, data);
+    });
+    lab.runInTerminal("echo one\n\necho two\n");
+    lab.runInTerminal("echo three");
+    await vi.waitFor(() => expect(typed).toHaveLength(3));
+    expect(typed.map((t) => t.data)).toEqual(["echo one\r", "echo two\r", "echo three\r"]);
+    expect(typed[1].screenBefore).toMatch(/\r\none\r\nroot@contained:~# $/);
+    expect(typed[2].screenBefore).toMatch(/\r\ntwo\r\nroot@contained:~# $/);
     lab.dispose();
   });
 
