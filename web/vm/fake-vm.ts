@@ -18,7 +18,7 @@ const decoder = new TextDecoder();
 const UNAME = "Linux contained 6.1.0-contained #1 Tue Jan 1 00:00:00 UTC 2030 i686 GNU/Linux";
 
 /** Splits a command line into words: enough of sh's quoting for the commands the UI sends. */
-export function shellWords(line: string): string[] {
+function shellWords(line: string): string[] {
   const words: string[] = [];
   let word: string | null = null;
   for (let i = 0; i < line.length; i++) {
@@ -71,10 +71,6 @@ export class FakeVm implements VmApi {
       this.files.set(path, typeof content === "string" ? encoder.encode(content) : content);
     }
     this.initialFiles = new Map(this.files);
-  }
-
-  failNext(error: VmErrorInfo): void {
-    this.failNextStart = error;
   }
 
   async subscribe(listener: (event: VmEvent) => void): Promise<number> {
