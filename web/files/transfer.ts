@@ -41,12 +41,15 @@ function failure(action: string, result: ExecResult): TransferError {
   return new TransferError(`${action}: ${reason}`);
 }
 
+/** Refuses a file over the upload limit (before anyone reads it into memory). */
+export function checkUploadSize(name: string, size: number): void {
+  if (size > UPLOAD_LIMIT) throw new TransferError(`${name} is ${formatBytes(size)}; files up to ${formatBytes(UPLOAD_LIMIT)} can be uploaded`);
+}
+
 /** Writes `bytes` to /root/<name> in the guest. Returns the guest path. */
 export async function uploadFile(exec: Exec, name: string, bytes: Uint8Array, onProgress: TransferProgress = () => {}): Promise<string> {
   const path = uploadPath(name);
-  if (bytes.length > UPLOAD_LIMIT) {
-    throw new TransferError(`${name} is ${formatBytes(bytes.length)}; files up to ${formatBytes(UPLOAD_LIMIT)} can be uploaded`);
-  }
+  checkUploadSize(name, bytes.length);
   const target = shellQuote(path);
   let offset = 0;
   onProgress(0, bytes.length);

@@ -1,6 +1,6 @@
 // File transfers between the learner's computer and the guest, one at a time, with progress
 // and a message at the end.
-import { downloadFile, formatBytes, baseName, uploadFile, type Exec } from "../files/transfer";
+import { baseName, checkUploadSize, downloadFile, formatBytes, uploadFile, type Exec } from "../files/transfer";
 
 export interface TransferInProgress {
   kind: "upload" | "download";
@@ -36,6 +36,7 @@ export class FileTransfer {
       const written: string[] = [];
       for (const file of files) {
         this.current = { kind: "upload", name: file.name, done: 0, total: file.size };
+        checkUploadSize(file.name, file.size);
         written.push(await uploadFile(this.exec, file.name, new Uint8Array(await file.arrayBuffer()), (done, total) => this.progress(done, total)));
       }
       return `Uploaded ${written.join(", ")}`;

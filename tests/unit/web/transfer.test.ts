@@ -125,6 +125,16 @@ describe("FileTransfer", () => {
     expect(vm.files.get("/root/a.bin")).toEqual(data);
   });
 
+  it("refuses a file over the limit without reading it", async () => {
+    const vm = await runningVm();
+    const transfer = new FileTransfer(vm.exec.bind(vm));
+    const arrayBuffer = vi.fn();
+    await transfer.upload([{ name: "disk.img", size: 40 * 1024 * 1024, arrayBuffer }]);
+    expect(arrayBuffer).not.toHaveBeenCalled();
+    expect(transfer.message).toEqual({ kind: "error", text: "disk.img is 40.0 MiB; files up to 32.0 MiB can be uploaded" });
+    expect(vm.execLog).toEqual([]);
+  });
+
   it("turns a failed download into an error message and no file", async () => {
     const vm = await runningVm();
     const transfer = new FileTransfer(vm.exec.bind(vm));
