@@ -60,7 +60,7 @@ describe("uploadFile", () => {
 
   it("refuses a file over the limit before sending anything", async () => {
     const exec = vi.fn();
-    await expect(uploadFile(exec, "big.iso", new Uint8Array(UPLOAD_LIMIT + 1))).rejects.toThrow("big.iso is 32.0 MiB; files up to 32.0 MiB can be uploaded");
+    await expect(uploadFile(exec, "big.iso", new Uint8Array(UPLOAD_LIMIT + 1))).rejects.toThrow("big.iso is 8.0 MiB; files up to 8.0 MiB can be uploaded");
     expect(exec).not.toHaveBeenCalled();
   });
 
@@ -131,7 +131,7 @@ describe("FileTransfer", () => {
     const arrayBuffer = vi.fn();
     await transfer.upload([{ name: "disk.img", size: 40 * 1024 * 1024, arrayBuffer }]);
     expect(arrayBuffer).not.toHaveBeenCalled();
-    expect(transfer.message).toEqual({ kind: "error", text: "disk.img is 40.0 MiB; files up to 32.0 MiB can be uploaded" });
+    expect(transfer.message).toEqual({ kind: "error", text: "disk.img is 40.0 MiB; files up to 8.0 MiB can be uploaded" });
     expect(vm.execLog).toEqual([]);
   });
 
