@@ -8,5 +8,5 @@ export const PASTE_LIMIT = 256 * 1024;
 export function pasteRefusal(text: string): string | null {
   const size = new TextEncoder().encode(text).length;
   if (size <= PASTE_LIMIT) return null;
-  return `That paste is ${formatBytes(size)}: pastes over ${formatBytes(PASTE_LIMIT)} are not typed into the terminal. Save it as a file and drop the file onto the terminal to upload it.`;
+  return `That paste (${formatBytes(size)}) is more than the terminal takes (${formatBytes(PASTE_LIMIT)}), so none of it was typed. Save it as a file and drop the file onto the terminal to upload it.`;
 }
