@@ -83,7 +83,14 @@ export class VmService implements VmApi {
     this.setStatus("starting");
     const t0 = performance.now();
     try {
-      const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await loadRaw(joinPath(options.imagesBase, "manifest.json")))));
+      const manifestText = new TextDecoder().decode(await loadRaw(joinPath(options.imagesBase, "manifest.json")));
+      let manifestJson: unknown;
+      try {
+        manifestJson = JSON.parse(manifestText);
+      } catch {
+        throw new BadImageError("images/manifest.json is not valid JSON");
+      }
+      const manifest = parseManifest(manifestJson);
       this.manifest = manifest;
       const useState = options.from !== "kernel" && !!manifest.state && manifest.state.imageId === manifest.id;
       if (options.from === "state" && !useState) throw new BadImageError("there is no pre-booted state for this image");
