@@ -12,16 +12,10 @@ const RETRY_DELAYS_MS = [250, 1000, 3000, 10_000];
 
 export type ChunkLoader = (index: number, url: string) => Promise<Uint8Array>;
 
-export interface DiskStats {
-  chunksFetched: number;
-  bytesFetched: number;
-}
-
 export class ChunkedDisk {
   readonly byteLength: number;
   onload: ((e: object) => void) | undefined;
   onprogress: ((e: object) => void) | undefined;
-  readonly stats: DiskStats = { chunksFetched: 0, bytesFetched: 0 };
   private readonly chunks = new Map<number, Uint8Array>();
   private readonly inflight = new Map<number, Promise<Uint8Array>>();
   private written = new Map<number, Uint8Array>();
@@ -55,8 +49,6 @@ export class ChunkedDisk {
         const compressed = await this.load_chunk(index, this.chunkUrl(index));
         const data = decompress(compressed);
         if (data.length !== this.chunkSize) throw new Error(`chunk ${index} is ${data.length} bytes, not ${this.chunkSize}`);
-        this.stats.chunksFetched++;
-        this.stats.bytesFetched += compressed.length;
         return data;
       } catch (e) {
         const delay = RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)];
@@ -155,10 +147,5 @@ export class ChunkedDisk {
 
   set_state(state: [Array<[number, Uint8Array]>]): void {
     this.written = new Map(state[0].map(([index, block]) => [index, block]));
-  }
-
-  /** Bytes the guest has written (they live in memory and in every saved state). */
-  writtenBytes(): number {
-    return this.written.size * BLOCK;
   }
 }
