@@ -22,10 +22,22 @@ async function serve(): Promise<ChildProcess> {
   throw new Error("vite preview did not start");
 }
 
-async function promptTime(page: Page): Promise<number> {
+async function promptTime(page: Page): Promise<{ prompt: number; parts: string }> {
   await page.goto(`http://localhost:${PORT}/`);
   await page.waitForFunction(() => performance.getEntriesByName("contained:prompt").length > 0, null, { timeout: 120_000 });
-  return page.evaluate(() => performance.getEntriesByName("contained:prompt")[0].startTime);
+  return page.evaluate(() => {
+    const at = (name: string) => performance.getEntriesByName(name)[0]?.startTime ?? NaN;
+    const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
+    const start = at("contained:start");
+    const t = window.__contained!.startTimeline();
+    const f = (n: number) => n.toFixed(0);
+    // page parts relative to navigation; the worker's parts relative to the page's start call
+    const parts =
+      `html ${f(nav?.responseEnd ?? NaN)}, start() called ${f(start)}` +
+      (t ? `, then manifest +${f(t.manifest)}, files +${f(t.files)}, machine +${f(t.machine)}, agent +${f(t.agent)}` : "") +
+      `, prompt ${f(at("contained:prompt"))}`;
+    return { prompt: at("contained:prompt"), parts };
+  });
 }
 
 async function keystrokeLatency(page: Page): Promise<number[]> {
@@ -54,9 +66,13 @@ export async function benchBrowser(figure: (name: string, value: string, target?
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const first = await promptTime(page);
-    figure("navigation to usable prompt, first visit (empty cache)", `${first.toFixed(0)} ms`, "< 1500 ms");
-    const repeat = await promptTime(page);
-    figure("navigation to usable prompt, repeat visit", `${repeat.toFixed(0)} ms`, "< 1000 ms");
+    figure("navigation to usable prompt, first visit (empty cache)", `${first.prompt.toFixed(0)} ms`, "< 1500 ms");
+    figure("  first visit, by part (ms)", first.parts);
+    const repeats = [];
+    for (let i = 0; i < 3; i++) repeats.push(await promptTime(page));
+    const repeat = [...repeats].sort((a, b) => a.prompt - b.prompt)[1];
+    figure("navigation to usable prompt, repeat visit (median of 3)", `${repeat.prompt.toFixed(0)} ms [${repeats.map((r) => r.prompt.toFixed(0)).join(", ")}]`, "< 1000 ms");
+    figure("  repeat visit, by part (ms)", repeat.parts);
     const keys = (await keystrokeLatency(page)).sort((a, b) => a - b);
     figure("keystroke to echo in the terminal, p50 (40 keys)", `${keys[20].toFixed(0)} ms (p95 ${keys[38].toFixed(0)} ms)`, "< 30 ms");
   } finally {

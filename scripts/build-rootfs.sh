@@ -211,16 +211,10 @@ cp -a "$OVERLAY"/. "$TREE"/
 chmod 0755 "$TREE"/sbin/init
 chmod 0640 "$TREE"/etc/shadow "$TREE"/etc/gshadow
 chmod 0700 "$TREE"/root
-# The control agent (static i386 C program) or, until it exists, a placeholder.
+# The control agent and the login-shell starter (static i386 C programs).
 install -d -m 0755 "$TREE"/usr/sbin
-if [ -f scripts/build-agent.sh ]; then
-	bash scripts/build-agent.sh >&2
-	install -m 0755 build/agent/contained-agent "$TREE"/usr/sbin/contained-agent
-else
-	log "scripts/build-agent.sh missing: installing a placeholder agent"
-	printf '#!/bin/sh\necho CONTAINED-AGENT-PLACEHOLDER\nexec sleep 2147483647\n' > "$TREE"/usr/sbin/contained-agent
-	chmod 0755 "$TREE"/usr/sbin/contained-agent
-fi
+bash scripts/build-agent.sh >&2
+install -m 0755 build/agent/contained-agent build/agent/contained-login "$TREE"/usr/sbin/
 # busybox: links for its applets that no Debian package here provides (vi, awk, nc, wget, ...),
 # in /usr/local/bin; minus the ones that make no sense here (init, modules, consoles, ...).
 deny=" [ [[ busybox sh ash init linuxrc halt poweroff reboot getty login sulogin passwd mkpasswd

@@ -10,6 +10,8 @@ const v86Version = JSON.parse(readFileSync(new URL("../node_modules/v86/package.
 
 export const MACHINE = {
   memorySize: 128 * 1024 * 1024,
+  // v86's default is 8 MiB, all of it in every saved state; the guest never draws on a screen.
+  vgaMemorySize: 256 * 1024,
   cmdline: readFileSync(join(images, "kernel/cmdline"), "utf8").trim(),
   serial: { main: 0, second: 1, control: 2, console: 3 } as const,
 };
@@ -33,7 +35,11 @@ function diskEntry(): DiskEntry {
   const expected = Math.ceil(info.size / info.chunkSize);
   if (chunks.length !== expected) throw new Error(`disk has ${chunks.length} chunks, expected ${expected}`);
   writeFileSync(join(images, "out/disk/index.json"), JSON.stringify({ chunkSize: info.chunkSize, size: info.size, chunks }, null, 1) + "\n");
-  return { path: "out/disk/rootfs.img.zst", size: info.size, chunkSize: info.chunkSize, sha256: info.sha256, index: entry("out/disk/index.json") };
+  const disk: DiskEntry = { path: "out/disk/rootfs.img.zst", size: info.size, chunkSize: info.chunkSize, sha256: info.sha256, index: entry("out/disk/index.json") };
+  // Written by scripts/preboot.ts: the chunks a boot from the kernel reads, in order.
+  const bootChunks = join(images, "out/disk/boot-chunks.json");
+  if (existsSync(bootChunks)) disk.bootChunks = JSON.parse(readFileSync(bootChunks, "utf8")) as number[];
+  return disk;
 }
 
 function packages(): Record<string, string> {

@@ -13,7 +13,19 @@ export type StartFrom = "auto" | "state" | "kernel";
 export type BootPhase =
   | { phase: "download"; file: string; loaded: number; total: number }
   | { phase: "booting"; from: "state" | "kernel" }
-  | { phase: "ready"; from: "state" | "kernel"; elapsedMs: number };
+  | { phase: "ready"; from: "state" | "kernel"; elapsedMs: number; timeline: StartTimeline };
+
+/** When each part of a start ended, in ms since start() was called (the benchmark prints it). */
+export interface StartTimeline {
+  /** images/manifest.json read and checked */
+  manifest: number;
+  /** firmware, v86.wasm and the state or kernel downloaded and verified */
+  files: number;
+  /** v86 compiled and created; a state restored */
+  machine: number;
+  /** the control agent answered (and, after a restore, the clock was set) */
+  agent: number;
+}
 
 export type VmErrorCode =
   | "download-failed"

@@ -72,6 +72,41 @@ export function loadRaw(location: string, onProgress: Progress = () => {}, expec
   return isNode ? readNode(location, onProgress) : fetchBrowser(location, expectedSize, onProgress);
 }
 
+/**
+ * Loads and compiles v86's wasm. In a browser it is compiled while it downloads
+ * (compileStreaming), which also lets the browser cache the compiled code for the next visit;
+ * progress is then reported once, at the end.
+ */
+export async function loadWasm(location: string, onProgress: Progress = () => {}): Promise<WebAssembly.Module> {
+  if (!isNode && typeof WebAssembly.compileStreaming === "function") {
+    let response: Response;
+    try {
+      response = await fetch(location);
+    } catch (e) {
+      throw new DownloadError(`could not download ${location}: ${(e as Error).message || "network error"}`);
+    }
+    if (!response.ok) throw new DownloadError(`could not download ${location}: HTTP ${response.status}`);
+    if (response.headers.get("content-type")?.startsWith("application/wasm")) {
+      const total = Number(response.headers.get("content-length")) || 0;
+      onProgress(0, total);
+      try {
+        const module = await WebAssembly.compileStreaming(response);
+        onProgress(total, total);
+        return module;
+      } catch (e) {
+        throw new DownloadError(`could not load ${location}: ${(e as Error).message}`);
+      }
+    }
+    // served with another type: compile from the bytes below
+  }
+  const bytes = await loadRaw(location, onProgress);
+  try {
+    return await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    throw new DownloadError(`${location} is not v86's wasm: ${(e as Error).message}`);
+  }
+}
+
 /** Loads a file the manifest lists and checks its size and hash. */
 export async function loadVerified(base: string, entry: FileEntry, onProgress: Progress): Promise<Uint8Array> {
   const data = await loadRaw(joinPath(base, entry.path), onProgress, entry.size);

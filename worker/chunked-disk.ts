@@ -3,7 +3,6 @@
 // so this one class does the fetching, the decompression and the write overlay the same way in
 // a browser and in Node. Writes stay in memory, in 256-byte blocks, exactly like v86's own
 // async buffers, so a saved state holds only what the guest wrote.
-import { decompress } from "fzstd";
 
 const BLOCK = 256;
 /** Decompressed chunks kept in memory; older ones are fetched again (from the HTTP cache). */
@@ -11,6 +10,8 @@ const MAX_CACHED_CHUNKS = 256;
 const RETRY_DELAYS_MS = [250, 1000, 3000, 10_000];
 
 export type ChunkLoader = (index: number, url: string) => Promise<Uint8Array>;
+/** Decompresses one chunk file to `size` bytes (worker/zstd.ts); throws on damaged data. */
+export type ChunkDecoder = (compressed: Uint8Array, size: number) => Uint8Array;
 
 export class ChunkedDisk {
   readonly byteLength: number;
@@ -19,6 +20,8 @@ export class ChunkedDisk {
   private readonly chunks = new Map<number, Uint8Array>();
   private readonly inflight = new Map<number, Promise<Uint8Array>>();
   private written = new Map<number, Uint8Array>();
+  /** Every chunk the guest has read, in the order it first asked: what a boot needs. */
+  readonly chunksRead = new Set<number>();
 
   /**
    * `url` is v86's part-file name, e.g. ".../rootfs.img.zst": chunk i is
@@ -29,6 +32,7 @@ export class ChunkedDisk {
     size: number,
     private readonly chunkSize: number,
     private readonly load_chunk: ChunkLoader,
+    private readonly decode: ChunkDecoder,
     private readonly onError: (message: string) => void = () => {},
   ) {
     this.byteLength = size;
@@ -47,7 +51,7 @@ export class ChunkedDisk {
     for (let attempt = 0; ; attempt++) {
       try {
         const compressed = await this.load_chunk(index, this.chunkUrl(index));
-        const data = decompress(compressed);
+        const data = this.decode(compressed, this.chunkSize);
         if (data.length !== this.chunkSize) throw new Error(`chunk ${index} is ${data.length} bytes, not ${this.chunkSize}`);
         return data;
       } catch (e) {
@@ -104,8 +108,24 @@ export class ChunkedDisk {
     return Array.from({ length: last - first + 1 }, (_, i) => first + i);
   }
 
+  /**
+   * Loads chunks the guest is about to read (a few at a time, in the given order) so that its
+   * reads find them in memory instead of halting the machine on a fetch. Failures are left to
+   * the read that needs the chunk.
+   */
+  prefetch(indexes: readonly number[], concurrency = 4): Promise<void> {
+    const queue = indexes.filter((i) => Number.isInteger(i) && i >= 0 && i * this.chunkSize < this.byteLength);
+    const worker = async () => {
+      for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+        if (!this.chunks.has(i)) await this.chunk(i).catch(() => {});
+      }
+    };
+    return Promise.all(Array.from({ length: concurrency }, worker)).then(() => {});
+  }
+
   get(offset: number, len: number, fn: (data: Uint8Array) => void): void {
     const indexes = this.chunkRange(offset, len);
+    for (const i of indexes) this.chunksRead.add(i);
     if (indexes.every((i) => this.chunks.has(i))) {
       fn(this.assemble(offset, len, (i) => this.chunks.get(i)!));
       return;

@@ -2,10 +2,12 @@
 import { joinPath, loadRaw } from "./artifacts";
 import { ChunkedDisk } from "./chunked-disk";
 import type { Manifest } from "./manifest";
-import { V86, onSerialByte, sendSerialBytes, whenLoaded, type SerialIndex, type V86Options } from "./v86-events";
+import { WasmZstd } from "./zstd";
+import { V86, freshMemoryExports, guestMemory, onSerialByte, sendSerialBytes, whenLoaded, type SerialIndex, type V86Options } from "./v86-events";
 
 export interface MachineFiles {
-  wasm: Uint8Array;
+  /** v86.wasm, compiled: the emulator and the disk's zstd decoder are two instances of it. */
+  wasm: WebAssembly.Module;
   bios: Uint8Array;
   vgaBios: Uint8Array;
   /** Boot from this state if given, else from the kernel. */
@@ -36,12 +38,38 @@ export class Machine {
     readonly disk: ChunkedDisk,
   ) {}
 
-  static async create(manifest: Manifest, imagesBase: string, files: MachineFiles, onDiskError: (message: string) => void): Promise<Machine> {
-    const wasm = files.wasm;
-    const disk = new ChunkedDisk(joinPath(imagesBase, manifest.disk.path), manifest.disk.size, manifest.disk.chunkSize, (_, url) => loadRaw(url), onDiskError);
+  /**
+   * `v86Zeroing` restores with v86's own zeroing of all RAM instead of freshMemoryExports'
+   * shortcut: only tests/integration/fresh-memory.test.ts, which compares the two, sets it.
+   */
+  static async create(
+    manifest: Manifest,
+    imagesBase: string,
+    files: MachineFiles,
+    onDiskError: (message: string) => void,
+    { v86Zeroing = false } = {},
+  ): Promise<Machine> {
+    const module = files.wasm;
+    const zstd = new WasmZstd(module);
+    let markRunning = () => {};
+    const disk = new ChunkedDisk(
+      joinPath(imagesBase, manifest.disk.path),
+      manifest.disk.size,
+      manifest.disk.chunkSize,
+      (_, url) => loadRaw(url),
+      (data, size) => zstd.decompress(data, size),
+      onDiskError,
+    );
     const options: V86Options = {
-      wasm_fn: async (imports) => (await WebAssembly.instantiate(wasm as Uint8Array<ArrayBuffer>, imports)).instance.exports,
+      wasm_fn: async (imports) => {
+        const exports = (await WebAssembly.instantiate(module, imports)).exports;
+        if (v86Zeroing) return exports;
+        const patched = freshMemoryExports(exports);
+        markRunning = patched.markRunning;
+        return patched.exports;
+      },
       memory_size: manifest.memorySize,
+      vga_memory_size: manifest.vgaMemorySize,
       bios: { buffer: buffer(files.bios) },
       vga_bios: { buffer: buffer(files.vgaBios) },
       // v86 takes any object with its buffer interface; its types do not say so.
@@ -53,7 +81,6 @@ export class Machine {
       disable_keyboard: true,
       disable_mouse: true,
       disable_speaker: true,
-
     };
     if (files.state) options.initial_state = { buffer: buffer(files.state) };
     else if (files.kernel) {
@@ -67,7 +94,10 @@ export class Machine {
       if (e instanceof RangeError) throw new OutOfMemoryError(`not enough memory for a ${manifest.memorySize >> 20} MB machine: ${e.message}`);
       throw e;
     }
-    await whenLoaded(emulator);
+    // A boot from the kernel reads these at once; have them ready before it asks.
+    if (!files.state && manifest.disk.bootChunks) void disk.prefetch(manifest.disk.bootChunks);
+    await whenLoaded(emulator); // a state given as initial_state is restored by now
+    markRunning();
     return new Machine(emulator, disk);
   }
 
@@ -105,6 +135,11 @@ export class Machine {
       this.inputTimer = null;
       this.pumpInput();
     }, INPUT_INTERVAL_MS);
+  }
+
+  /** The guest's RAM (tests compare machines with it). */
+  memory(): Uint8Array {
+    return guestMemory(this.emulator);
   }
 
   instructionCount(): number {

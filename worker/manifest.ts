@@ -16,6 +16,8 @@ export interface DiskEntry {
   sha256: string;
   /** The chunk index (path, sha256, size of every chunk file). */
   index: FileEntry;
+  /** Chunks a boot from the kernel reads, in the order it reads them (recorded by preboot). */
+  bootChunks?: number[];
 }
 
 export interface StateEntry extends FileEntry {
@@ -34,6 +36,8 @@ export interface Manifest {
   id: string;
   v86Version: string;
   memorySize: number;
+  /** v86's SVGA memory. The guest has no framebuffer; a small one keeps it out of every state. */
+  vgaMemorySize: number;
   cmdline: string;
   serial: Record<SerialRole, 0 | 1 | 2 | 3>;
   files: { bios: FileEntry; vgaBios: FileEntry; kernel: FileEntry };
@@ -59,6 +63,7 @@ export function parseManifest(json: unknown): Manifest {
   if (!m || typeof m !== "object") throw new BadImageError("manifest.json is not an object");
   if (typeof m.id !== "string") problems.push("id");
   if (typeof m.memorySize !== "number") problems.push("memorySize");
+  if (typeof m.vgaMemorySize !== "number") problems.push("vgaMemorySize");
   if (typeof m.cmdline !== "string") problems.push("cmdline");
   if (!m.serial || [m.serial.main, m.serial.second, m.serial.control].some((p) => typeof p !== "number")) problems.push("serial");
   if (!m.files || !isFileEntry(m.files.bios) || !isFileEntry(m.files.vgaBios) || !isFileEntry(m.files.kernel)) problems.push("files");

@@ -26,3 +26,38 @@ export function whenLoaded(emulator: V86): Promise<void> {
     emulator.add_listener("emulator-loaded", listener);
   });
 }
+
+/** The low 1 MiB of guest RAM: where v86 copies the BIOS and VGA BIOS before a restore. */
+const LOW_MEMORY = 1 << 20;
+
+/**
+ * v86's wasm exports, with one change: while the machine has not run yet, `zero_memory` (which
+ * restore_state calls over all of guest RAM before it copies the state's non-zero pages in)
+ * clears only the low 1 MiB, the one part v86 has written to by then. The rest of a fresh
+ * WebAssembly memory is zero already, and writing zeros to it would make the host commit every
+ * page of it: 0.4-0.5 s for 128 MB, most of a restore. Once the machine runs (`markRunning`),
+ * zero_memory clears everything, as v86 does. tests/integration/fresh-memory.test.ts compares
+ * the memory after such a restore with v86's own.
+ */
+export function freshMemoryExports(exports: WebAssembly.Exports): { exports: WebAssembly.Exports; markRunning: () => void } {
+  const memory = exports.memory as WebAssembly.Memory;
+  const allocate = exports.allocate_memory as (size: number) => number;
+  const zero = exports.zero_memory as (addr: number, size: number) => void;
+  let base = -1;
+  let fresh = true;
+  const patched: WebAssembly.Exports = {
+    ...exports,
+    allocate_memory: (size: number) => (base = allocate(size) >>> 0),
+    zero_memory: (addr: number, size: number) => {
+      if (!fresh || base < 0) return zero(addr, size);
+      const end = Math.min(addr + size, LOW_MEMORY);
+      if (end > addr) new Uint8Array(memory.buffer, base + addr, end - addr).fill(0);
+    },
+  };
+  return { exports: patched, markRunning: () => (fresh = false) };
+}
+
+/** The guest's RAM as v86 holds it (for tests that compare machines byte for byte). */
+export function guestMemory(emulator: V86): Uint8Array {
+  return (emulator as unknown as { v86: { cpu: { mem8: Uint8Array } } }).v86.cpu.mem8;
+}

@@ -1,7 +1,7 @@
 // The implementation of VmApi: boots the machine from the manifest, carries the learner's
 // terminals and the control channel, and saves and restores the whole machine.
 import type { ExecOptions, ExecResult, SnapshotInfo, StartOptions, StartResult, TerminalId, VmApi, VmErrorCode, VmEvent, VmStatus } from "./api";
-import { joinPath, loadRaw, loadVerified } from "./artifacts";
+import { joinPath, loadRaw, loadVerified, loadWasm } from "./artifacts";
 import { ControlChannel } from "./control";
 import { Machine, type MachineFiles } from "./machine";
 import { BadImageError, parseManifest, type Manifest } from "./manifest";
@@ -92,12 +92,13 @@ export class VmService implements VmApi {
       }
       const manifest = parseManifest(manifestJson);
       this.manifest = manifest;
+      const manifestAt = performance.now() - t0;
       const useState = options.from !== "kernel" && !!manifest.state && manifest.state.imageId === manifest.id;
       if (options.from === "state" && !useState) throw new BadImageError("there is no pre-booted state for this image");
       const progress = (file: string) => (loaded: number, total: number) =>
         this.emit({ type: "progress", progress: { phase: "download", file, loaded, total } });
       const [wasm, bios, vgaBios, bootFile] = await Promise.all([
-        loadRaw(options.wasmPath, progress("v86.wasm")),
+        loadWasm(options.wasmPath, progress("v86.wasm")),
         loadVerified(options.imagesBase, manifest.files.bios, progress("bios")),
         loadVerified(options.imagesBase, manifest.files.vgaBios, progress("vga-bios")),
         useState
@@ -105,13 +106,13 @@ export class VmService implements VmApi {
           : loadVerified(options.imagesBase, manifest.files.kernel, progress("kernel")),
       ]);
       this.files = useState ? { wasm, bios, vgaBios, state: bootFile } : { wasm, bios, vgaBios, kernel: bootFile };
-      return await this.boot(t0);
+      return await this.boot(t0, { manifest: manifestAt, files: performance.now() - t0 });
     } catch (e) {
       this.fail(e);
     }
   }
 
-  private async boot(t0: number): Promise<StartResult> {
+  private async boot(t0: number, before: { manifest: number; files: number }): Promise<StartResult> {
     const manifest = this.manifest!;
     const from = this.files!.state ? "state" : "kernel";
     this.emit({ type: "progress", progress: { phase: "booting", from } });
@@ -119,6 +120,7 @@ export class VmService implements VmApi {
       this.emit({ type: "error", error: { code: "download-failed", message } }),
     );
     this.attach(machine);
+    const machineAt = performance.now() - t0;
     const control = this.control!;
     if (from === "kernel") await control.nextReady();
     else {
@@ -128,7 +130,8 @@ export class VmService implements VmApi {
     }
     const elapsedMs = performance.now() - t0;
     this.setStatus("running");
-    this.emit({ type: "progress", progress: { phase: "ready", from, elapsedMs } });
+    const timeline = { ...before, machine: machineAt, agent: elapsedMs };
+    this.emit({ type: "progress", progress: { phase: "ready", from, elapsedMs, timeline } });
     return { from, elapsedMs };
   }
 
@@ -142,6 +145,11 @@ export class VmService implements VmApi {
   /** The raw v86 state, for scripts/preboot.ts (not part of VmApi). */
   async saveRawState(): Promise<Uint8Array> {
     return this.requireMachine().machine.save();
+  }
+
+  /** The disk chunks the guest has read so far, in order (for scripts/preboot.ts and the bench). */
+  diskChunksRead(): number[] {
+    return [...this.requireMachine().machine.disk.chunksRead];
   }
 
   private attach(machine: Machine): void {
@@ -265,7 +273,7 @@ export class VmService implements VmApi {
     this.setStatus("starting");
     await this.detach();
     try {
-      return await this.boot(t0);
+      return await this.boot(t0, { manifest: 0, files: 0 });
     } catch (e) {
       this.fail(e);
     }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { ChunkedDisk } from "../../worker/chunked-disk";
+import { WasmZstd } from "../../worker/zstd";
+
+const zstd = new WasmZstd(new WebAssembly.Module(readFileSync(createRequire(import.meta.url).resolve("v86/build/v86.wasm"))));
 
 const CHUNK = 1024;
 const image = Uint8Array.from({ length: CHUNK * 4 }, (_, i) => (i * 31 + (i >> 10)) & 255);
@@ -22,6 +27,7 @@ function disk(failFirst = 0) {
       if (failures-- > 0) throw new Error("offline");
       return compressed[index];
     },
+    (data, size) => zstd.decompress(data, size),
     (m) => errors.push(m),
   );
   const read = (offset: number, len: number) => new Promise<Uint8Array>((r) => d.get(offset, len, r));

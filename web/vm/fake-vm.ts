@@ -126,7 +126,8 @@ export class FakeVm implements VmApi {
     this.emit({ type: "progress", progress: { phase: "booting", from: "state" } });
     await this.pause();
     this.setStatus("running");
-    this.emit({ type: "progress", progress: { phase: "ready", from: "state", elapsedMs: 5 * this.stepMs } });
+    const at = (k: number) => k * this.stepMs;
+    this.emit({ type: "progress", progress: { phase: "ready", from: "state", elapsedMs: at(5), timeline: { manifest: at(1), files: at(3), machine: at(4), agent: at(5) } } });
     for (const terminal of ["main", "second"] as const) this.print(terminal, PROMPT);
     return { from: "state", elapsedMs: 5 * this.stepMs };
   }
