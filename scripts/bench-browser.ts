@@ -25,19 +25,23 @@ async function serve(): Promise<ChildProcess> {
 async function promptTime(page: Page): Promise<{ prompt: number; parts: string }> {
   await page.goto(`http://localhost:${PORT}/`);
   await page.waitForFunction(() => performance.getEntriesByName("contained:prompt").length > 0, null, { timeout: 120_000 });
-  return page.evaluate(() => {
-    const at = (name: string) => performance.getEntriesByName(name)[0]?.startTime ?? NaN;
-    const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
-    const start = at("contained:start");
-    const t = window.__contained!.startTimeline();
-    const f = (n: number) => n.toFixed(0);
-    // page parts relative to navigation; the worker's parts relative to the page's start call
-    const parts =
-      `html ${f(nav?.responseEnd ?? NaN)}, start() called ${f(start)}` +
-      (t ? `, then manifest +${f(t.manifest)}, files +${f(t.files)}, machine +${f(t.machine)}, agent +${f(t.agent)}` : "") +
-      `, prompt ${f(at("contained:prompt"))}`;
-    return { prompt: at("contained:prompt"), parts };
-  });
+  // (no named functions inside evaluate: tsx would wrap them in a helper the page lacks)
+  const m = await page.evaluate(() => ({
+    html: (performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined)?.responseEnd ?? NaN,
+    start: performance.getEntriesByName("contained:start")[0]?.startTime ?? NaN,
+    uiLoaded: performance.getEntriesByName("contained:ui-loaded")[0]?.startTime ?? NaN,
+    uiMounted: performance.getEntriesByName("contained:ui-mounted")[0]?.startTime ?? NaN,
+    prompt: performance.getEntriesByName("contained:prompt")[0]?.startTime ?? NaN,
+    t: window.__contained!.startTimeline(),
+  }));
+  const f = (n: number) => n.toFixed(0);
+  // page parts relative to navigation; the worker's parts relative to the page's start call
+  const parts =
+    `html ${f(m.html)}, start() called ${f(m.start)}` +
+    (m.t ? ` (worker: manifest +${f(m.t.manifest)}, files +${f(m.t.files)}, machine +${f(m.t.machine)}, agent +${f(m.t.agent)})` : "") +
+    `, UI code loaded ${f(m.uiLoaded)}, UI mounted ${f(m.uiMounted)}` +
+    `, prompt ${f(m.prompt)}`;
+  return { prompt: m.prompt, parts };
 }
 
 async function keystrokeLatency(page: Page): Promise<number[]> {

@@ -1,7 +1,7 @@
 // Loads the machine's files with progress: fetch() in a browser, the file system in Node.
 // Every file is checked against the manifest's sha256, so a damaged download is an error
 // before it reaches the emulator.
-import { BadImageError, type FileEntry } from "./manifest";
+import { BadImageError, type FileEntry, type Manifest } from "./manifest";
 
 export class DownloadError extends Error {
   readonly code = "download-failed";
@@ -28,10 +28,10 @@ async function readNode(path: string, onProgress: Progress): Promise<Uint8Array>
   return data;
 }
 
-async function fetchBrowser(url: string, expectedSize: number, onProgress: Progress): Promise<Uint8Array> {
+async function fetchBrowser(url: string, expectedSize: number, onProgress: Progress, cache: RequestCache = "default"): Promise<Uint8Array> {
   let response: Response;
   try {
-    response = await fetch(url);
+    response = await fetch(url, { cache });
   } catch (e) {
     throw new DownloadError(`could not download ${url}: ${(e as Error).message || "network error"}`);
   }
@@ -81,7 +81,8 @@ export async function loadWasm(location: string, onProgress: Progress = () => {}
   if (!isNode && typeof WebAssembly.compileStreaming === "function") {
     let response: Response;
     try {
-      response = await fetch(location);
+      // The bundler names v86's wasm after its content: a cached copy is always the right one.
+      response = await fetch(location, { cache: "force-cache" });
     } catch (e) {
       throw new DownloadError(`could not download ${location}: ${(e as Error).message || "network error"}`);
     }
@@ -107,13 +108,31 @@ export async function loadWasm(location: string, onProgress: Progress = () => {}
   }
 }
 
-/** Loads a file the manifest lists and checks its size and hash. */
+/** Whether the manifest says there is a pre-booted state for this very image. */
+export function hasCurrentState(manifest: Manifest): boolean {
+  return !!manifest.state && manifest.state.imageId === manifest.id;
+}
+
+/** Why `data` is not the file `entry` describes, or null when it is. */
+async function mismatch(entry: FileEntry, data: Uint8Array): Promise<string | null> {
+  if (data.length !== entry.size) return `${entry.path} is ${data.length} bytes, the manifest says ${entry.size}`;
+  if ((await sha256Hex(data)) !== entry.sha256) return `${entry.path} does not match its sha256 in the manifest`;
+  return null;
+}
+
+/**
+ * Loads a file the manifest lists and checks its size and hash. In a browser, a copy in the
+ * HTTP cache is taken without asking the server (the hash says whether it is the right one);
+ * only when it is not is the file downloaded again.
+ */
 export async function loadVerified(base: string, entry: FileEntry, onProgress: Progress): Promise<Uint8Array> {
-  const data = await loadRaw(joinPath(base, entry.path), onProgress, entry.size);
-  if (data.length !== entry.size) {
-    throw new BadImageError(`${entry.path} is ${data.length} bytes, the manifest says ${entry.size}`);
+  const url = joinPath(base, entry.path);
+  if (!isNode) {
+    const cached = await fetchBrowser(url, entry.size, onProgress, "force-cache");
+    if (!(await mismatch(entry, cached))) return cached;
   }
-  const hash = await sha256Hex(data);
-  if (hash !== entry.sha256) throw new BadImageError(`${entry.path} does not match its sha256 in the manifest`);
+  const data = isNode ? await readNode(url, onProgress) : await fetchBrowser(url, entry.size, onProgress, "reload");
+  const problem = await mismatch(entry, data);
+  if (problem) throw new BadImageError(problem);
   return data;
 }

@@ -1,10 +1,10 @@
 // The implementation of VmApi: boots the machine from the manifest, carries the learner's
 // terminals and the control channel, and saves and restores the whole machine.
 import type { ExecOptions, ExecResult, SnapshotInfo, StartOptions, StartResult, TerminalId, VmApi, VmErrorCode, VmEvent, VmStatus } from "./api";
-import { joinPath, loadRaw, loadVerified, loadWasm } from "./artifacts";
+import { hasCurrentState, joinPath, loadRaw, loadVerified, loadWasm } from "./artifacts";
 import { ControlChannel } from "./control";
 import { Machine, type MachineFiles } from "./machine";
-import { BadImageError, parseManifest, type Manifest } from "./manifest";
+import { BadImageError, parseManifest, type FileEntry, type Manifest } from "./manifest";
 import { OutputBatcher } from "./output-batcher";
 import { fromBase64 } from "./protocol";
 import { decodeSnapshot, encodeSnapshot } from "./snapshot";
@@ -93,17 +93,16 @@ export class VmService implements VmApi {
       const manifest = parseManifest(manifestJson);
       this.manifest = manifest;
       const manifestAt = performance.now() - t0;
-      const useState = options.from !== "kernel" && !!manifest.state && manifest.state.imageId === manifest.id;
+      const useState = options.from !== "kernel" && hasCurrentState(manifest);
       if (options.from === "state" && !useState) throw new BadImageError("there is no pre-booted state for this image");
       const progress = (file: string) => (loaded: number, total: number) =>
         this.emit({ type: "progress", progress: { phase: "download", file, loaded, total } });
+      const load = (entry: FileEntry, file: string) => loadVerified(options.imagesBase, entry, progress(file));
       const [wasm, bios, vgaBios, bootFile] = await Promise.all([
         loadWasm(options.wasmPath, progress("v86.wasm")),
-        loadVerified(options.imagesBase, manifest.files.bios, progress("bios")),
-        loadVerified(options.imagesBase, manifest.files.vgaBios, progress("vga-bios")),
-        useState
-          ? loadVerified(options.imagesBase, manifest.state!, progress("state"))
-          : loadVerified(options.imagesBase, manifest.files.kernel, progress("kernel")),
+        load(manifest.files.bios, "bios"),
+        load(manifest.files.vgaBios, "vga-bios"),
+        useState ? load(manifest.state!, "state") : load(manifest.files.kernel, "kernel"),
       ]);
       this.files = useState ? { wasm, bios, vgaBios, state: bootFile } : { wasm, bios, vgaBios, kernel: bootFile };
       return await this.boot(t0, { manifest: manifestAt, files: performance.now() - t0 });

@@ -5,7 +5,7 @@
 // usage: npx tsx scripts/dev/start-timing.ts [kernel|state]
 import { createRequire } from "node:module";
 import { VmService } from "../../worker/vm-service";
-const require = createRequire("/work/main/package.json");
+const require = createRequire(import.meta.url);
 const wasmPath = require.resolve("v86/build/v86.wasm");
 const from = (process.argv[2] ?? "kernel") as "kernel" | "state";
 const vm = new VmService();
@@ -28,7 +28,7 @@ if (process.env.HOOK) {
     setInterval(() => { const now = performance.now(); console.log(`${(now - t0).toFixed(0)} busy ${(busy / (now - last) * 100).toFixed(0)}% calls ${calls} hlt ${hlt} instr ${((v.cpu.instruction_counter[0] >>> 0) / 1e6).toFixed(1)}M`); busy = 0; calls = 0; hlt = 0; last = now; }, 250);
   }, 1);
 }
-await vm.start({ imagesBase: "/work/main/images/", wasmPath, from });
+await vm.start({ imagesBase: new URL("../../images/", import.meta.url).pathname, wasmPath, from });
 console.log("started", (performance.now() - t0).toFixed(0));
 const s = performance.now();
 await vm.write("main", "echo first-$((6*7))\n");

@@ -35,7 +35,7 @@ export class Lab {
     private readonly mayTakeFocus: () => boolean = () => true,
   ) {
     const api = connection.api;
-    this.machine = new MachineState(api, connection.startOptions);
+    this.machine = new MachineState(api, () => connection.start());
     const isRunning = () => this.machine.isRunning;
     this.terminals = {
       main: new TerminalSession("main", TERMINAL_LABELS.main, api, isRunning),

@@ -1,45 +1,87 @@
 // The one place in web/ that creates the machine: the real one in a Web Worker (comlink), or a
 // scripted fake for UI development and tests, loaded on demand. Everything else sees `VmApi`.
+// The page calls connect() first thing, before the UI's code has loaded, so the worker and the
+// machine's downloads start at once; events that come before the UI listens are kept for it.
 import { proxy, wrap, releaseProxy } from "comlink";
 import wasmUrl from "v86/build/v86.wasm?url";
-import type { StartOptions, VmApi, VmEvent } from "../../worker/api";
+import type { StartOptions, StartResult, VmApi, VmEvent } from "../../worker/api";
 import type { FakeVmOptions } from "./fake-vm";
 
 export type BackendKind = "real" | "fake";
 
+/** Marked each time the page asks the machine to start (the benchmark's timeline starts here). */
+export const START_MARK = "contained:start";
+
 export interface VmConnection {
   api: VmApi;
-  /** What `api.start()` needs to find the machine's files. */
-  startOptions: StartOptions;
-  /** Subscribes to the machine's events; the returned function unsubscribes. */
+  /** Starts the machine. The first call takes over the start connect() began, if it did. */
+  start(): Promise<StartResult>;
+  /** Subscribes to the machine's events (first those kept so far); the returned function unsubscribes. */
   listen(listener: (event: VmEvent) => void): Promise<() => void>;
   close(): void;
 }
 
-function connectWorker(): VmConnection {
+export interface ConnectOptions {
+  /** Start the machine now, without waiting for the page to ask. */
+  startNow?: boolean;
+}
+
+/** Fans the machine's events out to listeners, keeping them until the first one comes. */
+class EventHub {
+  private readonly listeners = new Set<(event: VmEvent) => void>();
+  private backlog: VmEvent[] = [];
+
+  deliver = (event: VmEvent): void => {
+    if (this.listeners.size === 0) this.backlog.push(event);
+    for (const listener of this.listeners) listener(event);
+  };
+
+  add(listener: (event: VmEvent) => void): () => void {
+    this.listeners.add(listener);
+    const kept = this.backlog;
+    this.backlog = [];
+    for (const event of kept) listener(event);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+/** start() for a connection: the first call returns the early start if there is one. */
+function starter(api: VmApi, options: StartOptions, startNow: boolean): () => Promise<StartResult> {
+  const begin = () => {
+    performance.mark(START_MARK);
+    return api.start(options);
+  };
+  let early: Promise<StartResult> | null = startNow ? begin() : null;
+  early?.catch(() => {}); // reported through events; the page's start() sees the rejection too
+  return () => {
+    const pending = early;
+    early = null;
+    return pending ?? begin();
+  };
+}
+
+function connectWorker(options: ConnectOptions): VmConnection {
   const worker = new Worker(new URL("../../worker/entry-browser.ts", import.meta.url), { type: "module" });
   const remote = wrap<VmApi>(worker);
   // comlink's Remote<VmApi> has the same methods, each returning a promise, as VmApi itself.
   const api: VmApi = remote;
+  const hub = new EventHub();
   // A worker that fails to load never answers: tell the listeners instead of waiting forever.
-  const listeners = new Set<(event: VmEvent) => void>();
   worker.addEventListener("error", (event) => {
     const message = `the machine's worker failed: ${event.message || "it could not be loaded"}`;
-    for (const listener of listeners) {
-      listener({ type: "status", status: "error" });
-      listener({ type: "error", error: { code: "internal", message } });
-    }
+    hub.deliver({ type: "status", status: "error" });
+    hub.deliver({ type: "error", error: { code: "internal", message } });
   });
+  // Subscribed before anything else is asked of the worker: it handles messages in order.
+  const subscribed = api.subscribe(proxy(hub.deliver));
+  const startOptions = { imagesBase: new URL("images/", document.baseURI).href, wasmPath: new URL(wasmUrl, document.baseURI).href };
   return {
     api,
-    startOptions: { imagesBase: new URL("images/", document.baseURI).href, wasmPath: new URL(wasmUrl, document.baseURI).href },
+    start: starter(api, startOptions, options.startNow ?? false),
     async listen(listener) {
-      listeners.add(listener);
-      const id = await api.subscribe(proxy(listener));
-      return () => {
-        listeners.delete(listener);
-        void api.unsubscribe(id);
-      };
+      const remove = hub.add(listener);
+      await subscribed;
+      return remove;
     },
     close() {
       remote[releaseProxy]();
@@ -49,20 +91,21 @@ function connectWorker(): VmConnection {
 }
 
 /** The scripted fake machine (its module is loaded only when asked for). */
-export async function connectFake(options?: FakeVmOptions): Promise<VmConnection> {
+export async function connectFake(fakeOptions?: FakeVmOptions, options: ConnectOptions = {}): Promise<VmConnection> {
   const { FakeVm } = await import("./fake-vm");
-  const api = new FakeVm(options);
+  const api = new FakeVm(fakeOptions);
+  const hub = new EventHub();
+  await api.subscribe(hub.deliver);
   return {
     api,
-    startOptions: { imagesBase: "fake:", wasmPath: "fake:" },
+    start: starter(api, { imagesBase: "fake:", wasmPath: "fake:" }, options.startNow ?? false),
     async listen(listener) {
-      const id = await api.subscribe(listener);
-      return () => void api.unsubscribe(id);
+      return hub.add(listener);
     },
     close: () => void api.stop(),
   };
 }
 
-export function connect(kind: BackendKind): Promise<VmConnection> {
-  return kind === "fake" ? connectFake() : Promise.resolve(connectWorker());
+export function connect(kind: BackendKind, options: ConnectOptions = {}): Promise<VmConnection> {
+  return kind === "fake" ? connectFake(undefined, options) : Promise.resolve(connectWorker(options));
 }

@@ -5,7 +5,7 @@ import { MachineState } from "../../../web/state/machine.svelte";
 const options = { imagesBase: "fake:", wasmPath: "fake:" };
 
 async function connected(vm: FakeVm) {
-  const machine = new MachineState(vm, options);
+  const machine = new MachineState(vm, () => vm.start(options));
   const seen: string[] = [];
   await vm.subscribe((event) => {
     machine.handle(event);
@@ -52,7 +52,7 @@ describe("MachineState", () => {
 
   it("keeps a failure that came without an error event", async () => {
     const vm = new FakeVm({ stepMs: 0 });
-    const machine = new MachineState(vm, options);
+    const machine = new MachineState(vm, () => vm.start(options));
     vm.start = () => Promise.reject(new Error("worker crashed"));
     expect(await machine.start()).toBe(false);
     expect(machine.error).toEqual({ code: "internal", message: "worker crashed" });
