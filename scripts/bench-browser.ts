@@ -33,6 +33,7 @@ async function promptTime(page: Page): Promise<{ prompt: number; parts: string }
     uiMounted: performance.getEntriesByName("contained:ui-mounted")[0]?.startTime ?? NaN,
     prompt: performance.getEntriesByName("contained:prompt")[0]?.startTime ?? NaN,
     t: window.__contained!.startTimeline(),
+    source: window.__contained!.stateSource(),
   }));
   const f = (n: number) => n.toFixed(0);
   // page parts relative to navigation; the worker's parts relative to the page's start call
@@ -40,7 +41,7 @@ async function promptTime(page: Page): Promise<{ prompt: number; parts: string }
     `html ${f(m.html)}, start() called ${f(m.start)}` +
     (m.t ? ` (worker: manifest +${f(m.t.manifest)}, files +${f(m.t.files)}, machine +${f(m.t.machine)}, agent +${f(m.t.agent)})` : "") +
     `, UI code loaded ${f(m.uiLoaded)}, UI mounted ${f(m.uiMounted)}` +
-    `, prompt ${f(m.prompt)}`;
+    `, prompt ${f(m.prompt)}, state from ${m.source}`;
   return { prompt: m.prompt, parts };
 }
 
@@ -72,6 +73,25 @@ export async function benchBrowser(figure: (name: string, value: string, target?
     const first = await promptTime(page);
     figure("navigation to usable prompt, first visit (empty cache)", `${first.prompt.toFixed(0)} ms`, "< 1500 ms");
     figure("  first visit, by part (ms)", first.parts);
+    // A repeat visit comes later than a second after the first: by then the first visit has
+    // kept the decompressed state (worker/state-cache.ts). Wait until it has.
+    await page.waitForFunction(
+      async () => {
+        if (!(await indexedDB.databases()).some((d) => d.name === "contained-state-cache")) return false;
+        return new Promise<boolean>((resolve) => {
+          const open = indexedDB.open("contained-state-cache");
+          open.onsuccess = () => {
+            const db = open.result;
+            if (!db.objectStoreNames.contains("states")) return resolve(false), db.close();
+            const count = db.transaction("states").objectStore("states").count();
+            count.onsuccess = () => (resolve(count.result > 0), db.close());
+          };
+          open.onerror = () => resolve(false);
+        });
+      },
+      null,
+      { timeout: 30_000, polling: 250 },
+    );
     const repeats = [];
     for (let i = 0; i < 3; i++) repeats.push(await promptTime(page));
     const repeat = [...repeats].sort((a, b) => a.prompt - b.prompt)[1];

@@ -1,6 +1,6 @@
 // What the page tells tests and benchmarks about itself: `window.__contained`. Read-only views
 // of the lab's state, so tests wait on real signals (text on a screen, a size the guest knows).
-import type { StartTimeline, TerminalId, VmStatus } from "../worker/api";
+import type { StartTimeline, StateSource, TerminalId, VmStatus } from "../worker/api";
 import type { Lab } from "./state/lab.svelte";
 import type { BootStage } from "./state/machine.svelte";
 import type { CheckStatus } from "./state/lesson.svelte";
@@ -17,6 +17,8 @@ export interface ContainedHook {
   /** Whether the machine booted from the pre-booted state or from its kernel. */
   bootFrom(): "state" | "kernel" | null;
   stepStatus(stepId: string): CheckStatus | null;
+  /** Whether the pre-booted state was downloaded or taken from the copy a first visit kept. */
+  stateSource(): StateSource | null;
   /** How the last start went, part by part (ms since the worker's start() began). */
   startTimeline(): StartTimeline | null;
 }
@@ -37,5 +39,6 @@ export function installTestHook(lab: Lab): void {
     bootFrom: () => lab.machine.bootFrom,
     stepStatus: (stepId) => lab.lesson?.steps.find((s) => s.step.id === stepId)?.status ?? null,
     startTimeline: () => lab.machine.timeline,
+    stateSource: () => lab.machine.stateSource,
   };
 }

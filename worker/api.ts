@@ -73,9 +73,13 @@ export interface ExecResult {
   stdoutBytes: Uint8Array;
 }
 
+/** Where a pre-booted state came from: downloaded, or the copy a first visit kept (IndexedDB). */
+export type StateSource = "download" | "cache";
+
 export interface StartResult {
   from: "state" | "kernel";
   elapsedMs: number;
+  stateSource?: StateSource;
 }
 
 /** What a snapshot says about itself (stored in its header). */

@@ -24,6 +24,8 @@ export interface StateEntry extends FileEntry {
   /** The image the state was saved from; it is used only when it equals the manifest's id. */
   imageId: string;
   v86Version: string;
+  /** Size of the state decompressed (what v86 restores). */
+  rawSize: number;
   /** What each terminal showed when the state was saved (base64), replayed after a restore. */
   screens: Partial<Record<"main" | "second", string>>;
 }
@@ -68,7 +70,7 @@ export function parseManifest(json: unknown): Manifest {
   if (!m.serial || [m.serial.main, m.serial.second, m.serial.control].some((p) => typeof p !== "number")) problems.push("serial");
   if (!m.files || !isFileEntry(m.files.bios) || !isFileEntry(m.files.vgaBios) || !isFileEntry(m.files.kernel)) problems.push("files");
   if (!m.disk || typeof m.disk.path !== "string" || typeof m.disk.size !== "number" || typeof m.disk.chunkSize !== "number") problems.push("disk");
-  if (m.state !== undefined && !isFileEntry(m.state)) problems.push("state");
+  if (m.state !== undefined && (!isFileEntry(m.state) || typeof m.state.rawSize !== "number")) problems.push("state");
   if (problems.length) throw new BadImageError(`manifest.json is missing or has bad fields: ${problems.join(", ")}`);
   return m;
 }

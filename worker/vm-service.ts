@@ -1,13 +1,15 @@
 // The implementation of VmApi: boots the machine from the manifest, carries the learner's
 // terminals and the control channel, and saves and restores the whole machine.
-import type { ExecOptions, ExecResult, SnapshotInfo, StartOptions, StartResult, TerminalId, VmApi, VmErrorCode, VmEvent, VmStatus } from "./api";
+import type { ExecOptions, ExecResult, SnapshotInfo, StartOptions, StartResult, StateSource, TerminalId, VmApi, VmErrorCode, VmEvent, VmStatus } from "./api";
 import { hasCurrentState, joinPath, loadRaw, loadVerified, loadWasm } from "./artifacts";
 import { ControlChannel } from "./control";
 import { Machine, type MachineFiles } from "./machine";
-import { BadImageError, parseManifest, type FileEntry, type Manifest } from "./manifest";
+import { BadImageError, parseManifest, type FileEntry, type Manifest, type StateEntry } from "./manifest";
 import { OutputBatcher } from "./output-batcher";
 import { fromBase64 } from "./protocol";
 import { decodeSnapshot, encodeSnapshot } from "./snapshot";
+import { cacheState, cachedState } from "./state-cache";
+import { WasmZstd } from "./zstd";
 import type { SerialIndex } from "./v86-events";
 
 /** Instructions per second above which the guest counts as busy (an idle guest halts). */
@@ -98,20 +100,37 @@ export class VmService implements VmApi {
       const progress = (file: string) => (loaded: number, total: number) =>
         this.emit({ type: "progress", progress: { phase: "download", file, loaded, total } });
       const load = (entry: FileEntry, file: string) => loadVerified(options.imagesBase, entry, progress(file));
+      const state = manifest.state!;
+      // A repeat visit finds the state decompressed in IndexedDB (see state-cache.ts).
+      let cached: Uint8Array | undefined;
+      const stateFile = async () => (cached = await cachedState(state.sha256, state.rawSize)) ?? load(state, "state");
       const [wasm, bios, vgaBios, bootFile] = await Promise.all([
         loadWasm(options.wasmPath, progress("v86.wasm")),
         load(manifest.files.bios, "bios"),
         load(manifest.files.vgaBios, "vga-bios"),
-        useState ? load(manifest.state!, "state") : load(manifest.files.kernel, "kernel"),
+        useState ? stateFile() : load(manifest.files.kernel, "kernel"),
       ]);
       this.files = useState ? { wasm, bios, vgaBios, state: bootFile } : { wasm, bios, vgaBios, kernel: bootFile };
-      return await this.boot(t0, { manifest: manifestAt, files: performance.now() - t0 });
+      const result = await this.boot(t0, { manifest: manifestAt, files: performance.now() - t0 }, cached ? "cache" : "download");
+      if (useState && !cached) this.keepStateForNextVisit(state, bootFile, wasm);
+      return result;
     } catch (e) {
       this.fail(e);
     }
   }
 
-  private async boot(t0: number, before: { manifest: number; files: number }): Promise<StartResult> {
+  /** After a start from the downloaded state, and off its critical path: see state-cache.ts. */
+  private keepStateForNextVisit(state: StateEntry, compressed: Uint8Array, wasm: WebAssembly.Module): void {
+    setTimeout(() => {
+      try {
+        void cacheState(state.sha256, new WasmZstd(wasm).decompress(compressed, state.rawSize));
+      } catch {
+        // not cached: the next visit downloads the state again
+      }
+    }, 1000);
+  }
+
+  private async boot(t0: number, before: { manifest: number; files: number }, stateSource?: StateSource): Promise<StartResult> {
     const manifest = this.manifest!;
     const from = this.files!.state ? "state" : "kernel";
     this.emit({ type: "progress", progress: { phase: "booting", from } });
@@ -123,15 +142,14 @@ export class VmService implements VmApi {
     const control = this.control!;
     if (from === "kernel") await control.nextReady();
     else {
-      await control.ping(5000);
-      await control.setTime(Date.now());
+      await control.setTime(Date.now()); // its answer also says the agent is alive
       this.replayScreens(manifest);
     }
     const elapsedMs = performance.now() - t0;
     this.setStatus("running");
     const timeline = { ...before, machine: machineAt, agent: elapsedMs };
     this.emit({ type: "progress", progress: { phase: "ready", from, elapsedMs, timeline } });
-    return { from, elapsedMs };
+    return { from, elapsedMs, ...(from === "state" && stateSource ? { stateSource } : {}) };
   }
 
   /** A pre-booted state's terminals already printed their prompts: show the learner the same. */
@@ -256,8 +274,7 @@ export class VmService implements VmApi {
       await machine.restore(rollback);
       throw new VmError("bad-state", `the state could not be restored: ${(e as Error).message}`);
     }
-    await this.control!.ping(5000);
-    await this.control!.setTime(Date.now());
+    await this.control!.setTime(Date.now()); // its answer also says the agent is alive
     this.setStatus("running");
   }
 

@@ -1,6 +1,6 @@
 // The machine as the learner sees it: what start-up is doing (downloading, booting, ready),
 // its status, and what failed, with retry and reset.
-import type { BootPhase, StartResult, StartTimeline, VmApi, VmErrorInfo, VmEvent, VmStatus } from "../../worker/api";
+import type { BootPhase, StartResult, StartTimeline, StateSource, VmApi, VmErrorInfo, VmEvent, VmStatus } from "../../worker/api";
 
 export type BootStage = "idle" | "downloading" | "booting" | "ready" | "failed";
 
@@ -29,6 +29,8 @@ export class MachineState {
   bootMs = $state<number | null>(null);
   /** How the last start went, part by part (for the benchmark). */
   timeline: StartTimeline | null = null;
+  /** Whether the last start's state was downloaded or the copy a first visit kept. */
+  stateSource: StateSource | null = null;
   private downloads = $state<Record<string, Download>>({});
 
   downloaded = $derived(Object.values(this.downloads).reduce((sum, d) => sum + d.loaded, 0));
@@ -92,7 +94,9 @@ export class MachineState {
     this.warning = null;
     this.downloads = {};
     this.stage = "downloading";
-    return this.attempt(this.startMachine);
+    return this.attempt(async () => {
+      this.stateSource = (await this.startMachine()).stateSource ?? null;
+    });
   }
 
   /** Back to a freshly booted machine. */
