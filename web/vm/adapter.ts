@@ -16,6 +16,8 @@ export interface VmConnection {
   api: VmApi;
   /** Starts the machine. The first call takes over the start connect() began, if it did. */
   start(): Promise<StartResult>;
+  /** Resolves once the machine's side answers (its worker has loaded). */
+  connected: Promise<void>;
   /** Subscribes to the machine's events (first those kept so far); the returned function unsubscribes. */
   listen(listener: (event: VmEvent) => void): Promise<() => void>;
   close(): void;
@@ -78,6 +80,7 @@ function connectWorker(options: ConnectOptions): VmConnection {
   return {
     api,
     start: starter(api, startOptions, options.startNow ?? false),
+    connected: subscribed.then(() => {}),
     async listen(listener) {
       const remove = hub.add(listener);
       await subscribed;
@@ -99,6 +102,7 @@ export async function connectFake(fakeOptions?: FakeVmOptions, options: ConnectO
   return {
     api,
     start: starter(api, { imagesBase: "fake:", wasmPath: "fake:" }, options.startNow ?? false),
+    connected: Promise.resolve(),
     async listen(listener) {
       return hub.add(listener);
     },
