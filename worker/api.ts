@@ -73,6 +73,9 @@ export interface ExecResult {
   stdoutBytes: Uint8Array;
 }
 
+/** The IndexedDB database where a browser keeps the decompressed pre-booted state. */
+export const STATE_CACHE_DB = "contained-state-cache";
+
 /** Where a pre-booted state came from: downloaded, or the copy a first visit kept (IndexedDB). */
 export type StateSource = "download" | "cache";
 

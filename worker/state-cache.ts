@@ -4,6 +4,7 @@
 // a new image never meets an old state; only the newest is kept. Where there is no IndexedDB
 // (Node) or it fails (private mode, a full quota), nothing is cached and nothing else changes.
 import { clear, createStore, get, set, type UseStore } from "idb-keyval";
+import { STATE_CACHE_DB } from "./api";
 import { sha256Hex } from "./artifacts";
 
 /** What is stored: the decompressed state and its own sha256, checked before it is used. */
@@ -12,7 +13,7 @@ interface CachedState {
   rawSha256: string;
 }
 
-const DB_NAME = "contained-state-cache";
+const DB_NAME = STATE_CACHE_DB;
 let store: UseStore | null | undefined;
 
 function open(): UseStore | null {

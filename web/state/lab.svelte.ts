@@ -58,9 +58,11 @@ export class Lab {
 
   /** Connects to the machine's events and starts it. */
   async start(): Promise<boolean> {
-    const unlisten = await this.connection.listen((event) => this.dispatch(event));
-    this.disposers.push(unlisten);
-    return this.machine.start();
+    // start() first: it forgets the last failure, and the events kept since the connection
+    // began the start (a failure among them) come right after, when the lab listens.
+    const started = this.machine.start();
+    this.disposers.push(await this.connection.listen((event) => this.dispatch(event)));
+    return started;
   }
 
   private dispatch(event: VmEvent): void {

@@ -39,6 +39,15 @@ export class MachineState {
   statusLabel = $derived(STATUS_LABELS[this.status]);
 
   private readonly readyListeners = new Set<() => void>();
+  private readonly errorWaiters: Array<() => void> = [];
+
+  /** Resolves when a failure is reported by an error event, or after `ms`. */
+  private errorEvent(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.errorWaiters.push(() => (clearTimeout(timer), resolve()));
+    });
+  }
 
   constructor(
     private readonly api: VmApi,
@@ -58,6 +67,7 @@ export class MachineState {
       if (this.status === "error") {
         this.error = event.error;
         this.stage = "failed";
+        for (const waiter of this.errorWaiters.splice(0)) waiter();
       } else this.warning = event.error;
     }
   }
@@ -112,7 +122,10 @@ export class MachineState {
       await action();
       return true;
     } catch (e) {
-      // The worker reports most failures as an error event first; anything else lands here.
+      // The worker reports a failure as an error event (with its code) before the call rejects,
+      // but the two come on different channels: give the event a moment to arrive. Anything
+      // that never reports one (a worker that crashed) is an internal error.
+      if (!this.error) await this.errorEvent(2000);
       if (!this.error) this.error = { code: "internal", message: e instanceof Error ? e.message : String(e) };
       this.stage = "failed";
       return false;

@@ -36,6 +36,19 @@ async function startedLab() {
 afterEach(() => performance.clearMarks(PROMPT_MARK));
 
 describe("Lab", () => {
+  it("shows why a start that began before the lab listened failed, and retries", async () => {
+    const failure = { code: "download-failed" as const, message: "could not download manifest.json: HTTP 503" };
+    const connection = await connectFake({ stepMs: 0, failNextStart: failure }, { startNow: true });
+    await new Promise((r) => setTimeout(r, 10)); // the early start fails before the UI exists
+    const lab = new Lab(connection, lesson);
+    expect(await lab.start()).toBe(false);
+    expect(lab.machine.error).toEqual(failure);
+    expect(lab.machine.stage).toBe("failed");
+    expect(await lab.retry()).toBe(true);
+    expect(lab.machine.stage).toBe("ready");
+    lab.dispose();
+  });
+
   it("shows each terminal's output on its own screen", async () => {
     const { lab, screens } = await startedLab();
     lab.terminals.second.type("uname -a\r");

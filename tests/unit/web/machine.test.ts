@@ -58,6 +58,21 @@ describe("MachineState", () => {
     expect(machine.error).toEqual({ code: "internal", message: "worker crashed" });
   });
 
+  it("takes the failure's code from an error event that arrives after the call rejected", async () => {
+    const vm = new FakeVm({ stepMs: 0 });
+    const machine = new MachineState(vm, () => vm.start(options));
+    // In the browser the rejection and the events travel on different message channels.
+    vm.start = () => {
+      setTimeout(() => {
+        machine.handle({ type: "status", status: "error" });
+        machine.handle({ type: "error", error: { code: "download-failed", message: "HTTP 503" } });
+      }, 20);
+      return Promise.reject(new Error("HTTP 503"));
+    };
+    expect(await machine.start()).toBe(false);
+    expect(machine.error).toEqual({ code: "download-failed", message: "HTTP 503" });
+  });
+
   it("tells its listeners each time the machine is ready, reset included", async () => {
     const vm = new FakeVm({ stepMs: 0 });
     const { machine } = await connected(vm);
