@@ -208,12 +208,12 @@ echo "# UNCONFIGURED FSTAB FOR BASE SYSTEM" > "$MINBASE"/etc/fstab
 
 # --- 5. the guest's own additions ------------------------------------------------------------
 cp -a "$OVERLAY"/. "$TREE"/
-chmod 0755 "$TREE"/sbin/init
 chmod 0640 "$TREE"/etc/shadow "$TREE"/etc/gshadow
 chmod 0700 "$TREE"/root
-# The control agent and the login-shell starter (static i386 C programs).
+# /sbin/init, the control agent and the login-shell starter (static i386 C programs).
 install -d -m 0755 "$TREE"/usr/sbin
 bash scripts/build-agent.sh >&2
+install -m 0755 build/agent/contained-init "$TREE"/sbin/init
 install -m 0755 build/agent/contained-agent build/agent/contained-login "$TREE"/usr/sbin/
 # busybox: links for its applets that no Debian package here provides (vi, awk, nc, wget, ...),
 # in /usr/local/bin; minus the ones that make no sense here (init, modules, consoles, ...).
