@@ -74,21 +74,17 @@ export async function benchBrowser(figure: (name: string, value: string, target?
     figure("navigation to usable prompt, first visit (empty cache)", `${first.prompt.toFixed(0)} ms`, "< 1500 ms");
     figure("  first visit, by part (ms)", first.parts);
     // A repeat visit comes later than a second after the first: by then the first visit has
-    // kept the decompressed state (worker/state-cache.ts). Wait until it has.
-    // (polled from here: waitForFunction takes a promise for a truthy answer)
+    // kept the decompressed state (worker/state-cache.ts). Wait until it has (polled from here:
+    // waitForFunction takes a promise for a truthy answer).
     const stateKept = () =>
       page.evaluate(async () => {
-        if (!(await indexedDB.databases()).some((d) => d.name === "contained-state-cache")) return false;
-        return new Promise<boolean>((resolve) => {
-          const open = indexedDB.open("contained-state-cache");
-          open.onsuccess = () => {
-            const db = open.result;
-            if (!db.objectStoreNames.contains("states")) return resolve(false), db.close();
-            const count = db.transaction("states").objectStore("states").count();
-            count.onsuccess = () => (resolve(count.result > 0), db.close());
-          };
-          open.onerror = () => resolve(false);
-        });
+        try {
+          const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle("contained-state-cache");
+          for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) if (name.endsWith(".state")) return true;
+        } catch {
+          // not there yet
+        }
+        return false;
       });
     for (let i = 0; i < 120 && !(await stateKept()); i++) await new Promise((r) => setTimeout(r, 250));
     const repeats = [];

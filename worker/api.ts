@@ -73,10 +73,10 @@ export interface ExecResult {
   stdoutBytes: Uint8Array;
 }
 
-/** The IndexedDB database where a browser keeps the decompressed pre-booted state. */
-export const STATE_CACHE_DB = "contained-state-cache";
+/** The directory (origin private file system) where a browser keeps the decompressed state. */
+export const STATE_CACHE_DIR = "contained-state-cache";
 
-/** Where a pre-booted state came from: downloaded, or the copy a first visit kept (IndexedDB). */
+/** Where a pre-booted state came from: downloaded, or the copy a first visit kept (OPFS). */
 export type StateSource = "download" | "cache";
 
 export interface StartResult {

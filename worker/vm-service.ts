@@ -101,7 +101,7 @@ export class VmService implements VmApi {
         this.emit({ type: "progress", progress: { phase: "download", file, loaded, total } });
       const load = (entry: FileEntry, file: string) => loadVerified(options.imagesBase, entry, progress(file));
       const state = manifest.state!;
-      // A repeat visit finds the state decompressed in IndexedDB (see state-cache.ts).
+      // A repeat visit finds the state decompressed in the browser (see state-cache.ts).
       let cached: Uint8Array | undefined;
       const stateFile = async () => (cached = await cachedState(state.sha256, state.rawSize)) ?? load(state, "state");
       const [wasm, bios, vgaBios, bootFile] = await Promise.all([

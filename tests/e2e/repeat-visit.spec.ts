@@ -1,65 +1,40 @@
-// A repeat visit restores from the decompressed state the first visit kept in IndexedDB
-// (worker/state-cache.ts), and a damaged copy is dropped: the state is downloaded again.
+// A repeat visit restores from the decompressed state the first visit kept in the origin private
+// file system (worker/state-cache.ts), and a damaged copy is dropped: the state is downloaded
+// again.
 import { expect, test, type Page } from "@playwright/test";
 import { LabPage } from "./lab-page";
 
-const DB = "contained-state-cache";
+const DIR = "contained-state-cache";
 
-/**
- * The cached states' keys and sizes, read in the page (same origin as the worker). It never
- * creates the database: that is the worker's to do.
- */
-function cachedStates(page: Page): Promise<Array<{ key: string; size: number }>> {
-  return page.evaluate(
-    async (db) =>
-      !(await indexedDB.databases()).some((d) => d.name === db) ? [] : new Promise((resolve, reject) => {
-        const open = indexedDB.open(db);
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const d = open.result;
-          if (!d.objectStoreNames.contains("states")) return resolve([]);
-          const store = d.transaction("states").objectStore("states");
-          const keys = store.getAllKeys();
-          const values = store.getAll();
-          values.onsuccess = () => {
-            resolve(keys.result.map((key, i) => ({ key: String(key), size: (values.result[i] as { raw: Uint8Array }).raw.length })));
-            d.close();
-          };
-        };
-      }),
-    DB,
-  );
+/** The kept states' file names and sizes, read in the page (same origin as the worker). */
+function keptStates(page: Page): Promise<Array<{ name: string; size: number }>> {
+  return page.evaluate(async (dirName) => {
+    const found: Array<{ name: string; size: number }> = [];
+    try {
+      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(dirName);
+      for await (const [name, handle] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemFileHandle]> }).entries()) {
+        found.push({ name, size: (await handle.getFile()).size });
+      }
+    } catch {
+      // nothing kept yet
+    }
+    return found;
+  }, DIR);
 }
 
-/** Flips bytes in the middle of every cached state (as a damaged disk would). */
-function damageCachedStates(page: Page): Promise<void> {
-  return page.evaluate(
-    (db) =>
-      new Promise<void>((resolve, reject) => {
-        const open = indexedDB.open(db);
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const d = open.result;
-          const tx = d.transaction("states", "readwrite");
-          const store = tx.objectStore("states");
-          const cursor = store.openCursor();
-          cursor.onsuccess = () => {
-            const c = cursor.result;
-            if (!c) return;
-            const value = c.value as { raw: Uint8Array; rawSha256: string };
-            for (let i = 0; i < 64; i++) value.raw[(value.raw.length >> 1) + i] ^= 0xff;
-            c.update(value);
-            c.continue();
-          };
-          tx.oncomplete = () => {
-            d.close();
-            resolve();
-          };
-          tx.onerror = () => reject(tx.error);
-        };
-      }),
-    DB,
-  );
+/** Flips bytes in the middle of every kept state (as a damaged disk would). */
+function damageKeptStates(page: Page): Promise<void> {
+  return page.evaluate(async (dirName) => {
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(dirName);
+    for await (const [, handle] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemFileHandle]> }).entries()) {
+      const file = await handle.getFile();
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      for (let i = 0; i < 64; i++) bytes[(bytes.length >> 1) + i] ^= 0xff;
+      const writable = await handle.createWritable();
+      await writable.write(bytes);
+      await writable.close();
+    }
+  }, DIR);
 }
 
 const stateSource = (page: Page) => page.evaluate(() => window.__contained!.stateSource());
@@ -69,8 +44,8 @@ test("a repeat visit starts from the state the first visit kept; a damaged copy 
   await lab.open();
   expect(await stateSource(page)).toBe("download");
   // The first visit keeps the state once it is running (about a second later).
-  await expect.poll(() => cachedStates(page), { timeout: 30_000 }).toHaveLength(1);
-  const [kept] = await cachedStates(page);
+  await expect.poll(() => keptStates(page), { timeout: 30_000 }).toHaveLength(1);
+  const [kept] = await keptStates(page);
   expect(kept.size).toBeGreaterThan(1_000_000);
 
   await lab.open();
@@ -79,13 +54,13 @@ test("a repeat visit starts from the state the first visit kept; a damaged copy 
   await lab.waitForText("main", /^cached-42$/m);
   await lab.screenshot("repeat-visit");
 
-  await damageCachedStates(page);
+  await damageKeptStates(page);
   await lab.open();
   expect(await stateSource(page)).toBe("download");
   await lab.run("main", "echo downloaded-$((6*7))");
   await lab.waitForText("main", /^downloaded-42$/m);
   // and a good copy is kept again
-  await expect.poll(async () => (await cachedStates(page)).length, { timeout: 30_000 }).toBe(1);
+  await expect.poll(async () => (await keptStates(page)).length, { timeout: 30_000 }).toBe(1);
   await lab.open();
   expect(await stateSource(page)).toBe("cache");
 });
