@@ -4,6 +4,7 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chromium, type Page } from "@playwright/test";
+import { STATE_CACHE_DIR } from "../worker/api";
 
 const PORT = 4175;
 const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -77,15 +78,15 @@ export async function benchBrowser(figure: (name: string, value: string, target?
     // kept the decompressed state (worker/state-cache.ts). Wait until it has (polled from here:
     // waitForFunction takes a promise for a truthy answer).
     const stateKept = () =>
-      page.evaluate(async () => {
+      page.evaluate(async (dirName) => {
         try {
-          const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle("contained-state-cache");
+          const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(dirName);
           for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) if (name.endsWith(".state")) return true;
         } catch {
           // not there yet
         }
         return false;
-      });
+      }, STATE_CACHE_DIR);
     for (let i = 0; i < 120 && !(await stateKept()); i++) await new Promise((r) => setTimeout(r, 250));
     const repeats = [];
     for (let i = 0; i < 3; i++) repeats.push(await promptTime(page));

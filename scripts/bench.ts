@@ -7,7 +7,7 @@
 //  - in Chromium: navigation to a usable prompt (first and repeat visit), keystroke to echo
 import { gzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
-import { createRequire, syncBuiltinESMExports } from "node:module";
+import { createRequire } from "node:module";
 import type { TerminalId } from "../worker/api";
 import { parseManifest } from "../worker/manifest";
 import { VmService } from "../worker/vm-service";
@@ -18,15 +18,6 @@ const images = new URL("../images/", import.meta.url).pathname;
 const wasmPath = require.resolve("v86/build/v86.wasm");
 const manifest = parseManifest(JSON.parse(readFileSync(`${images}manifest.json`, "utf8")));
 
-// Count the disk chunks v86 reads (it loads them with fs/promises.readFile in Node).
-const chunksRead = new Set<string>();
-const fsp = require("node:fs/promises") as typeof import("node:fs/promises");
-const realReadFile = fsp.readFile;
-(fsp as { readFile: unknown }).readFile = (path: unknown, ...rest: unknown[]) => {
-  if (typeof path === "string" && path.includes("/out/disk/")) chunksRead.add(path);
-  return (realReadFile as (...a: unknown[]) => unknown)(path, ...rest);
-};
-syncBuiltinESMExports();
 
 const figures: Array<[string, string, string]> = [];
 function figure(name: string, value: string, target = "") {
@@ -79,7 +70,6 @@ async function bootFromKernel() {
 }
 
 async function restoreAndControl() {
-  chunksRead.clear();
   const vm = new VmService();
   const term = terminalWatcher(vm);
   const t0 = performance.now();
@@ -112,11 +102,12 @@ async function restoreAndControl() {
   const bytes = term.bytes - before;
   figure("throughput guest shell -> UI side", `${(bytes / 1e6 / ((end - s) / 1000)).toFixed(2)} MB/s (${mb(bytes)} in ${ms(end - s)})`, ">= 1 MB/s");
 
-  // What the first visit downloads from the disk: the chunks read so far.
-  let diskBytes = 0;
-  for (const path of chunksRead) diskBytes += readFileSync(path).length;
+  // What the first visit downloads from the disk: the chunks the guest has read so far.
+  const index = JSON.parse(readFileSync(`${images}${manifest.disk.index.path}`, "utf8")) as { chunks: Array<{ size: number }> };
+  const read = vm.diskChunksRead();
+  const diskBytes = read.reduce((sum, i) => sum + index.chunks[i].size, 0);
   await vm.stop();
-  return { diskBytes, diskChunks: chunksRead.size };
+  return { diskBytes, diskChunks: read.length };
 }
 
 function sizes(disk: { diskBytes: number; diskChunks: number }) {

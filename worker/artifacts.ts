@@ -1,7 +1,7 @@
 // Loads the machine's files with progress: fetch() in a browser, the file system in Node.
 // Every file is checked against the manifest's sha256, so a damaged download is an error
 // before it reaches the emulator.
-import { BadImageError, type FileEntry, type Manifest } from "./manifest";
+import { BadImageError, type FileEntry } from "./manifest";
 
 export class DownloadError extends Error {
   readonly code = "download-failed";
@@ -28,7 +28,8 @@ async function readNode(path: string, onProgress: Progress): Promise<Uint8Array>
   return data;
 }
 
-async function fetchBrowser(url: string, expectedSize: number, onProgress: Progress, cache: RequestCache = "default"): Promise<Uint8Array> {
+/** fetch(), with a failure or an HTTP error as a DownloadError that names the file. */
+async function fetchOk(url: string, cache: RequestCache): Promise<Response & { body: ReadableStream<Uint8Array> }> {
   let response: Response;
   try {
     response = await fetch(url, { cache });
@@ -36,6 +37,11 @@ async function fetchBrowser(url: string, expectedSize: number, onProgress: Progr
     throw new DownloadError(`could not download ${url}: ${(e as Error).message || "network error"}`);
   }
   if (!response.ok || !response.body) throw new DownloadError(`could not download ${url}: HTTP ${response.status}`);
+  return response as Response & { body: ReadableStream<Uint8Array> };
+}
+
+async function fetchBrowser(url: string, expectedSize: number, onProgress: Progress, cache: RequestCache = "default"): Promise<Uint8Array> {
+  const response = await fetchOk(url, cache);
   const total = Number(response.headers.get("content-length")) || expectedSize;
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -79,14 +85,8 @@ export function loadRaw(location: string, onProgress: Progress = () => {}, expec
  */
 export async function loadWasm(location: string, onProgress: Progress = () => {}): Promise<WebAssembly.Module> {
   if (!isNode && typeof WebAssembly.compileStreaming === "function") {
-    let response: Response;
-    try {
-      // The bundler names v86's wasm after its content: a cached copy is always the right one.
-      response = await fetch(location, { cache: "force-cache" });
-    } catch (e) {
-      throw new DownloadError(`could not download ${location}: ${(e as Error).message || "network error"}`);
-    }
-    if (!response.ok) throw new DownloadError(`could not download ${location}: HTTP ${response.status}`);
+    // The bundler names v86's wasm after its content: a cached copy is always the right one.
+    const response = await fetchOk(location, "force-cache");
     if (response.headers.get("content-type")?.startsWith("application/wasm")) {
       const total = Number(response.headers.get("content-length")) || 0;
       onProgress(0, total);
@@ -106,11 +106,6 @@ export async function loadWasm(location: string, onProgress: Progress = () => {}
   } catch (e) {
     throw new DownloadError(`${location} is not v86's wasm: ${(e as Error).message}`);
   }
-}
-
-/** Whether the manifest says there is a pre-booted state for this very image. */
-export function hasCurrentState(manifest: Manifest): boolean {
-  return !!manifest.state && manifest.state.imageId === manifest.id;
 }
 
 /** Why `data` is not the file `entry` describes, or null when it is. */

@@ -58,6 +58,11 @@ function isFileEntry(v: unknown): v is FileEntry {
   return !!f && typeof f.path === "string" && typeof f.sha256 === "string" && typeof f.size === "number";
 }
 
+/** Whether the manifest has a pre-booted state for this very image. */
+export function hasCurrentState(manifest: Manifest): manifest is Manifest & { state: StateEntry } {
+  return !!manifest.state && manifest.state.imageId === manifest.id;
+}
+
 /** Checks the shape of a parsed manifest, so a broken one fails here with a clear message. */
 export function parseManifest(json: unknown): Manifest {
   const m = json as Manifest;

@@ -1,10 +1,10 @@
 // The implementation of VmApi: boots the machine from the manifest, carries the learner's
 // terminals and the control channel, and saves and restores the whole machine.
 import type { ExecOptions, ExecResult, SnapshotInfo, StartOptions, StartResult, StateSource, TerminalId, VmApi, VmErrorCode, VmEvent, VmStatus } from "./api";
-import { hasCurrentState, joinPath, loadRaw, loadVerified, loadWasm } from "./artifacts";
+import { joinPath, loadRaw, loadVerified, loadWasm } from "./artifacts";
 import { ControlChannel } from "./control";
 import { Machine, type MachineFiles } from "./machine";
-import { BadImageError, parseManifest, type FileEntry, type Manifest, type StateEntry } from "./manifest";
+import { BadImageError, hasCurrentState, parseManifest, type FileEntry, type Manifest, type StateEntry } from "./manifest";
 import { OutputBatcher } from "./output-batcher";
 import { fromBase64 } from "./protocol";
 import { decodeSnapshot, encodeSnapshot } from "./snapshot";
@@ -95,24 +95,24 @@ export class VmService implements VmApi {
       const manifest = parseManifest(manifestJson);
       this.manifest = manifest;
       const manifestAt = performance.now() - t0;
-      const useState = options.from !== "kernel" && hasCurrentState(manifest);
-      if (options.from === "state" && !useState) throw new BadImageError("there is no pre-booted state for this image");
+      const state = options.from !== "kernel" && hasCurrentState(manifest) ? manifest.state : undefined;
+      if (options.from === "state" && !state) throw new BadImageError("there is no pre-booted state for this image");
       const progress = (file: string) => (loaded: number, total: number) =>
         this.emit({ type: "progress", progress: { phase: "download", file, loaded, total } });
       const load = (entry: FileEntry, file: string) => loadVerified(options.imagesBase, entry, progress(file));
-      const state = manifest.state!;
       // A repeat visit finds the state decompressed in the browser (see state-cache.ts).
       let cached: Uint8Array | undefined;
-      const stateFile = async () => (cached = await cachedState(state.sha256, state.rawSize)) ?? load(state, "state");
+      const stateFile = async (entry: StateEntry) => (cached = await cachedState(entry.sha256, entry.rawSize)) ?? load(entry, "state");
       const [wasm, bios, vgaBios, bootFile] = await Promise.all([
         loadWasm(options.wasmPath, progress("v86.wasm")),
         load(manifest.files.bios, "bios"),
         load(manifest.files.vgaBios, "vga-bios"),
-        useState ? stateFile() : load(manifest.files.kernel, "kernel"),
+        state ? stateFile(state) : load(manifest.files.kernel, "kernel"),
       ]);
-      this.files = useState ? { wasm, bios, vgaBios, state: bootFile } : { wasm, bios, vgaBios, kernel: bootFile };
-      const result = await this.boot(t0, { manifest: manifestAt, files: performance.now() - t0 }, cached ? "cache" : "download");
-      if (useState && !cached) this.keepStateForNextVisit(state, bootFile, wasm);
+      this.files = state ? { wasm, bios, vgaBios, state: bootFile } : { wasm, bios, vgaBios, kernel: bootFile };
+      const stateSource: StateSource | undefined = state ? (cached ? "cache" : "download") : undefined;
+      const result = await this.boot(t0, { manifest: manifestAt, files: performance.now() - t0 }, stateSource);
+      if (state && !cached) this.keepStateForNextVisit(state, bootFile, wasm);
       return result;
     } catch (e) {
       this.fail(e);
@@ -149,7 +149,7 @@ export class VmService implements VmApi {
     this.setStatus("running");
     const timeline = { ...before, machine: machineAt, agent: elapsedMs };
     this.emit({ type: "progress", progress: { phase: "ready", from, elapsedMs, timeline } });
-    return { from, elapsedMs, ...(from === "state" && stateSource ? { stateSource } : {}) };
+    return { from, elapsedMs, stateSource };
   }
 
   /** A pre-booted state's terminals already printed their prompts: show the learner the same. */

@@ -1,39 +1,35 @@
 // Developer helper: starts the machine through VmService (the product's code path) in this
-// process and prints when the agent answered, when the learner's prompt showed and when a typed
-// command's output came back; with HOOK=1 also the emulator's busy share and instruction count
-// every 250 ms, and the disk chunks read. Not a benchmark (`npm run bench` is).
+// process and prints when the agent answered, when the learner's prompt showed, when a typed
+// command's output came back, and the disk chunks the guest read. Not a benchmark (that is
+// `npm run bench`). With V=1 it also prints the learner's terminal output as it comes.
 // usage: npx tsx scripts/dev/start-timing.ts [kernel|state]
 import { createRequire } from "node:module";
 import { VmService } from "../../worker/vm-service";
-const require = createRequire(import.meta.url);
-const wasmPath = require.resolve("v86/build/v86.wasm");
-const from = (process.argv[2] ?? "kernel") as "kernel" | "state";
+
+const wasmPath = createRequire(import.meta.url).resolve("v86/build/v86.wasm");
+const from = process.argv[2] === "state" ? "state" : "kernel";
+const since = (t: number) => (performance.now() - t).toFixed(0);
+
 const vm = new VmService();
-let text = "";
 const t0 = performance.now();
-let done = false;
+let text = "";
+let prompted = false;
 void vm.subscribe((e) => {
-  if (e.type === "output" && e.terminal === "main") {
-    text += Buffer.from(e.data).toString("latin1"); if (process.env.V) console.log((performance.now() - t0).toFixed(0), JSON.stringify(Buffer.from(e.data).toString("latin1")));
-    if (!done && /# $/.test(text)) { done = true; console.log("prompt", (performance.now() - t0).toFixed(0)); }
+  if (e.type !== "output" || e.terminal !== "main") return;
+  const chunk = Buffer.from(e.data).toString("latin1");
+  text += chunk;
+  if (process.env.V) console.log(since(t0), JSON.stringify(chunk));
+  if (!prompted && /# $/.test(text)) {
+    prompted = true;
+    console.log("prompt", since(t0));
   }
 });
-if (process.env.HOOK) {
-  const iv = setInterval(() => {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a dev probe into v86
-    const v = (vm as any).machine?.emulator?.v86; if (!v || !v.cpu) return;
-    clearInterval(iv);
-    const orig = v.cpu.main_loop; let busy = 0, last = performance.now(), calls = 0, hlt = 0;
-    v.cpu.main_loop = function () { const s = performance.now(); const r = orig.call(this); busy += performance.now() - s; calls++; if (r > 0) hlt++; return r; };
-    setInterval(() => { const now = performance.now(); console.log(`${(now - t0).toFixed(0)} busy ${(busy / (now - last) * 100).toFixed(0)}% calls ${calls} hlt ${hlt} instr ${((v.cpu.instruction_counter[0] >>> 0) / 1e6).toFixed(1)}M`); busy = 0; calls = 0; hlt = 0; last = now; }, 250);
-  }, 1);
-}
 await vm.start({ imagesBase: new URL("../../images/", import.meta.url).pathname, wasmPath, from });
-console.log("started", (performance.now() - t0).toFixed(0));
-const s = performance.now();
+console.log("started", since(t0));
+const typed = performance.now();
 await vm.write("main", "echo first-$((6*7))\n");
 while (!/first-42/.test(text)) await new Promise((r) => setTimeout(r, 1));
-console.log("first output", (performance.now() - t0).toFixed(0), "after write", (performance.now() - s).toFixed(0));
-if (process.env.HOOK) console.log("chunks read", JSON.stringify(vm.diskChunksRead()));
+console.log("first output", since(t0), "after write", since(typed));
+console.log("chunks read", JSON.stringify(vm.diskChunksRead()));
 await vm.stop();
 process.exit(0);

@@ -2,9 +2,8 @@
 // file system (worker/state-cache.ts), and a damaged copy is dropped: the state is downloaded
 // again.
 import { expect, test, type Page } from "@playwright/test";
+import { STATE_CACHE_DIR as DIR } from "../../worker/api";
 import { LabPage } from "./lab-page";
-
-const DIR = "contained-state-cache";
 
 /** The kept states' file names and sizes, read in the page (same origin as the worker). */
 function keptStates(page: Page): Promise<Array<{ name: string; size: number }>> {
