@@ -29,10 +29,10 @@ async function readNode(path: string, onProgress: Progress): Promise<Uint8Array>
 }
 
 /** fetch(), with a failure or an HTTP error as a DownloadError that names the file. */
-async function fetchOk(url: string, cache: RequestCache): Promise<Response & { body: ReadableStream<Uint8Array> }> {
+async function fetchOk(url: string, cache: RequestCache, signal?: AbortSignal): Promise<Response & { body: ReadableStream<Uint8Array> }> {
   let response: Response;
   try {
-    response = await fetch(url, { cache });
+    response = await fetch(url, { cache, signal });
   } catch (e) {
     throw new DownloadError(`could not download ${url}: ${(e as Error).message || "network error"}`);
   }
@@ -40,11 +40,12 @@ async function fetchOk(url: string, cache: RequestCache): Promise<Response & { b
   return response as Response & { body: ReadableStream<Uint8Array> };
 }
 
-async function fetchBrowser(url: string, expectedSize: number, onProgress: Progress, cache: RequestCache = "default"): Promise<Uint8Array> {
-  const response = await fetchOk(url, cache);
+async function fetchBrowser(url: string, expectedSize: number, onProgress: Progress, cache: RequestCache = "default", signal?: AbortSignal): Promise<Uint8Array> {
+  const response = await fetchOk(url, cache, signal);
   const total = Number(response.headers.get("content-length")) || expectedSize;
   const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
+  // Read into one buffer of the announced size (grown if the body is longer): no copy at the end.
+  let data = new Uint8Array(total || 1 << 16);
   let loaded = 0;
   onProgress(0, total);
   for (;;) {
@@ -55,17 +56,16 @@ async function fetchBrowser(url: string, expectedSize: number, onProgress: Progr
       throw new DownloadError(`download of ${url} was interrupted: ${(e as Error).message}`);
     }
     if (part.done) break;
-    chunks.push(part.value);
+    if (loaded + part.value.length > data.length) {
+      const bigger = new Uint8Array(Math.max(data.length * 2, loaded + part.value.length));
+      bigger.set(data.subarray(0, loaded));
+      data = bigger;
+    }
+    data.set(part.value, loaded);
     loaded += part.value.length;
     onProgress(loaded, Math.max(total, loaded));
   }
-  const data = new Uint8Array(loaded);
-  let offset = 0;
-  for (const c of chunks) {
-    data.set(c, offset);
-    offset += c.length;
-  }
-  return data;
+  return loaded === data.length ? data : data.slice(0, loaded);
 }
 
 export async function sha256Hex(data: Uint8Array): Promise<string> {
@@ -113,6 +113,29 @@ async function mismatch(entry: FileEntry, data: Uint8Array): Promise<string | nu
   if (data.length !== entry.size) return `${entry.path} is ${data.length} bytes, the manifest says ${entry.size}`;
   if ((await sha256Hex(data)) !== entry.sha256) return `${entry.path} does not match its sha256 in the manifest`;
   return null;
+}
+
+/** A file the manifest lists, loaded; `problem` resolves to what is wrong with it, or to null. */
+export interface UncheckedFile {
+  data: Uint8Array;
+  problem: Promise<string | null>;
+}
+
+/**
+ * Loads a file the manifest lists without waiting for its check, so that the check (13 MB of
+ * sha256 for the state) runs alongside what comes next. In a browser the copy in the HTTP
+ * cache is taken without asking the server; a caller whose `problem` is not null loads the file
+ * again with loadVerified. In Node the check is made before this returns (a garbage state given
+ * to v86 fails in a promise nobody can catch, which ends a Node process).
+ */
+export async function loadUnchecked(base: string, entry: FileEntry, onProgress: Progress, signal?: AbortSignal): Promise<UncheckedFile> {
+  const url = joinPath(base, entry.path);
+  if (isNode) {
+    const data = await readNode(url, onProgress);
+    return { data, problem: Promise.resolve(await mismatch(entry, data)) };
+  }
+  const data = await fetchBrowser(url, entry.size, onProgress, "force-cache", signal);
+  return { data, problem: mismatch(entry, data) };
 }
 
 /**

@@ -39,6 +39,8 @@ export class Machine {
   ) {}
 
   /**
+   * `signal` gives up on a machine that is still loading: it is destroyed, and create() rejects
+   * with the signal's reason (a state that turns out to be damaged may never finish restoring).
    * `v86Zeroing` restores with v86's own zeroing of all RAM instead of freshMemoryExports'
    * shortcut: only tests/integration/fresh-memory.test.ts, which compares the two, sets it.
    */
@@ -47,7 +49,7 @@ export class Machine {
     imagesBase: string,
     files: MachineFiles,
     onDiskError: (message: string) => void,
-    { v86Zeroing = false } = {},
+    { signal, v86Zeroing = false }: { signal?: AbortSignal; v86Zeroing?: boolean } = {},
   ): Promise<Machine> {
     const module = files.wasm;
     const zstd = new WasmZstd(module);
@@ -96,7 +98,12 @@ export class Machine {
     }
     // A boot from the kernel reads these at once; have them ready before it asks.
     if (!files.state && manifest.disk.bootChunks) void disk.prefetch(manifest.disk.bootChunks);
-    await whenLoaded(emulator); // a state given as initial_state is restored by now
+    try {
+      await whenLoaded(emulator, signal); // a state given as initial_state is restored by now
+    } catch (e) {
+      await emulator.destroy().catch(() => {}); // it may have failed halfway through loading
+      throw e;
+    }
     markRunning();
     return new Machine(emulator, disk);
   }

@@ -1,10 +1,11 @@
 // The pre-booted state, decompressed, kept in the browser's origin private file system (OPFS)
-// after a first visit: a repeat visit restores from it without downloading, checking and
-// decompressing the state again. The worker reads it with a synchronous access handle (13 MB in
-// a few ms; IndexedDB took a quarter of a second). One file, named after the compressed state's
-// sha256 from the manifest, so a new image never meets an old state; it starts with the sha256
-// of the rest, checked before use. Where there is no OPFS (Node, old browsers) or it fails (a
-// full quota), nothing is cached and nothing else changes.
+// after a first visit: a repeat visit restores from it without downloading and decompressing
+// the state again. The worker reads it with a synchronous access handle (13 MB in about 50 ms
+// from disk; IndexedDB took a quarter of a second). One file, named after the compressed
+// state's sha256 from the manifest, so a new image never meets an old state; it starts with the
+// sha256 of the rest, checked while the machine restores from it (vm-service.ts). Where there
+// is no OPFS (Node, old browsers) or it fails (a full quota), nothing is cached and nothing else
+// changes.
 import { STATE_CACHE_DIR } from "./api";
 import { sha256Hex } from "./artifacts";
 
@@ -29,26 +30,45 @@ interface DirectoryHandle {
   keys(): AsyncIterable<string>;
 }
 
-async function directory(create: boolean): Promise<DirectoryHandle | null> {
+let root: Promise<DirectoryHandle | null> | null = null;
+
+/**
+ * The origin's file system, asked for once. Asking takes the browser a while the first time
+ * (0.2 s when it is busy loading the page), so the worker asks as soon as it loads.
+ */
+export function openStorage(): Promise<DirectoryHandle | null> {
   const storage = (globalThis as unknown as { navigator?: { storage?: { getDirectory?: () => Promise<DirectoryHandle> } } }).navigator?.storage;
-  if (typeof storage?.getDirectory !== "function") return null;
-  return (await storage.getDirectory()).getDirectoryHandle(STATE_CACHE_DIR, { create });
+  root ??= typeof storage?.getDirectory === "function" ? storage.getDirectory().catch(() => null) : Promise.resolve(null);
+  return root;
+}
+
+async function directory(create: boolean): Promise<DirectoryHandle | null> {
+  return (await openStorage())?.getDirectoryHandle(STATE_CACHE_DIR, { create }) ?? null;
 }
 
 const fileName = (sha256: string) => `${sha256}.state`;
 
+/** A kept state, read; `intact` resolves to whether its bytes are the ones that were kept. */
+export interface KeptState {
+  data: Uint8Array;
+  intact: Promise<boolean>;
+}
+
 /**
- * The decompressed state kept for the state file `sha256`, if there is one and it is intact
- * (its size and its own sha256 checked: a damaged copy is dropped, and start-up downloads).
+ * The decompressed state kept for the state file `sha256`, if there is one of the right size.
+ * `onFound` is called as soon as it is known to be there, before it is read. Its own sha256 is
+ * checked while the caller goes on (`intact`); a damaged copy is dropped.
  */
-export async function cachedState(sha256: string, rawSize: number): Promise<Uint8Array | undefined> {
+export async function keptState(sha256: string, rawSize: number, onFound: () => void = () => {}): Promise<KeptState | undefined> {
+  let dir: DirectoryHandle | null;
+  let raw: Uint8Array, hash: string;
   try {
-    const dir = await directory(false);
+    dir = await directory(false);
     if (!dir) return undefined;
     const handle = await (await dir.getFileHandle(fileName(sha256))).createSyncAccessHandle();
-    let raw: Uint8Array, hash: string;
     try {
       if (handle.getSize() !== HASH_BYTES + rawSize) return undefined;
+      onFound();
       const head = new Uint8Array(HASH_BYTES);
       handle.read(head, { at: 0 });
       hash = new TextDecoder().decode(head);
@@ -57,12 +77,16 @@ export async function cachedState(sha256: string, rawSize: number): Promise<Uint
     } finally {
       handle.close();
     }
-    if ((await sha256Hex(raw)) === hash) return raw;
-    await dir.removeEntry(fileName(sha256));
-    return undefined;
   } catch {
     return undefined; // none kept yet (NotFoundError), or no OPFS here
   }
+  const kept = dir;
+  const intact = sha256Hex(raw).then(async (actual) => {
+    if (actual === hash) return true;
+    await kept.removeEntry(fileName(sha256)).catch(() => {});
+    return false;
+  });
+  return { data: raw, intact };
 }
 
 /** Keeps `raw` (the state file `sha256`, decompressed) as the one cached state. */

@@ -17,12 +17,20 @@ export function sendSerialBytes(emulator: V86, port: SerialIndex, bytes: Uint8Ar
   emulator.serial_send_bytes(port, bytes);
 }
 
-export function whenLoaded(emulator: V86): Promise<void> {
-  return new Promise((resolve) => {
+/** Resolves once v86 has loaded (and restored its initial state); rejects if `signal` aborts first. */
+export function whenLoaded(emulator: V86, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
     const listener = () => {
       emulator.remove_listener("emulator-loaded", listener);
+      signal?.removeEventListener("abort", aborted);
       resolve();
     };
+    const aborted = () => {
+      emulator.remove_listener("emulator-loaded", listener);
+      reject(signal!.reason);
+    };
+    if (signal?.aborted) return aborted();
+    signal?.addEventListener("abort", aborted, { once: true });
     emulator.add_listener("emulator-loaded", listener);
   });
 }

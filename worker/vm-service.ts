@@ -1,20 +1,27 @@
 // The implementation of VmApi: boots the machine from the manifest, carries the learner's
 // terminals and the control channel, and saves and restores the whole machine.
 import type { ExecOptions, ExecResult, SnapshotInfo, StartOptions, StartResult, StateSource, TerminalId, VmApi, VmErrorCode, VmEvent, VmStatus } from "./api";
-import { joinPath, loadRaw, loadVerified, loadWasm } from "./artifacts";
+import { joinPath, loadRaw, loadUnchecked, loadVerified, loadWasm, type Progress } from "./artifacts";
 import { ControlChannel } from "./control";
 import { Machine, type MachineFiles } from "./machine";
 import { BadImageError, hasCurrentState, parseManifest, type FileEntry, type Manifest, type StateEntry } from "./manifest";
 import { OutputBatcher } from "./output-batcher";
 import { fromBase64 } from "./protocol";
 import { decodeSnapshot, encodeSnapshot } from "./snapshot";
-import { cacheState, cachedState } from "./state-cache";
+import { cacheState, keptState } from "./state-cache";
 import { WasmZstd } from "./zstd";
 import type { SerialIndex } from "./v86-events";
 
 /** Instructions per second above which the guest counts as busy (an idle guest halts). */
 const BUSY_INSTRUCTIONS_PER_SECOND = 30_000_000;
 const BUSY_SAMPLE_MS = 1000;
+
+/** A start's state, maybe still being checked: `problem` resolves to what is wrong with it, or null. */
+interface StateCandidate {
+  data: Uint8Array;
+  source: StateSource;
+  problem: Promise<string | null>;
+}
 
 export class VmError extends Error {
   constructor(readonly code: VmErrorCode, message: string) {
@@ -100,23 +107,40 @@ export class VmService implements VmApi {
       const progress = (file: string) => (loaded: number, total: number) =>
         this.emit({ type: "progress", progress: { phase: "download", file, loaded, total } });
       const load = (entry: FileEntry, file: string) => loadVerified(options.imagesBase, entry, progress(file));
-      // A repeat visit finds the state decompressed in the browser (see state-cache.ts).
-      let cached: Uint8Array | undefined;
-      const stateFile = async (entry: StateEntry) => (cached = await cachedState(entry.sha256, entry.rawSize)) ?? load(entry, "state");
-      const [wasm, bios, vgaBios, bootFile] = await Promise.all([
+      const [wasm, bios, vgaBios, boot] = await Promise.all([
         loadWasm(options.wasmPath, progress("v86.wasm")),
         load(manifest.files.bios, "bios"),
         load(manifest.files.vgaBios, "vga-bios"),
-        state ? stateFile(state) : load(manifest.files.kernel, "kernel"),
+        state ? this.stateCandidate(state, progress("state")) : load(manifest.files.kernel, "kernel"),
       ]);
-      this.files = state ? { wasm, bios, vgaBios, state: bootFile } : { wasm, bios, vgaBios, kernel: bootFile };
-      const stateSource: StateSource | undefined = state ? (cached ? "cache" : "download") : undefined;
-      const result = await this.boot(t0, { manifest: manifestAt, files: performance.now() - t0 }, stateSource);
-      if (state && !cached) this.keepStateForNextVisit(state, bootFile, wasm);
-      return result;
+      const candidate = boot instanceof Uint8Array ? undefined : boot;
+      this.files = candidate ? { wasm, bios, vgaBios, state: candidate.data } : { wasm, bios, vgaBios, kernel: boot as Uint8Array };
+      return await this.boot(t0, { manifest: manifestAt, files: performance.now() - t0 }, candidate);
     } catch (e) {
       this.fail(e);
     }
+  }
+
+  /**
+   * The pre-booted state from the quickest place: the copy a first visit kept (a repeat visit),
+   * else the download. The kept copy is looked for while the download begins (waiting for the
+   * look-up first cost a first visit about 0.2 s); the download is dropped once a copy is found,
+   * and its progress is reported only if none is.
+   */
+  private async stateCandidate(entry: StateEntry, progress: Progress): Promise<StateCandidate> {
+    const abort = new AbortController();
+    let reporting = false;
+    const last = { loaded: -1, total: 0 };
+    const report: Progress = (loaded, total) => (reporting ? progress(loaded, total) : Object.assign(last, { loaded, total }));
+    const download = loadUnchecked(this.options!.imagesBase, entry, report, abort.signal);
+    download.catch(() => {}); // moot once a kept copy is found; else awaited below
+    const kept = await keptState(entry.sha256, entry.rawSize, () => abort.abort());
+    if (kept) return { data: kept.data, source: "cache", problem: kept.intact.then((ok) => (ok ? null : "the kept copy is damaged")) };
+    reporting = true;
+    if (last.loaded >= 0) progress(last.loaded, last.total);
+    // (a copy found but then unreadable has stopped the download: start it again)
+    const downloaded = await (abort.signal.aborted ? loadUnchecked(this.options!.imagesBase, entry, progress) : download);
+    return { ...downloaded, source: "download" };
   }
 
   /** After a start from the downloaded state, and off its critical path: see state-cache.ts. */
@@ -130,13 +154,26 @@ export class VmService implements VmApi {
     }, 1000);
   }
 
-  private async boot(t0: number, before: { manifest: number; files: number }, stateSource?: StateSource): Promise<StartResult> {
+  /**
+   * Creates the machine from the files and waits for it to be ready. From a state whose check
+   * is still running (`unchecked`), the machine restores meanwhile; if the check fails, that
+   * machine is thrown away and the state is loaded again, checked first.
+   */
+  private async boot(t0: number, before: { manifest: number; files: number }, unchecked?: StateCandidate): Promise<StartResult> {
     const manifest = this.manifest!;
-    const from = this.files!.state ? "state" : "kernel";
+    const files = this.files!;
+    const from = files.state ? "state" : "kernel";
     this.emit({ type: "progress", progress: { phase: "booting", from } });
-    const machine = await Machine.create(manifest, this.options!.imagesBase, this.files!, (message) =>
-      this.emit({ type: "error", error: { code: "download-failed", message } }),
-    );
+    let stateSource = unchecked?.source;
+    let machine = await this.createMachine(files, unchecked?.problem);
+    if (!machine) {
+      const state = manifest.state!;
+      files.state = await loadVerified(this.options!.imagesBase, state, (loaded, total) =>
+        this.emit({ type: "progress", progress: { phase: "download", file: "state", loaded, total } }),
+      );
+      stateSource = "download";
+      machine = (await this.createMachine(files))!;
+    }
     this.attach(machine);
     const machineAt = performance.now() - t0;
     const control = this.control!;
@@ -149,7 +186,21 @@ export class VmService implements VmApi {
     this.setStatus("running");
     const timeline = { ...before, machine: machineAt, agent: elapsedMs };
     this.emit({ type: "progress", progress: { phase: "ready", from, elapsedMs, timeline } });
+    if (stateSource === "download" && unchecked) this.keepStateForNextVisit(manifest.state!, files.state!, files.wasm);
     return { from, elapsedMs, stateSource };
+  }
+
+  /** A machine from the files; null (and no machine) when `problem` resolves to one. */
+  private async createMachine(files: MachineFiles, problem: Promise<string | null> = Promise.resolve(null)): Promise<Machine | null> {
+    const abort = new AbortController();
+    const creating = Machine.create(this.manifest!, this.options!.imagesBase, files, (message) => this.emit({ type: "error", error: { code: "download-failed", message } }), {
+      signal: abort.signal,
+    });
+    creating.catch(() => {}); // (a failure is the caller's, through the promise returned)
+    if ((await problem) === null) return creating;
+    abort.abort(new Error("the state was not the right one"));
+    await creating.then((machine) => machine.destroy(), () => {});
+    return null;
   }
 
   /** A pre-booted state's terminals already printed their prompts: show the learner the same. */
