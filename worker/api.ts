@@ -55,6 +55,9 @@ export interface StartOptions {
   from?: StartFrom;
 }
 
+/** v86's wasm compiled by the caller, or undefined when that failed. */
+export type CompiledWasm = () => Promise<WebAssembly.Module | undefined>;
+
 export interface ExecOptions {
   /** Killed (with its whole process group) after this long. Default 10 s. */
   timeoutMs?: number;
@@ -96,7 +99,11 @@ export interface VmApi {
   /** Events (progress, status, terminal output, errors) go to `listener`. Returns an id for unsubscribe. */
   subscribe(listener: (event: VmEvent) => void): Promise<number>;
   unsubscribe(id: number): Promise<void>;
-  start(options: StartOptions): Promise<StartResult>;
+  /**
+   * `compiled`, if given, is asked for v86's wasm compiled elsewhere (the page compiles it while
+   * the worker starts: see web/vm/adapter.ts); when it has none, the wasm is loaded from wasmPath.
+   */
+  start(options: StartOptions, compiled?: CompiledWasm): Promise<StartResult>;
   status(): Promise<VmStatus>;
   /** Types into a learner's terminal (paced so the guest's tty never drops a byte). */
   write(terminal: TerminalId, data: Uint8Array | string): Promise<void>;

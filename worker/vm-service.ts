@@ -1,6 +1,6 @@
 // The implementation of VmApi: boots the machine from the manifest, carries the learner's
 // terminals and the control channel, and saves and restores the whole machine.
-import type { ExecOptions, ExecResult, SnapshotInfo, StartOptions, StartResult, StateSource, TerminalId, VmApi, VmErrorCode, VmEvent, VmStatus } from "./api";
+import type { CompiledWasm, ExecOptions, ExecResult, SnapshotInfo, StartOptions, StartResult, StateSource, TerminalId, VmApi, VmErrorCode, VmEvent, VmStatus } from "./api";
 import { joinPath, loadRaw, loadUnchecked, loadVerified, loadWasm, type Progress } from "./artifacts";
 import { ControlChannel } from "./control";
 import { Machine, type MachineFiles } from "./machine";
@@ -86,7 +86,7 @@ export class VmService implements VmApi {
     throw new VmError(code, error.message);
   }
 
-  async start(options: StartOptions): Promise<StartResult> {
+  async start(options: StartOptions, compiled?: CompiledWasm): Promise<StartResult> {
     if (this.machine) await this.stop();
     this.options = options;
     this.setStatus("starting");
@@ -104,11 +104,12 @@ export class VmService implements VmApi {
       const manifestAt = performance.now() - t0;
       const state = options.from !== "kernel" && hasCurrentState(manifest) ? manifest.state : undefined;
       if (options.from === "state" && !state) throw new BadImageError("there is no pre-booted state for this image");
+      // (downloads still under way when another file failed keep going, quietly)
       const progress = (file: string) => (loaded: number, total: number) =>
-        this.emit({ type: "progress", progress: { phase: "download", file, loaded, total } });
+        this.currentStatus === "starting" && this.emit({ type: "progress", progress: { phase: "download", file, loaded, total } });
       const load = (entry: FileEntry, file: string) => loadVerified(options.imagesBase, entry, progress(file));
       const [wasm, bios, vgaBios, boot] = await Promise.all([
-        loadWasm(options.wasmPath, progress("v86.wasm")),
+        (compiled ? compiled() : Promise.resolve(undefined)).then((module) => module ?? loadWasm(options.wasmPath, progress("v86.wasm"))),
         load(manifest.files.bios, "bios"),
         load(manifest.files.vgaBios, "vga-bios"),
         state ? this.stateCandidate(state, progress("state")) : load(manifest.files.kernel, "kernel"),

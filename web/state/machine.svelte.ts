@@ -77,6 +77,7 @@ export class MachineState {
   }
 
   private advance(progress: BootPhase): void {
+    if (this.stage === "failed") return; // (news of a start that has failed already)
     if (progress.phase === "download") {
       this.stage = "downloading";
       this.downloads[progress.file] = { loaded: progress.loaded, total: progress.total };

@@ -50,6 +50,15 @@ describe("MachineState", () => {
     expect(machine.status).toBe("running");
   });
 
+  it("keeps showing a failure when a download still under way reports progress after it", async () => {
+    const vm = new FakeVm({ stepMs: 0, failNextStart: { code: "download-failed", message: "could not download v86.wasm: HTTP 503" } });
+    const { machine } = await connected(vm);
+    expect(await machine.start()).toBe(false);
+    machine.handle({ type: "progress", progress: { phase: "download", file: "state", loaded: 1, total: 2 } });
+    expect(machine.stage).toBe("failed");
+    expect(machine.error?.message).toContain("v86.wasm");
+  });
+
   it("keeps a failure that came without an error event", async () => {
     const vm = new FakeVm({ stepMs: 0 });
     const machine = new MachineState(vm, () => vm.start(options));
