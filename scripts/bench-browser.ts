@@ -35,14 +35,17 @@ async function promptTime(page: Page): Promise<{ prompt: number; parts: string }
     uiLoaded: performance.getEntriesByName("contained:ui-loaded")[0]?.startTime ?? NaN,
     uiMounted: performance.getEntriesByName("contained:ui-mounted")[0]?.startTime ?? NaN,
     prompt: performance.getEntriesByName("contained:prompt")[0]?.startTime ?? NaN,
+    origin: performance.timeOrigin,
     t: window.__contained!.startTimeline(),
     source: window.__contained!.stateSource(),
   }));
   const f = (n: number) => n.toFixed(0);
-  // page parts relative to navigation; the worker's parts relative to the page's start call
+  // page parts relative to navigation; the worker's parts relative to when it got the start call
   const parts =
     `html ${f(m.html)}, start() called ${f(m.start)}` +
-    (m.t ? ` (worker: manifest +${f(m.t.manifest)}, files +${f(m.t.files)}, machine +${f(m.t.machine)}, agent +${f(m.t.agent)})` : "") +
+    (m.t
+      ? `, the worker gets it at ${f(m.t.calledAt - m.origin)} (then: manifest +${f(m.t.manifest)}, files +${f(m.t.files)}, machine +${f(m.t.machine)}, agent +${f(m.t.agent)})`
+      : "") +
     `, UI code loaded ${f(m.uiLoaded)}, UI mounted ${f(m.uiMounted)}` +
     `, prompt ${f(m.prompt)}, state from ${m.source}`;
   return { prompt: m.prompt, parts };

@@ -17,11 +17,13 @@ export type BootPhase =
 
 /** When each part of a start ended, in ms since start() was called (the benchmark prints it). */
 export interface StartTimeline {
+  /** When the machine's side got the call: ms since 1970 (performance.timeOrigin + now), to set beside the page's clock */
+  calledAt: number;
   /** images/manifest.json read and checked */
   manifest: number;
-  /** firmware, v86.wasm and the state or kernel downloaded and verified */
+  /** firmware, v86.wasm and the state or kernel loaded (the state's check may still run) */
   files: number;
-  /** v86 compiled and created; a state restored */
+  /** v86 created; a state restored and checked */
   machine: number;
   /** the control agent answered (and, after a restore, the clock was set) */
   agent: number;

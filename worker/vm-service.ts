@@ -185,7 +185,7 @@ export class VmService implements VmApi {
     }
     const elapsedMs = performance.now() - t0;
     this.setStatus("running");
-    const timeline = { ...before, machine: machineAt, agent: elapsedMs };
+    const timeline = { calledAt: performance.timeOrigin + t0, ...before, machine: machineAt, agent: elapsedMs };
     this.emit({ type: "progress", progress: { phase: "ready", from, elapsedMs, timeline } });
     if (stateSource === "download" && unchecked) this.keepStateForNextVisit(manifest.state!, files.state!, files.wasm);
     return { from, elapsedMs, stateSource };
