@@ -1,9 +1,9 @@
 // The implementation of VmApi: boots the machine from the manifest, carries the learner's
 // terminals and the control channel, and saves and restores the whole machine.
 import type { CompiledWasm, ExecOptions, ExecResult, SnapshotInfo, StartOptions, StartResult, StateSource, TerminalId, VmApi, VmErrorCode, VmEvent, VmStatus } from "./api";
-import { joinPath, loadRaw, loadUnchecked, loadVerified, loadWasm, type Progress } from "./artifacts";
+import { DownloadError, joinPath, loadRaw, loadUnchecked, loadVerified, loadWasm, type Progress } from "./artifacts";
 import { ControlChannel } from "./control";
-import { Machine, type MachineFiles } from "./machine";
+import type { Machine, MachineFiles } from "./machine";
 import { BadImageError, hasCurrentState, parseManifest, type FileEntry, type Manifest, type StateEntry } from "./manifest";
 import { OutputBatcher } from "./output-batcher";
 import { fromBase64 } from "./protocol";
@@ -21,6 +21,20 @@ interface StateCandidate {
   data: Uint8Array;
   source: StateSource;
   problem: Promise<string | null>;
+}
+
+/**
+ * The emulator's module (v86's JavaScript, most of the worker's code), loaded apart and asked
+ * for as soon as the worker starts: the worker answers start() before it has compiled it, and
+ * its downloads begin meanwhile.
+ */
+let machineModule: Promise<typeof import("./machine")> | null = null;
+export function loadMachineModule(): Promise<typeof import("./machine")> {
+  machineModule ??= import("./machine").catch((e: unknown) => {
+    machineModule = null; // a retry asks again
+    throw new DownloadError(`could not load the emulator's code: ${(e as Error).message}`);
+  });
+  return machineModule;
 }
 
 export class VmError extends Error {
@@ -108,15 +122,16 @@ export class VmService implements VmApi {
       const progress = (file: string) => (loaded: number, total: number) =>
         this.currentStatus === "starting" && this.emit({ type: "progress", progress: { phase: "download", file, loaded, total } });
       const load = (entry: FileEntry, file: string) => loadVerified(options.imagesBase, entry, progress(file));
+      const loadV86Wasm = async () => (await compiled?.().catch(() => undefined)) ?? loadWasm(options.wasmPath, progress("v86.wasm"));
       const [wasm, bios, vgaBios, boot] = await Promise.all([
-        (compiled ? compiled() : Promise.resolve(undefined)).then((module) => module ?? loadWasm(options.wasmPath, progress("v86.wasm"))),
+        loadV86Wasm(),
         load(manifest.files.bios, "bios"),
         load(manifest.files.vgaBios, "vga-bios"),
         state ? this.stateCandidate(state, progress("state")) : load(manifest.files.kernel, "kernel"),
       ]);
-      const candidate = boot instanceof Uint8Array ? undefined : boot;
-      this.files = candidate ? { wasm, bios, vgaBios, state: candidate.data } : { wasm, bios, vgaBios, kernel: boot as Uint8Array };
-      return await this.boot(t0, { manifest: manifestAt, files: performance.now() - t0 }, candidate);
+      const kernel = boot instanceof Uint8Array;
+      this.files = kernel ? { wasm, bios, vgaBios, kernel: boot } : { wasm, bios, vgaBios, state: boot.data };
+      return await this.boot(t0, { manifest: manifestAt, files: performance.now() - t0 }, kernel ? undefined : boot);
     } catch (e) {
       this.fail(e);
     }
@@ -147,11 +162,7 @@ export class VmService implements VmApi {
   /** After a start from the downloaded state, and off its critical path: see state-cache.ts. */
   private keepStateForNextVisit(state: StateEntry, compressed: Uint8Array, wasm: WebAssembly.Module): void {
     setTimeout(() => {
-      try {
-        void cacheState(state.sha256, new WasmZstd(wasm).decompress(compressed, state.rawSize));
-      } catch {
-        // not cached: the next visit downloads the state again
-      }
+      void cacheState(state.sha256, () => new WasmZstd(wasm).decompress(compressed, state.rawSize));
     }, 1000);
   }
 
@@ -194,6 +205,7 @@ export class VmService implements VmApi {
   /** A machine from the files; null (and no machine) when `problem` resolves to one. */
   private async createMachine(files: MachineFiles, problem: Promise<string | null> = Promise.resolve(null)): Promise<Machine | null> {
     const abort = new AbortController();
+    const { Machine } = await loadMachineModule();
     const creating = Machine.create(this.manifest!, this.options!.imagesBase, files, (message) => this.emit({ type: "error", error: { code: "download-failed", message } }), {
       signal: abort.signal,
     });

@@ -3,21 +3,53 @@
 import type { StartFrom, TerminalId, VmEvent, VmStatus } from "../../worker/api";
 import { startNodeVm, type NodeVm } from "../../worker/node-client";
 
-export class TerminalLog {
-  /** Everything the terminal printed, bytes as latin1 characters (so binary stays exact). */
-  text = "";
-  bytes = 0;
-  private waiters: Array<{ test: () => boolean; resolve: () => void }> = [];
+interface Waiter {
+  /** Whether the pattern now shows, given the text just printed (which starts at `at`). */
+  test(chunk: string, at: number): boolean;
+  resolve(): void;
+}
 
-  push(data: Uint8Array): void {
-    for (let i = 0; i < data.length; i += 0x8000) this.text += String.fromCharCode(...data.subarray(i, i + 0x8000));
-    this.bytes += data.length;
-    this.waiters = this.waiters.filter((w) => (w.test() ? (w.resolve(), false) : true));
+export class TerminalLog {
+  bytes = 0;
+  private printed = "";
+  private pending: string[] = [];
+  private length = 0;
+  private waiters: Waiter[] = [];
+
+  /** Everything the terminal printed, bytes as latin1 characters (so binary stays exact). */
+  get text(): string {
+    if (this.pending.length) {
+      this.printed += this.pending.join("");
+      this.pending = [];
+    }
+    return this.printed;
   }
 
-  /** Resolves when `pattern` matches what was printed after `from` (default: everything). */
+  push(data: Uint8Array): void {
+    let chunk = "";
+    for (let i = 0; i < data.length; i += 0x8000) chunk += String.fromCharCode(...data.subarray(i, i + 0x8000));
+    const at = this.length;
+    this.pending.push(chunk);
+    this.length += chunk.length;
+    this.bytes += data.length;
+    this.waiters = this.waiters.filter((w) => (w.test(chunk, at) ? (w.resolve(), false) : true));
+  }
+
+  /**
+   * Resolves when `pattern` matches what was printed after `from` (default: everything). A
+   * string is looked for in each new chunk (with the end of the one before), so waiting through
+   * megabytes of output stays linear; a RegExp is tried on all the text after `from`.
+   */
   waitFor(pattern: RegExp | string, timeoutMs = 30_000, from = 0): Promise<string> {
-    const test = () => (typeof pattern === "string" ? this.text.indexOf(pattern, from) >= 0 : pattern.test(this.text.slice(from)));
+    let test: Waiter["test"];
+    if (typeof pattern === "string") {
+      let carry = "";
+      test = (chunk, at) => {
+        const window = carry + (from > at ? chunk.slice(from - at) : chunk);
+        carry = window.slice(-(pattern.length - 1) || window.length);
+        return window.includes(pattern);
+      };
+    } else test = () => pattern.test(this.text.slice(from));
     return new Promise((resolve, reject) => {
       const done = () => {
         clearTimeout(timer);
@@ -27,7 +59,7 @@ export class TerminalLog {
         this.waiters = this.waiters.filter((w) => w.resolve !== done);
         reject(new Error(`timed out waiting for ${pattern}; the terminal ends with: ${JSON.stringify(this.text.slice(-400))}`));
       }, timeoutMs);
-      if (test()) done();
+      if (test(this.text.slice(Math.min(from, this.length)), Math.min(from, this.length))) done();
       else this.waiters.push({ test, resolve: done });
     });
   }
