@@ -44,7 +44,7 @@ async function promptTime(page: Page): Promise<{ prompt: number; parts: string }
   const parts =
     `html ${f(m.html)}, start() called ${f(m.start)}` +
     (m.t
-      ? `, the worker gets it at ${f(m.t.calledAt - m.origin)} (then: manifest +${f(m.t.manifest)}, files +${f(m.t.files)}, machine +${f(m.t.machine)}, agent +${f(m.t.agent)})`
+      ? `, the worker gets it at ${f(m.t.calledAt - m.origin)} (then: manifest +${f(m.t.manifest)}, wasm +${f(m.t.wasm)}, state or kernel +${f(m.t.boot)}, files +${f(m.t.files)}, machine +${f(m.t.machine)}, agent +${f(m.t.agent)})`
       : "") +
     `, UI code loaded ${f(m.uiLoaded)}, UI mounted ${f(m.uiMounted)}` +
     `, prompt ${f(m.prompt)}, state from ${m.source}`;
@@ -87,13 +87,15 @@ export async function benchBrowser(figure: (name: string, value: string, target?
     figure("navigation to usable prompt, first visit (empty cache)", `${first.prompt.toFixed(0)} ms`, "< 1500 ms");
     figure("  first visit, by part (ms)", first.parts);
     // A repeat visit comes later than a second after the first: by then the first visit has
-    // kept the decompressed state (worker/state-cache.ts). Wait until it has (polled from here:
-    // waitForFunction takes a promise for a truthy answer).
+    // kept the decompressed state (worker/state-cache.ts). Wait until it has, all of it (polled
+    // from here: waitForFunction takes a promise for a truthy answer).
     const stateKept = () =>
       page.evaluate(async (dirName) => {
         try {
+          const whole = 64 + (await (await fetch("images/manifest.json")).json()).state.rawSize;
           const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(dirName);
-          for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) if (name.endsWith(".state")) return true;
+          const entries = (dir as unknown as { values(): AsyncIterable<FileSystemFileHandle> }).values();
+          for await (const handle of entries) if (handle.name.endsWith(".state") && (await handle.getFile()).size === whole) return true;
         } catch {
           // not there yet
         }

@@ -21,7 +21,11 @@ export interface StartTimeline {
   calledAt: number;
   /** images/manifest.json read and checked */
   manifest: number;
-  /** firmware, v86.wasm and the state or kernel loaded (the state's check may still run) */
+  /** v86.wasm compiled (here, or handed over by the page) */
+  wasm: number;
+  /** the state or kernel loaded (the state's check may still run) */
+  boot: number;
+  /** firmware, v86.wasm and the state or kernel all loaded */
   files: number;
   /** v86 created; a state restored and checked */
   machine: number;

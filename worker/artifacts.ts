@@ -29,10 +29,10 @@ async function readNode(path: string, onProgress: Progress): Promise<Uint8Array>
 }
 
 /** fetch(), with a failure or an HTTP error as a DownloadError that names the file. */
-async function fetchOk(url: string, cache: RequestCache, signal?: AbortSignal): Promise<Response & { body: ReadableStream<Uint8Array> }> {
+async function fetchOk(url: string, cache: RequestCache): Promise<Response & { body: ReadableStream<Uint8Array> }> {
   let response: Response;
   try {
-    response = await fetch(url, { cache, signal });
+    response = await fetch(url, { cache });
   } catch (e) {
     throw new DownloadError(`could not download ${url}: ${(e as Error).message || "network error"}`);
   }
@@ -40,8 +40,8 @@ async function fetchOk(url: string, cache: RequestCache, signal?: AbortSignal): 
   return response as Response & { body: ReadableStream<Uint8Array> };
 }
 
-async function fetchBrowser(url: string, expectedSize: number, onProgress: Progress, cache: RequestCache = "default", signal?: AbortSignal): Promise<Uint8Array> {
-  const response = await fetchOk(url, cache, signal);
+async function fetchBrowser(url: string, expectedSize: number, onProgress: Progress, cache: RequestCache = "default"): Promise<Uint8Array> {
+  const response = await fetchOk(url, cache);
   const total = Number(response.headers.get("content-length")) || expectedSize;
   const reader = response.body.getReader();
   // Read into one buffer of the announced size (grown if the body is longer): no copy at the end.
@@ -128,13 +128,13 @@ export interface UncheckedFile {
  * again with loadVerified. In Node the check is made before this returns (a garbage state given
  * to v86 fails in a promise nobody can catch, which ends a Node process).
  */
-export async function loadUnchecked(base: string, entry: FileEntry, onProgress: Progress, signal?: AbortSignal): Promise<UncheckedFile> {
+export async function loadUnchecked(base: string, entry: FileEntry, onProgress: Progress): Promise<UncheckedFile> {
   const url = joinPath(base, entry.path);
   if (isNode) {
     const data = await readNode(url, onProgress);
     return { data, problem: Promise.resolve(await mismatch(entry, data)) };
   }
-  const data = await fetchBrowser(url, entry.size, onProgress, "force-cache", signal);
+  const data = await fetchBrowser(url, entry.size, onProgress, "force-cache");
   return { data, problem: mismatch(entry, data) };
 }
 

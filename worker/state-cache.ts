@@ -56,10 +56,9 @@ export interface KeptState {
 
 /**
  * The decompressed state kept for the state file `sha256`, if there is one of the right size.
- * `onFound` is called as soon as it is known to be there, before it is read. Its own sha256 is
- * checked while the caller goes on (`intact`); a damaged copy is dropped.
+ * Its own sha256 is checked while the caller goes on (`intact`); a damaged copy is dropped.
  */
-export async function keptState(sha256: string, rawSize: number, onFound: () => void = () => {}): Promise<KeptState | undefined> {
+export async function keptState(sha256: string, rawSize: number): Promise<KeptState | undefined> {
   let dir: DirectoryHandle | null;
   let raw: Uint8Array, hash: string;
   try {
@@ -68,7 +67,6 @@ export async function keptState(sha256: string, rawSize: number, onFound: () => 
     const handle = await (await dir.getFileHandle(fileName(sha256))).createSyncAccessHandle();
     try {
       if (handle.getSize() !== HASH_BYTES + rawSize) return undefined;
-      onFound();
       const head = new Uint8Array(HASH_BYTES);
       handle.read(head, { at: 0 });
       hash = new TextDecoder().decode(head);

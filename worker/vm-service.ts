@@ -1,6 +1,6 @@
 // The implementation of VmApi: boots the machine from the manifest, carries the learner's
 // terminals and the control channel, and saves and restores the whole machine.
-import type { CompiledWasm, ExecOptions, ExecResult, SnapshotInfo, StartOptions, StartResult, StateSource, TerminalId, VmApi, VmErrorCode, VmEvent, VmStatus } from "./api";
+import type { CompiledWasm, StartTimeline, ExecOptions, ExecResult, SnapshotInfo, StartOptions, StartResult, StateSource, TerminalId, VmApi, VmErrorCode, VmEvent, VmStatus } from "./api";
 import { DownloadError, joinPath, loadRaw, loadUnchecked, loadVerified, loadWasm, type Progress } from "./artifacts";
 import { ControlChannel } from "./control";
 import type { Machine, MachineFiles } from "./machine";
@@ -123,15 +123,17 @@ export class VmService implements VmApi {
         this.currentStatus === "starting" && this.emit({ type: "progress", progress: { phase: "download", file, loaded, total } });
       const load = (entry: FileEntry, file: string) => loadVerified(options.imagesBase, entry, progress(file));
       const loadV86Wasm = async () => (await compiled?.().catch(() => undefined)) ?? loadWasm(options.wasmPath, progress("v86.wasm"));
+      const times = { wasm: 0, boot: 0 };
+      const timed = <T>(part: keyof typeof times, loading: Promise<T>) => loading.then((value) => ((times[part] = performance.now() - t0), value));
       const [wasm, bios, vgaBios, boot] = await Promise.all([
-        loadV86Wasm(),
+        timed("wasm", loadV86Wasm()),
         load(manifest.files.bios, "bios"),
         load(manifest.files.vgaBios, "vga-bios"),
-        state ? this.stateCandidate(state, progress("state")) : load(manifest.files.kernel, "kernel"),
+        timed<Uint8Array | StateCandidate>("boot", state ? this.stateCandidate(state, progress("state")) : load(manifest.files.kernel, "kernel")),
       ]);
       const kernel = boot instanceof Uint8Array;
       this.files = kernel ? { wasm, bios, vgaBios, kernel: boot } : { wasm, bios, vgaBios, state: boot.data };
-      return await this.boot(t0, { manifest: manifestAt, files: performance.now() - t0 }, kernel ? undefined : boot);
+      return await this.boot(t0, { manifest: manifestAt, ...times, files: performance.now() - t0 }, kernel ? undefined : boot);
     } catch (e) {
       this.fail(e);
     }
@@ -139,24 +141,14 @@ export class VmService implements VmApi {
 
   /**
    * The pre-booted state from the quickest place: the copy a first visit kept (a repeat visit),
-   * else the download. The kept copy is looked for while the download begins (waiting for the
-   * look-up first cost a first visit about 0.2 s); the download is dropped once a copy is found,
-   * and its progress is reported only if none is.
+   * else the download. The download begins only once no copy was found: begun alongside, it
+   * slowed a repeat visit by up to 0.2 s (the browser took that long to open the kept copy while
+   * it read the download from its cache).
    */
   private async stateCandidate(entry: StateEntry, progress: Progress): Promise<StateCandidate> {
-    const abort = new AbortController();
-    let reporting = false;
-    const last = { loaded: -1, total: 0 };
-    const report: Progress = (loaded, total) => (reporting ? progress(loaded, total) : Object.assign(last, { loaded, total }));
-    const download = loadUnchecked(this.options!.imagesBase, entry, report, abort.signal);
-    download.catch(() => {}); // moot once a kept copy is found; else awaited below
-    const kept = await keptState(entry.sha256, entry.rawSize, () => abort.abort());
+    const kept = await keptState(entry.sha256, entry.rawSize);
     if (kept) return { data: kept.data, source: "cache", problem: kept.intact.then((ok) => (ok ? null : "the kept copy is damaged")) };
-    reporting = true;
-    if (last.loaded >= 0) progress(last.loaded, last.total);
-    // (a copy found but then unreadable has stopped the download: start it again)
-    const downloaded = await (abort.signal.aborted ? loadUnchecked(this.options!.imagesBase, entry, progress) : download);
-    return { ...downloaded, source: "download" };
+    return { ...(await loadUnchecked(this.options!.imagesBase, entry, progress)), source: "download" };
   }
 
   /** After a start from the downloaded state, and off its critical path: see state-cache.ts. */
@@ -171,7 +163,7 @@ export class VmService implements VmApi {
    * is still running (`unchecked`), the machine restores meanwhile; if the check fails, that
    * machine is thrown away and the state is loaded again, checked first.
    */
-  private async boot(t0: number, before: { manifest: number; files: number }, unchecked?: StateCandidate): Promise<StartResult> {
+  private async boot(t0: number, before: Omit<StartTimeline, "calledAt" | "machine" | "agent">, unchecked?: StateCandidate): Promise<StartResult> {
     const manifest = this.manifest!;
     const files = this.files!;
     const from = files.state ? "state" : "kernel";
@@ -353,7 +345,7 @@ export class VmService implements VmApi {
     this.setStatus("starting");
     await this.detach();
     try {
-      return await this.boot(t0, { manifest: 0, files: 0 });
+      return await this.boot(t0, { manifest: 0, wasm: 0, boot: 0, files: 0 });
     } catch (e) {
       this.fail(e);
     }

@@ -127,7 +127,7 @@ export class FakeVm implements VmApi {
     await this.pause();
     this.setStatus("running");
     const at = (k: number) => k * this.stepMs;
-    this.emit({ type: "progress", progress: { phase: "ready", from: "state", elapsedMs: at(5), timeline: { calledAt: performance.timeOrigin, manifest: at(1), files: at(3), machine: at(4), agent: at(5) } } });
+    this.emit({ type: "progress", progress: { phase: "ready", from: "state", elapsedMs: at(5), timeline: { calledAt: performance.timeOrigin, manifest: at(1), wasm: at(2), boot: at(3), files: at(3), machine: at(4), agent: at(5) } } });
     for (const terminal of ["main", "second"] as const) this.print(terminal, PROMPT);
     return { from: "state", elapsedMs: 5 * this.stepMs };
   }
