@@ -73,7 +73,7 @@ export function buildManifest(): Manifest {
   const statePath = join(images, "out/state.json");
   if (existsSync(statePath) && existsSync(join(images, "out/state.bin.zst"))) {
     const state = JSON.parse(readFileSync(statePath, "utf8"));
-    manifest.state = { ...entry("out/state.bin.zst"), imageId: state.imageId, v86Version: state.v86Version, rawSize: state.rawSize, screens: state.screens };
+    manifest.state = { ...entry("out/state.bin.zst"), imageId: state.imageId, v86Version: state.v86Version, rawSize: state.rawSize, frames: state.frames, screens: state.screens };
   }
   return manifest;
 }

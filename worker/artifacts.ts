@@ -40,7 +40,10 @@ async function fetchOk(url: string, cache: RequestCache): Promise<Response & { b
   return response as Response & { body: ReadableStream<Uint8Array> };
 }
 
-async function fetchBrowser(url: string, expectedSize: number, onProgress: Progress, cache: RequestCache = "default"): Promise<Uint8Array> {
+/** The bytes of a file so far: the first `loaded` bytes of `data` (a buffer that may be replaced as it grows). */
+export type OnData = (data: Uint8Array, loaded: number) => void;
+
+async function fetchBrowser(url: string, expectedSize: number, onProgress: Progress, cache: RequestCache = "default", onData?: OnData): Promise<Uint8Array> {
   const response = await fetchOk(url, cache);
   const total = Number(response.headers.get("content-length")) || expectedSize;
   const reader = response.body.getReader();
@@ -64,6 +67,7 @@ async function fetchBrowser(url: string, expectedSize: number, onProgress: Progr
     data.set(part.value, loaded);
     loaded += part.value.length;
     onProgress(loaded, Math.max(total, loaded));
+    onData?.(data, loaded);
   }
   return loaded === data.length ? data : data.slice(0, loaded);
 }
@@ -128,13 +132,13 @@ export interface UncheckedFile {
  * again with loadVerified. In Node the check is made before this returns (a garbage state given
  * to v86 fails in a promise nobody can catch, which ends a Node process).
  */
-export async function loadUnchecked(base: string, entry: FileEntry, onProgress: Progress): Promise<UncheckedFile> {
+export async function loadUnchecked(base: string, entry: FileEntry, onProgress: Progress, onData?: OnData): Promise<UncheckedFile> {
   const url = joinPath(base, entry.path);
   if (isNode) {
     const data = await readNode(url, onProgress);
     return { data, problem: Promise.resolve(await mismatch(entry, data)) };
   }
-  const data = await fetchBrowser(url, entry.size, onProgress, "force-cache");
+  const data = await fetchBrowser(url, entry.size, onProgress, "force-cache", onData);
   return { data, problem: mismatch(entry, data) };
 }
 

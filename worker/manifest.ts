@@ -26,8 +26,16 @@ export interface StateEntry extends FileEntry {
   v86Version: string;
   /** Size of the state decompressed (what v86 restores). */
   rawSize: number;
+  /** The zstd frames the file is made of, in order: each decompresses on its own. */
+  frames?: StateFrame[];
   /** What each terminal showed when the state was saved (base64), replayed after a restore. */
   screens: Partial<Record<"main" | "second", string>>;
+}
+
+export interface StateFrame {
+  /** compressed */
+  size: number;
+  rawSize: number;
 }
 
 export type SerialRole = "main" | "second" | "control" | "console";
@@ -63,6 +71,14 @@ export function hasCurrentState(manifest: Manifest): manifest is Manifest & { st
   return !!manifest.state && manifest.state.imageId === manifest.id;
 }
 
+/** Whether a state's frames, if it lists them, add up to its sizes. */
+function framesFit(state: StateEntry): boolean {
+  if (state.frames === undefined) return true;
+  if (!Array.isArray(state.frames) || !state.frames.every((f) => Number.isInteger(f?.size) && Number.isInteger(f?.rawSize) && f.size > 0 && f.rawSize > 0)) return false;
+  const sum = (key: keyof StateFrame) => state.frames!.reduce((total, f) => total + f[key], 0);
+  return sum("size") === state.size && sum("rawSize") === state.rawSize;
+}
+
 /** Checks the shape of a parsed manifest, so a broken one fails here with a clear message. */
 export function parseManifest(json: unknown): Manifest {
   const m = json as Manifest;
@@ -75,7 +91,7 @@ export function parseManifest(json: unknown): Manifest {
   if (!m.serial || [m.serial.main, m.serial.second, m.serial.control].some((p) => typeof p !== "number")) problems.push("serial");
   if (!m.files || !isFileEntry(m.files.bios) || !isFileEntry(m.files.vgaBios) || !isFileEntry(m.files.kernel)) problems.push("files");
   if (!m.disk || typeof m.disk.path !== "string" || typeof m.disk.size !== "number" || typeof m.disk.chunkSize !== "number") problems.push("disk");
-  if (m.state !== undefined && (!isFileEntry(m.state) || typeof m.state.rawSize !== "number")) problems.push("state");
+  if (m.state !== undefined && (!isFileEntry(m.state) || typeof m.state.rawSize !== "number" || !framesFit(m.state))) problems.push("state");
   if (problems.length) throw new BadImageError(`manifest.json is missing or has bad fields: ${problems.join(", ")}`);
   return m;
 }

@@ -9,6 +9,7 @@ import { OutputBatcher } from "./output-batcher";
 import { fromBase64 } from "./protocol";
 import { decodeSnapshot, encodeSnapshot } from "./snapshot";
 import { cacheState, keptState } from "./state-cache";
+import { StateFrames, decompressFrames } from "./state-frames";
 import { WasmZstd } from "./zstd";
 import type { SerialIndex } from "./v86-events";
 
@@ -16,11 +17,16 @@ import type { SerialIndex } from "./v86-events";
 const BUSY_INSTRUCTIONS_PER_SECOND = 30_000_000;
 const BUSY_SAMPLE_MS = 1000;
 
-/** A start's state, maybe still being checked: `problem` resolves to what is wrong with it, or null. */
+/**
+ * A start's state, maybe still being checked: `problem` resolves to what is wrong with it, or
+ * null; it is what is wrong when that is known already.
+ */
 interface StateCandidate {
   data: Uint8Array;
+  /** Whether `data` is the raw state (v86 decompresses it otherwise). */
+  decompressed: boolean;
   source: StateSource;
-  problem: Promise<string | null>;
+  problem: Promise<string | null> | string;
 }
 
 /**
@@ -125,11 +131,12 @@ export class VmService implements VmApi {
       const loadV86Wasm = async () => (await compiled?.().catch(() => undefined)) ?? loadWasm(options.wasmPath, progress("v86.wasm"));
       const times = { wasm: 0, boot: 0 };
       const timed = <T>(part: keyof typeof times, loading: Promise<T>) => loading.then((value) => ((times[part] = performance.now() - t0), value));
+      const wasmLoading = timed("wasm", loadV86Wasm());
       const [wasm, bios, vgaBios, boot] = await Promise.all([
-        timed("wasm", loadV86Wasm()),
+        wasmLoading,
         load(manifest.files.bios, "bios"),
         load(manifest.files.vgaBios, "vga-bios"),
-        timed<Uint8Array | StateCandidate>("boot", state ? this.stateCandidate(state, progress("state")) : load(manifest.files.kernel, "kernel")),
+        timed<Uint8Array | StateCandidate>("boot", state ? this.stateCandidate(state, progress("state"), wasmLoading) : load(manifest.files.kernel, "kernel")),
       ]);
       const kernel = boot instanceof Uint8Array;
       this.files = kernel ? { wasm, bios, vgaBios, kernel: boot } : { wasm, bios, vgaBios, state: boot.data };
@@ -145,16 +152,25 @@ export class VmService implements VmApi {
    * slowed a repeat visit by up to 0.2 s (the browser took that long to open the kept copy while
    * it read the download from its cache).
    */
-  private async stateCandidate(entry: StateEntry, progress: Progress): Promise<StateCandidate> {
+  private async stateCandidate(entry: StateEntry, progress: Progress, wasm: Promise<WebAssembly.Module>): Promise<StateCandidate> {
     const kept = await keptState(entry.sha256, entry.rawSize);
-    if (kept) return { data: kept.data, source: "cache", problem: kept.intact.then((ok) => (ok ? null : "the kept copy is damaged")) };
-    return { ...(await loadUnchecked(this.options!.imagesBase, entry, progress)), source: "download" };
+    if (kept) return { data: kept.data, decompressed: true, source: "cache", problem: kept.intact.then((ok) => (ok ? null : "the kept copy is damaged")) };
+    if (!entry.frames) return { ...(await loadUnchecked(this.options!.imagesBase, entry, progress)), decompressed: false, source: "download" };
+    // Decompressed frame by frame as it downloads (see state-frames.ts).
+    const frames = new StateFrames(entry.frames, entry.rawSize, wasm.then((module) => new WasmZstd(module)));
+    const file = await loadUnchecked(this.options!.imagesBase, entry, progress, (data, loaded) => frames.feed(data, loaded));
+    try {
+      return { data: await frames.finish(file.data), decompressed: true, source: "download", problem: file.problem };
+    } catch (e) {
+      // Damaged (or an older copy from the HTTP cache): it is loaded again (see boot()).
+      return { ...file, decompressed: false, source: "download", problem: `the state could not be decompressed: ${(e as Error).message}` };
+    }
   }
 
   /** After a start from the downloaded state, and off its critical path: see state-cache.ts. */
-  private keepStateForNextVisit(state: StateEntry, compressed: Uint8Array, wasm: WebAssembly.Module): void {
+  private keepStateForNextVisit(state: StateEntry, data: Uint8Array, decompressed: boolean, wasm: WebAssembly.Module): void {
     setTimeout(() => {
-      void cacheState(state.sha256, () => new WasmZstd(wasm).decompress(compressed, state.rawSize));
+      void cacheState(state.sha256, () => (decompressed ? data : new WasmZstd(wasm).decompress(data, state.rawSize)));
     }, 1000);
   }
 
@@ -169,13 +185,17 @@ export class VmService implements VmApi {
     const from = files.state ? "state" : "kernel";
     this.emit({ type: "progress", progress: { phase: "booting", from } });
     let stateSource = unchecked?.source;
-    let machine = await this.createMachine(files, unchecked?.problem);
+    let decompressed = unchecked?.decompressed ?? false;
+    const problem = unchecked?.problem;
+    let machine = typeof problem === "string" ? null : await this.createMachine(files, problem);
     if (!machine) {
       const state = manifest.state!;
-      files.state = await loadVerified(this.options!.imagesBase, state, (loaded, total) =>
+      const file = await loadVerified(this.options!.imagesBase, state, (loaded, total) =>
         this.emit({ type: "progress", progress: { phase: "download", file: "state", loaded, total } }),
       );
+      files.state = state.frames ? decompressFrames(state.frames, state.rawSize, file, new WasmZstd(files.wasm)) : file;
       stateSource = "download";
+      decompressed = !!state.frames;
       machine = (await this.createMachine(files))!;
     }
     this.attach(machine);
@@ -190,7 +210,7 @@ export class VmService implements VmApi {
     this.setStatus("running");
     const timeline = { calledAt: performance.timeOrigin + t0, ...before, machine: machineAt, agent: elapsedMs };
     this.emit({ type: "progress", progress: { phase: "ready", from, elapsedMs, timeline } });
-    if (stateSource === "download" && unchecked) this.keepStateForNextVisit(manifest.state!, files.state!, files.wasm);
+    if (stateSource === "download" && unchecked) this.keepStateForNextVisit(manifest.state!, files.state!, decompressed, files.wasm);
     return { from, elapsedMs, stateSource };
   }
 

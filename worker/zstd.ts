@@ -33,18 +33,25 @@ export class WasmZstd {
   /** `module` is the compiled v86.wasm. */
   constructor(private readonly module: WebAssembly.Module) {}
 
-  /** Decompresses one zstd frame whose decompressed size is known. Throws on damaged input. */
+  /** Decompresses zstd data (one frame or several) whose decompressed size is known. Throws on damaged input. */
   decompress(src: Uint8Array, size: number): Uint8Array {
+    const out = new Uint8Array(size);
+    this.decompressInto(src, out);
+    return out;
+  }
+
+  /** Decompresses `src` into all of `target` (its length is the decompressed size). */
+  decompressInto(src: Uint8Array, target: Uint8Array): void {
     if (!isZstdFrame(src)) throw new ZstdError("not zstd data");
+    const size = target.length;
     const w = (this.wasm ??= instantiate(this.module));
     const ctx = w.zstd_create_ctx(src.length);
     try {
       new Uint8Array(w.memory.buffer, w.zstd_get_src_ptr(ctx) >>> 0, src.length).set(src);
       const ptr = w.zstd_read(ctx, size) >>> 0;
-      const out = new Uint8Array(w.memory.buffer.slice(ptr, ptr + size));
+      target.set(new Uint8Array(w.memory.buffer, ptr, size));
       w.zstd_read_free(ptr, size);
       w.zstd_free_ctx(ctx);
-      return out;
     } catch (e) {
       this.wasm = null; // a trap may leave its heap inconsistent: the next call starts afresh
       throw new ZstdError(`damaged zstd data: ${(e as Error).message}`);

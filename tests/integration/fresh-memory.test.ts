@@ -6,14 +6,19 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Machine } from "../../worker/machine";
 import { parseManifest } from "../../worker/manifest";
+import { decompressFrames } from "../../worker/state-frames";
+import { WasmZstd } from "../../worker/zstd";
 
 const images = new URL("../../images/", import.meta.url).pathname;
 const manifest = parseManifest(JSON.parse(readFileSync(`${images}manifest.json`, "utf8")));
+const wasm = new WebAssembly.Module(readFileSync(createRequire(import.meta.url).resolve("v86/build/v86.wasm")));
+const state = manifest.state!;
 const files = {
-  wasm: new WebAssembly.Module(readFileSync(createRequire(import.meta.url).resolve("v86/build/v86.wasm"))),
+  wasm,
   bios: readFileSync(`${images}${manifest.files.bios.path}`),
   vgaBios: readFileSync(`${images}${manifest.files.vgaBios.path}`),
-  state: readFileSync(`${images}${manifest.state!.path}`),
+  // (v86 is given the state decompressed, as the lab gives it: see worker/state-frames.ts)
+  state: decompressFrames(state.frames!, state.rawSize, readFileSync(`${images}${state.path}`), new WasmZstd(wasm)),
 };
 
 /** A machine restored from the pre-booted state, and a copy of its RAM taken before it ran. */

@@ -6,6 +6,8 @@ import { createRequire } from "node:module";
 import { parseManifest, type FileEntry } from "../../worker/manifest";
 import { buildManifest } from "../../scripts/write-manifest";
 import { WasmZstd } from "../../worker/zstd";
+import { decompressFrames } from "../../worker/state-frames";
+import { execFileSync } from "node:child_process";
 
 const images = new URL("../../images/", import.meta.url);
 const manifest = parseManifest(JSON.parse(readFileSync(new URL("manifest.json", images), "utf8")));
@@ -33,6 +35,20 @@ describe("images/manifest.json", () => {
     expect(manifest.state).toBeDefined();
     expectMatches(manifest.state!);
     expect(manifest.state!.imageId).toBe(manifest.id);
+  });
+
+  it("lists the state's zstd frames, which decompress to the raw state zstd itself gives", () => {
+    const state = manifest.state!;
+    expect(state.frames!.length).toBeGreaterThan(1);
+    const file = new Uint8Array(readFileSync(new URL(state.path, images)));
+    const raw = decompressFrames(state.frames!, state.rawSize, file, zstd);
+    expect(sha256(raw)).toBe(sha256(execFileSync("zstd", ["-dc"], { input: file, maxBuffer: 64 << 20 })));
+  });
+
+  it("refuses a state whose frames do not add up to its sizes", () => {
+    const json = JSON.parse(readFileSync(new URL("manifest.json", images), "utf8"));
+    json.state.frames[0].size += 1;
+    expect(() => parseManifest(json)).toThrow(/bad fields: state/);
   });
 
   it("has every disk chunk, and together they are the raw image", () => {
