@@ -5,7 +5,7 @@ import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Page } from "@playwright/test";
+import { chromium, type BrowserContext, type Page } from "@playwright/test";
 import { STATE_CACHE_DIR } from "../worker/api";
 
 const PORT = 4175;
@@ -70,21 +70,46 @@ async function keystrokeLatency(page: Page): Promise<number[]> {
   return times;
 }
 
-export async function benchBrowser(figure: (name: string, value: string, target?: string) => void): Promise<void> {
-  const server = await serve();
-  // A profile on disk, as a learner's browser has: Playwright's default context is incognito,
-  // with the HTTP cache and the origin private file system in memory (there, reading the kept
-  // state took 105-147 ms instead of 45-55 ms from disk).
+/** A browser with a profile of its own, on disk, as a learner's browser has. */
+async function freshBrowser(): Promise<{ context: BrowserContext; page: Page; dispose: () => Promise<void> }> {
+  // (Playwright's default context is incognito, with the HTTP cache and the origin private file
+  // system in memory: there, reading the kept state took 105-147 ms instead of 45-55 ms.)
   const profile = mkdtempSync(join(tmpdir(), "contained-bench-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined,
     args: ARGS,
     viewport: { width: 1280, height: 800 },
   });
+  const page = context.pages()[0] ?? (await context.newPage());
+  // A learner's browser is already running: let this one finish starting up first.
+  await page.goto("about:blank");
+  await new Promise((r) => setTimeout(r, 1000));
+  return {
+    context,
+    page,
+    dispose: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+const FIRST_VISITS = 3;
+
+export async function benchBrowser(figure: (name: string, value: string, target?: string) => void): Promise<void> {
+  const server = await serve();
+  let browser: Awaited<ReturnType<typeof freshBrowser>> | null = null;
   try {
-    const page = context.pages()[0] ?? (await context.newPage());
-    const first = await promptTime(page);
-    figure("navigation to usable prompt, first visit (empty cache)", `${first.prompt.toFixed(0)} ms`, "< 1500 ms");
+    // First visits, each in a new profile (empty cache); the last profile goes on to the repeat visits.
+    const firsts = [];
+    for (let i = 0; i < FIRST_VISITS; i++) {
+      await browser?.dispose();
+      browser = await freshBrowser();
+      firsts.push(await promptTime(browser.page));
+    }
+    const page = browser!.page;
+    const first = [...firsts].sort((a, b) => a.prompt - b.prompt)[1];
+    figure("navigation to usable prompt, first visit (empty cache, median of 3)", `${first.prompt.toFixed(0)} ms [${firsts.map((r) => r.prompt.toFixed(0)).join(", ")}]`, "< 1500 ms");
     figure("  first visit, by part (ms)", first.parts);
     // A repeat visit comes later than a second after the first: by then the first visit has
     // kept the decompressed state (worker/state-cache.ts). Wait until it has, all of it (polled
@@ -110,8 +135,7 @@ export async function benchBrowser(figure: (name: string, value: string, target?
     const keys = (await keystrokeLatency(page)).sort((a, b) => a - b);
     figure("keystroke to echo in the terminal, p50 (40 keys)", `${keys[20].toFixed(0)} ms (p95 ${keys[38].toFixed(0)} ms)`, "< 30 ms");
   } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await browser?.dispose();
     if (server.pid) process.kill(-server.pid);
   }
 }

@@ -7,7 +7,9 @@ export class DownloadError extends Error {
   readonly code = "download-failed";
 }
 
-export type Progress = (loaded: number, total: number) => void;
+import type { Progress } from "./progress";
+
+export type { Progress };
 
 // v86 makes the same test to choose between XHR and the file system.
 const isNode = typeof XMLHttpRequest === "undefined" && typeof process !== "undefined" && !!process.versions?.node;

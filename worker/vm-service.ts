@@ -10,6 +10,7 @@ import { fromBase64 } from "./protocol";
 import { decodeSnapshot, encodeSnapshot } from "./snapshot";
 import { cacheState, keptState } from "./state-cache";
 import { StateFrames, decompressFrames } from "./state-frames";
+import { throttled } from "./progress";
 import { WasmZstd } from "./zstd";
 import type { SerialIndex } from "./v86-events";
 
@@ -125,8 +126,8 @@ export class VmService implements VmApi {
       const state = options.from !== "kernel" && hasCurrentState(manifest) ? manifest.state : undefined;
       if (options.from === "state" && !state) throw new BadImageError("there is no pre-booted state for this image");
       // (downloads still under way when another file failed keep going, quietly)
-      const progress = (file: string) => (loaded: number, total: number) =>
-        this.currentStatus === "starting" && this.emit({ type: "progress", progress: { phase: "download", file, loaded, total } });
+      const progress = (file: string) =>
+        throttled((loaded, total) => this.currentStatus === "starting" && this.emit({ type: "progress", progress: { phase: "download", file, loaded, total } }));
       const load = (entry: FileEntry, file: string) => loadVerified(options.imagesBase, entry, progress(file));
       const loadV86Wasm = async () => (await compiled?.().catch(() => undefined)) ?? loadWasm(options.wasmPath, progress("v86.wasm"));
       const times = { wasm: 0, boot: 0 };
@@ -190,8 +191,10 @@ export class VmService implements VmApi {
     let machine = typeof problem === "string" ? null : await this.createMachine(files, problem);
     if (!machine) {
       const state = manifest.state!;
-      const file = await loadVerified(this.options!.imagesBase, state, (loaded, total) =>
-        this.emit({ type: "progress", progress: { phase: "download", file: "state", loaded, total } }),
+      const file = await loadVerified(
+        this.options!.imagesBase,
+        state,
+        throttled((loaded, total) => this.emit({ type: "progress", progress: { phase: "download", file: "state", loaded, total } })),
       );
       files.state = state.frames ? decompressFrames(state.frames, state.rawSize, file, new WasmZstd(files.wasm)) : file;
       stateSource = "download";

@@ -5,6 +5,7 @@
 import { proxy, wrap, releaseProxy } from "comlink";
 import wasmUrl from "v86/build/v86.wasm?url";
 import type { StartOptions, StartResult, VmApi, VmEvent } from "../../worker/api";
+import { throttled } from "../../worker/progress";
 import type { FakeVmOptions } from "./fake-vm";
 
 export type BackendKind = "real" | "fake";
@@ -59,7 +60,8 @@ async function compileWasm(url: string, deliver: (event: VmEvent) => void): Prom
     if (!response.ok || !response.body) return undefined;
     const total = Number(response.headers.get("content-length")) || 0;
     let loaded = 0;
-    const progress = () => deliver({ type: "progress", progress: { phase: "download", file: "v86.wasm", loaded, total: Math.max(total, loaded) } });
+    const report = throttled((loaded, total) => deliver({ type: "progress", progress: { phase: "download", file: "v86.wasm", loaded, total } }));
+    const progress = () => report(loaded, Math.max(total, loaded));
     progress();
     const counted = response.body.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
