@@ -49,10 +49,10 @@ class EventHub {
 }
 
 /**
- * Fetches and compiles v86's wasm in the page while the worker starts (about 0.15 s that the
- * worker's thread would otherwise spend on it after starting), reporting the download as the
- * worker reports its files. Undefined if that fails: the worker then loads it itself, and says
- * what failed.
+ * Fetches and compiles v86's wasm in the page while the worker gets going (about 0.15 s that
+ * the worker's thread would otherwise spend on it), reporting the download as the worker
+ * reports its files. Undefined if that fails: the worker then loads it itself, and says what
+ * failed.
  */
 async function compileWasm(url: string, deliver: (event: VmEvent) => void): Promise<WebAssembly.Module | undefined> {
   try {
@@ -108,7 +108,8 @@ function connectWorker(options: ConnectOptions): VmConnection {
   // Subscribed before anything else is asked of the worker: it handles messages in order.
   const subscribed = api.subscribe(proxy(hub.deliver));
   const startOptions = { imagesBase: new URL("images/", document.baseURI).href, wasmPath: new URL(wasmUrl, document.baseURI).href };
-  const wasm = compileWasm(startOptions.wasmPath, hub.deliver);
+  // (once the worker has loaded: begun at once, the wasm's fetch held up the worker's own)
+  const wasm = subscribed.then(() => compileWasm(startOptions.wasmPath, hub.deliver), () => undefined);
   return {
     api,
     start: starter(api, startOptions, options.startNow ?? false, wasm),
