@@ -39,10 +39,16 @@ type Middleware = (req: IncomingMessage, res: ServerResponse, next: () => void) 
  */
 function serveImages(imagesDir: string): Middleware {
   return (req, res, next) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
+    // (the path as sent: `new URL` of a path such as "//" throws)
+    const pathname = (req.url ?? "/").split(/[?#]/)[0];
     const prefix = "/images/";
-    if (!url.pathname.startsWith(prefix)) return next();
-    const file = publishedFile(imagesDir, url.pathname.slice(prefix.length));
+    if (!pathname.startsWith(prefix)) return next();
+    let file: string | null = null;
+    try {
+      file = publishedFile(imagesDir, pathname.slice(prefix.length));
+    } catch {
+      // a malformed escape (decodeURIComponent): not a published file either
+    }
     if (!file) {
       res.statusCode = 404;
       res.end("not a published image file");

@@ -13,3 +13,11 @@ test("the image files are served as they are, never compressed again on the way;
   expect((await request.get("./images/kernel/cmdline")).status()).toBe(404);
   expect((await request.get("./images/out/../kernel/cmdline")).status()).toBe(404);
 });
+
+test("odd paths get a page or a 404, never a server error", async ({ request, baseURL }) => {
+  const origin = new URL(baseURL!).origin;
+  for (const path of ["//", "//images/manifest.json", "/images/%E0%A4%A", "/images/..%2F..%2Fpackage.json"]) {
+    const response = await request.get(origin + path);
+    expect([200, 404], `${path}: HTTP ${response.status()}`).toContain(response.status());
+  }
+});
