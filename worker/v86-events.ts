@@ -13,8 +13,15 @@ export function onSerialByte(emulator: V86, port: SerialIndex, listener: (byte: 
   return () => emulator.remove_listener(event, listener);
 }
 
+/**
+ * Sends bytes to a serial port, and wakes the emulator: an idle guest (halted) has v86 sleep
+ * until its next timer (up to 10 ms with the guest's 100 Hz tick), and input does not end that
+ * sleep. A new tick now is v86's own way to run again (it drops the sleeping one).
+ */
 export function sendSerialBytes(emulator: V86, port: SerialIndex, bytes: Uint8Array): void {
   emulator.serial_send_bytes(port, bytes);
+  const v86 = (emulator as unknown as { v86?: { running: boolean; next_tick(ms: number): void } }).v86;
+  if (v86?.running) v86.next_tick(0);
 }
 
 /** Resolves once v86 has loaded (and restored its initial state); rejects if `signal` aborts first. */
