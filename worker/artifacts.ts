@@ -2,12 +2,11 @@
 // Every file is checked against the manifest's sha256, so a damaged download is an error
 // before it reaches the emulator.
 import { BadImageError, type FileEntry } from "./manifest";
+import type { Progress } from "./progress";
 
 export class DownloadError extends Error {
   readonly code = "download-failed";
 }
-
-import type { Progress } from "./progress";
 
 export type { Progress };
 
@@ -86,8 +85,7 @@ export function loadRaw(location: string, onProgress: Progress = () => {}, expec
 
 /**
  * Loads and compiles v86's wasm. In a browser it is compiled while it downloads
- * (compileStreaming), which also lets the browser cache the compiled code for the next visit;
- * progress is then reported once, at the end.
+ * (compileStreaming), its bytes counted on the way for the progress.
  */
 export async function loadWasm(location: string, onProgress: Progress = () => {}): Promise<WebAssembly.Module> {
   if (!isNode && typeof WebAssembly.compileStreaming === "function") {
@@ -95,11 +93,19 @@ export async function loadWasm(location: string, onProgress: Progress = () => {}
     const response = await fetchOk(location, "force-cache");
     if (response.headers.get("content-type")?.startsWith("application/wasm")) {
       const total = Number(response.headers.get("content-length")) || 0;
+      let loaded = 0;
       onProgress(0, total);
+      const counted = response.body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            loaded += chunk.length;
+            onProgress(loaded, Math.max(total, loaded));
+            controller.enqueue(chunk);
+          },
+        }),
+      );
       try {
-        const module = await WebAssembly.compileStreaming(response);
-        onProgress(total, total);
-        return module;
+        return await WebAssembly.compileStreaming(new Response(counted, { headers: { "content-type": "application/wasm" } }));
       } catch (e) {
         throw new DownloadError(`could not load ${location}: ${(e as Error).message}`);
       }
@@ -128,8 +134,8 @@ export interface UncheckedFile {
 }
 
 /**
- * Loads a file the manifest lists without waiting for its check, so that the check (13 MB of
- * sha256 for the state) runs alongside what comes next. In a browser the copy in the HTTP
+ * Loads a file the manifest lists without waiting for its check, so that the check (the
+ * state's sha256) runs alongside what comes next. In a browser the copy in the HTTP
  * cache is taken without asking the server; a caller whose `problem` is not null loads the file
  * again with loadVerified. In Node the check is made before this returns (a garbage state given
  * to v86 fails in a promise nobody can catch, which ends a Node process).

@@ -52,7 +52,7 @@ export class Machine {
     { signal, v86Zeroing = false }: { signal?: AbortSignal; v86Zeroing?: boolean } = {},
   ): Promise<Machine> {
     const module = files.wasm;
-    const zstd = new WasmZstd(module);
+    const zstd = WasmZstd.for(module);
     let markRunning = () => {};
     const disk = new ChunkedDisk(
       joinPath(imagesBase, manifest.disk.path),

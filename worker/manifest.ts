@@ -26,8 +26,8 @@ export interface StateEntry extends FileEntry {
   v86Version: string;
   /** Size of the state decompressed (what v86 restores). */
   rawSize: number;
-  /** The zstd frames the file is made of, in order: each decompresses on its own. */
-  frames?: StateFrame[];
+  /** The zstd frames the file is made of, in order: each decompresses on its own (worker/state-frames.ts). */
+  frames: StateFrame[];
   /** What each terminal showed when the state was saved (base64), replayed after a restore. */
   screens: Partial<Record<"main" | "second", string>>;
 }
@@ -71,11 +71,10 @@ export function hasCurrentState(manifest: Manifest): manifest is Manifest & { st
   return !!manifest.state && manifest.state.imageId === manifest.id;
 }
 
-/** Whether a state's frames, if it lists them, add up to its sizes. */
+/** Whether a state lists its frames, and they add up to its sizes. */
 function framesFit(state: StateEntry): boolean {
-  if (state.frames === undefined) return true;
   if (!Array.isArray(state.frames) || !state.frames.every((f) => Number.isInteger(f?.size) && Number.isInteger(f?.rawSize) && f.size > 0 && f.rawSize > 0)) return false;
-  const sum = (key: keyof StateFrame) => state.frames!.reduce((total, f) => total + f[key], 0);
+  const sum = (key: keyof StateFrame) => state.frames.reduce((total, f) => total + f[key], 0);
   return sum("size") === state.size && sum("rawSize") === state.rawSize;
 }
 

@@ -87,12 +87,11 @@ export async function keptState(sha256: string, rawSize: number): Promise<KeptSt
   return { data: raw, intact };
 }
 
-/** Keeps the state file `sha256`, decompressed, as the one cached state (false when it cannot, or when it fails). */
-export async function cacheState(sha256: string, decompress: () => Uint8Array): Promise<boolean> {
+/** Keeps `raw` (the state file `sha256`, decompressed) as the one cached state (false when it cannot, or when it fails). */
+export async function cacheState(sha256: string, raw: Uint8Array): Promise<boolean> {
   try {
     const dir = await directory(true);
     if (!dir) return false;
-    const raw = decompress(); // (only where it can be kept)
     for await (const name of dir.keys()) if (name !== fileName(sha256)) await dir.removeEntry(name);
     const hash = new TextEncoder().encode(await sha256Hex(raw));
     const handle = await (await dir.getFileHandle(fileName(sha256), { create: true })).createSyncAccessHandle();

@@ -8,15 +8,7 @@ import type { WasmZstd } from "./zstd";
 
 /** A state file in frames, decompressed all at once (when it was not while downloading). */
 export function decompressFrames(frames: StateFrame[], rawSize: number, file: Uint8Array, zstd: WasmZstd): Uint8Array {
-  const raw = new Uint8Array(rawSize);
-  let fileAt = 0;
-  let rawAt = 0;
-  for (const frame of frames) {
-    zstd.decompressInto(file.subarray(fileAt, fileAt + frame.size), raw.subarray(rawAt, rawAt + frame.rawSize));
-    fileAt += frame.size;
-    rawAt += frame.rawSize;
-  }
-  return raw;
+  return new StateFrames(frames, rawSize, zstd).finishNow(file);
 }
 
 export class StateFrames {
@@ -32,10 +24,11 @@ export class StateFrames {
   constructor(
     private readonly frames: StateFrame[],
     rawSize: number,
-    private readonly decoder: Promise<WasmZstd>,
+    private readonly decoder: WasmZstd | Promise<WasmZstd>,
   ) {
     this.raw = new Uint8Array(rawSize);
-    decoder.then((zstd) => (this.zstd = zstd)).catch(() => {});
+    if (decoder instanceof Promise) decoder.then((zstd) => (this.zstd = zstd)).catch(() => {});
+    else this.zstd = decoder;
   }
 
   /** The file's first `loaded` bytes are in `file`: decompresses the frames now complete. */
@@ -58,6 +51,12 @@ export class StateFrames {
   /** The whole state decompressed, once all of `file` is there. Throws on damaged data. */
   async finish(file: Uint8Array): Promise<Uint8Array> {
     this.zstd ??= await this.decoder;
+    return this.finishNow(file);
+  }
+
+  /** finish(), with the decoder given already. */
+  finishNow(file: Uint8Array): Uint8Array {
+    if (!this.zstd) throw new Error("no zstd decoder yet");
     this.feed(file, file.length);
     if (this.failure) throw this.failure;
     if (this.next < this.frames.length || this.fileAt !== file.length) throw new Error("the state file does not match its frames");

@@ -23,9 +23,8 @@ const BUSY_SAMPLE_MS = 1000;
  * null; it is what is wrong when that is known already.
  */
 interface StateCandidate {
+  /** the raw state (decompressed) */
   data: Uint8Array;
-  /** Whether `data` is the raw state (v86 decompresses it otherwise). */
-  decompressed: boolean;
   source: StateSource;
   problem: Promise<string | null> | string;
 }
@@ -125,9 +124,7 @@ export class VmService implements VmApi {
       const manifestAt = performance.now() - t0;
       const state = options.from !== "kernel" && hasCurrentState(manifest) ? manifest.state : undefined;
       if (options.from === "state" && !state) throw new BadImageError("there is no pre-booted state for this image");
-      // (downloads still under way when another file failed keep going, quietly)
-      const progress = (file: string) =>
-        throttled((loaded, total) => this.currentStatus === "starting" && this.emit({ type: "progress", progress: { phase: "download", file, loaded, total } }));
+      const progress = (file: string) => this.downloadProgress(file);
       const load = (entry: FileEntry, file: string) => loadVerified(options.imagesBase, entry, progress(file));
       const loadV86Wasm = async () => (await compiled?.().catch(() => undefined)) ?? loadWasm(options.wasmPath, progress("v86.wasm"));
       const times = { wasm: 0, boot: 0 };
@@ -147,6 +144,11 @@ export class VmService implements VmApi {
     }
   }
 
+  /** Download progress for the UI, while the machine starts (downloads still under way when another file failed keep going, quietly). */
+  private downloadProgress(file: string): Progress {
+    return throttled((loaded, total) => this.currentStatus === "starting" && this.emit({ type: "progress", progress: { phase: "download", file, loaded, total } }));
+  }
+
   /**
    * The pre-booted state from the quickest place: the copy a first visit kept (a repeat visit),
    * else the download. The download begins only once no copy was found: begun alongside, it
@@ -155,24 +157,21 @@ export class VmService implements VmApi {
    */
   private async stateCandidate(entry: StateEntry, progress: Progress, wasm: Promise<WebAssembly.Module>): Promise<StateCandidate> {
     const kept = await keptState(entry.sha256, entry.rawSize);
-    if (kept) return { data: kept.data, decompressed: true, source: "cache", problem: kept.intact.then((ok) => (ok ? null : "the kept copy is damaged")) };
-    if (!entry.frames) return { ...(await loadUnchecked(this.options!.imagesBase, entry, progress)), decompressed: false, source: "download" };
+    if (kept) return { data: kept.data, source: "cache", problem: kept.intact.then((ok) => (ok ? null : "the kept copy is damaged")) };
     // Decompressed frame by frame as it downloads (see state-frames.ts).
-    const frames = new StateFrames(entry.frames, entry.rawSize, wasm.then((module) => new WasmZstd(module)));
+    const frames = new StateFrames(entry.frames, entry.rawSize, wasm.then((module) => WasmZstd.for(module)));
     const file = await loadUnchecked(this.options!.imagesBase, entry, progress, (data, loaded) => frames.feed(data, loaded));
     try {
-      return { data: await frames.finish(file.data), decompressed: true, source: "download", problem: file.problem };
+      return { data: await frames.finish(file.data), source: "download", problem: file.problem };
     } catch (e) {
       // Damaged (or an older copy from the HTTP cache): it is loaded again (see boot()).
-      return { ...file, decompressed: false, source: "download", problem: `the state could not be decompressed: ${(e as Error).message}` };
+      return { data: file.data, source: "download", problem: `the state could not be decompressed: ${(e as Error).message}` };
     }
   }
 
   /** After a start from the downloaded state, and off its critical path: see state-cache.ts. */
-  private keepStateForNextVisit(state: StateEntry, data: Uint8Array, decompressed: boolean, wasm: WebAssembly.Module): void {
-    setTimeout(() => {
-      void cacheState(state.sha256, () => (decompressed ? data : new WasmZstd(wasm).decompress(data, state.rawSize)));
-    }, 1000);
+  private keepStateForNextVisit(state: StateEntry, raw: Uint8Array): void {
+    setTimeout(() => void cacheState(state.sha256, raw), 1000);
   }
 
   /**
@@ -186,19 +185,17 @@ export class VmService implements VmApi {
     const from = files.state ? "state" : "kernel";
     this.emit({ type: "progress", progress: { phase: "booting", from } });
     let stateSource = unchecked?.source;
-    let decompressed = unchecked?.decompressed ?? false;
     const problem = unchecked?.problem;
     let machine = typeof problem === "string" ? null : await this.createMachine(files, problem);
     if (!machine) {
       const state = manifest.state!;
-      const file = await loadVerified(
-        this.options!.imagesBase,
-        state,
-        throttled((loaded, total) => this.emit({ type: "progress", progress: { phase: "download", file: "state", loaded, total } })),
-      );
-      files.state = state.frames ? decompressFrames(state.frames, state.rawSize, file, new WasmZstd(files.wasm)) : file;
+      const file = await loadVerified(this.options!.imagesBase, state, this.downloadProgress("state"));
+      try {
+        files.state = decompressFrames(state.frames, state.rawSize, file, WasmZstd.for(files.wasm));
+      } catch (e) {
+        throw new BadImageError(`${state.path} matches its sha256 but not its frames in the manifest: ${(e as Error).message}`);
+      }
       stateSource = "download";
-      decompressed = !!state.frames;
       machine = (await this.createMachine(files))!;
     }
     this.attach(machine);
@@ -213,7 +210,7 @@ export class VmService implements VmApi {
     this.setStatus("running");
     const timeline = { calledAt: performance.timeOrigin + t0, ...before, machine: machineAt, agent: elapsedMs };
     this.emit({ type: "progress", progress: { phase: "ready", from, elapsedMs, timeline } });
-    if (stateSource === "download" && unchecked) this.keepStateForNextVisit(manifest.state!, files.state!, decompressed, files.wasm);
+    if (stateSource === "download" && unchecked) this.keepStateForNextVisit(manifest.state!, files.state!);
     return { from, elapsedMs, stateSource };
   }
 

@@ -27,13 +27,22 @@ function instantiate(module: WebAssembly.Module): ZstdExports {
   return new WebAssembly.Instance(module, { env }).exports as unknown as ZstdExports;
 }
 
+const decoders = new WeakMap<WebAssembly.Module, WasmZstd>();
+
 export class WasmZstd {
   private wasm: ZstdExports | null = null;
 
   /** `module` is the compiled v86.wasm. */
   constructor(private readonly module: WebAssembly.Module) {}
 
-  /** Decompresses zstd data (one frame or several) whose decompressed size is known. Throws on damaged input. */
+  /** The one decoder for `module` (an instance's memory grows to the largest output and stays). */
+  static for(module: WebAssembly.Module): WasmZstd {
+    let decoder = decoders.get(module);
+    if (!decoder) decoders.set(module, (decoder = new WasmZstd(module)));
+    return decoder;
+  }
+
+  /** Decompresses one zstd frame whose decompressed size is known (v86's decoder stops after the first frame). Throws on damaged input. */
   decompress(src: Uint8Array, size: number): Uint8Array {
     const out = new Uint8Array(size);
     this.decompressInto(src, out);

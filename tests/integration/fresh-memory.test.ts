@@ -18,7 +18,7 @@ const files = {
   bios: readFileSync(`${images}${manifest.files.bios.path}`),
   vgaBios: readFileSync(`${images}${manifest.files.vgaBios.path}`),
   // (v86 is given the state decompressed, as the lab gives it: see worker/state-frames.ts)
-  state: decompressFrames(state.frames!, state.rawSize, readFileSync(`${images}${state.path}`), new WasmZstd(wasm)),
+  state: decompressFrames(state.frames, state.rawSize, readFileSync(`${images}${state.path}`), new WasmZstd(wasm)),
 };
 
 /** A machine restored from the pre-booted state, and a copy of its RAM taken before it ran. */

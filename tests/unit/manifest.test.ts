@@ -39,9 +39,9 @@ describe("images/manifest.json", () => {
 
   it("lists the state's zstd frames, which decompress to the raw state zstd itself gives", () => {
     const state = manifest.state!;
-    expect(state.frames!.length).toBeGreaterThan(1);
+    expect(state.frames.length).toBeGreaterThan(1);
     const file = new Uint8Array(readFileSync(new URL(state.path, images)));
-    const raw = decompressFrames(state.frames!, state.rawSize, file, zstd);
+    const raw = decompressFrames(state.frames, state.rawSize, file, zstd);
     expect(sha256(raw)).toBe(sha256(execFileSync("zstd", ["-dc"], { input: file, maxBuffer: 64 << 20 })));
   });
 

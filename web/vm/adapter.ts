@@ -6,6 +6,7 @@ import { proxy, wrap, releaseProxy } from "comlink";
 import wasmUrl from "v86/build/v86.wasm?url";
 import type { StartOptions, StartResult, VmApi, VmEvent } from "../../worker/api";
 import { throttled } from "../../worker/progress";
+import { loadWasm } from "../../worker/artifacts";
 import type { FakeVmOptions } from "./fake-vm";
 
 export type BackendKind = "real" | "fake";
@@ -54,28 +55,9 @@ class EventHub {
  * reports its files. Undefined if that fails: the worker then loads it itself, and says what
  * failed.
  */
-async function compileWasm(url: string, deliver: (event: VmEvent) => void): Promise<WebAssembly.Module | undefined> {
-  try {
-    const response = await fetch(url, { cache: "force-cache" }); // named after its content
-    if (!response.ok || !response.body) return undefined;
-    const total = Number(response.headers.get("content-length")) || 0;
-    let loaded = 0;
-    const report = throttled((loaded, total) => deliver({ type: "progress", progress: { phase: "download", file: "v86.wasm", loaded, total } }));
-    const progress = () => report(loaded, Math.max(total, loaded));
-    progress();
-    const counted = response.body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          loaded += chunk.length;
-          progress();
-          controller.enqueue(chunk);
-        },
-      }),
-    );
-    return await WebAssembly.compileStreaming(new Response(counted, { headers: { "content-type": "application/wasm" } }));
-  } catch {
-    return undefined;
-  }
+function compileWasm(url: string, deliver: (event: VmEvent) => void): Promise<WebAssembly.Module | undefined> {
+  const progress = throttled((loaded, total) => deliver({ type: "progress", progress: { phase: "download", file: "v86.wasm", loaded, total } }));
+  return loadWasm(url, progress).catch(() => undefined);
 }
 
 /** start() for a connection: the first call returns the early start if there is one. */
