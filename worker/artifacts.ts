@@ -1,13 +1,11 @@
 // Loads the machine's files with progress: fetch() in a browser, the file system in Node.
 // Every file is checked against the manifest's sha256, so a damaged download is an error
 // before it reaches the emulator.
+import { DownloadError, fetchOk, streamWasm } from "./fetch";
 import { BadImageError, type FileEntry } from "./manifest";
 import type { Progress } from "./progress";
 
-export class DownloadError extends Error {
-  readonly code = "download-failed";
-}
-
+export { DownloadError };
 export type { Progress };
 
 // v86 makes the same test to choose between XHR and the file system.
@@ -27,18 +25,6 @@ async function readNode(path: string, onProgress: Progress): Promise<Uint8Array>
   }
   onProgress(data.length, data.length);
   return data;
-}
-
-/** fetch(), with a failure or an HTTP error as a DownloadError that names the file. */
-async function fetchOk(url: string, cache: RequestCache): Promise<Response & { body: ReadableStream<Uint8Array> }> {
-  let response: Response;
-  try {
-    response = await fetch(url, { cache });
-  } catch (e) {
-    throw new DownloadError(`could not download ${url}: ${(e as Error).message || "network error"}`);
-  }
-  if (!response.ok || !response.body) throw new DownloadError(`could not download ${url}: HTTP ${response.status}`);
-  return response as Response & { body: ReadableStream<Uint8Array> };
 }
 
 /** The bytes of a file so far: the first `loaded` bytes of `data` (a buffer that may be replaced as it grows). */
@@ -84,32 +70,13 @@ export function loadRaw(location: string, onProgress: Progress = () => {}, expec
 }
 
 /**
- * Loads and compiles v86's wasm. In a browser it is compiled while it downloads
- * (compileStreaming), its bytes counted on the way for the progress.
+ * Loads and compiles v86's wasm: in a browser while it downloads (see fetch.ts), in Node from
+ * the file.
  */
 export async function loadWasm(location: string, onProgress: Progress = () => {}): Promise<WebAssembly.Module> {
   if (!isNode && typeof WebAssembly.compileStreaming === "function") {
-    // The bundler names v86's wasm after its content: a cached copy is always the right one.
-    const response = await fetchOk(location, "force-cache");
-    if (response.headers.get("content-type")?.startsWith("application/wasm")) {
-      const total = Number(response.headers.get("content-length")) || 0;
-      let loaded = 0;
-      onProgress(0, total);
-      const counted = response.body.pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
-          transform(chunk, controller) {
-            loaded += chunk.length;
-            onProgress(loaded, Math.max(total, loaded));
-            controller.enqueue(chunk);
-          },
-        }),
-      );
-      try {
-        return await WebAssembly.compileStreaming(new Response(counted, { headers: { "content-type": "application/wasm" } }));
-      } catch (e) {
-        throw new DownloadError(`could not load ${location}: ${(e as Error).message}`);
-      }
-    }
+    const module = await streamWasm(location, onProgress);
+    if (module) return module;
     // served with another type: compile from the bytes below
   }
   const bytes = await loadRaw(location, onProgress);

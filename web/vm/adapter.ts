@@ -6,7 +6,7 @@ import { proxy, wrap, releaseProxy } from "comlink";
 import wasmUrl from "v86/build/v86.wasm?url";
 import type { StartOptions, StartResult, VmApi, VmEvent } from "../../worker/api";
 import { throttled } from "../../worker/progress";
-import { loadWasm } from "../../worker/artifacts";
+import { streamWasm } from "../../worker/fetch";
 import type { FakeVmOptions } from "./fake-vm";
 
 export type BackendKind = "real" | "fake";
@@ -55,9 +55,9 @@ class EventHub {
  * reports its files. Undefined if that fails: the worker then loads it itself, and says what
  * failed.
  */
-function compileWasm(url: string, deliver: (event: VmEvent) => void): Promise<WebAssembly.Module | undefined> {
+async function compileWasm(url: string, deliver: (event: VmEvent) => void): Promise<WebAssembly.Module | undefined> {
   const progress = throttled((loaded, total) => deliver({ type: "progress", progress: { phase: "download", file: "v86.wasm", loaded, total } }));
-  return loadWasm(url, progress).catch(() => undefined);
+  return (await streamWasm(url, progress).catch(() => null)) ?? undefined;
 }
 
 /** start() for a connection: the first call returns the early start if there is one. */
