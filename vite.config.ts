@@ -5,6 +5,7 @@ import { join, normalize, resolve, sep } from "node:path";
 import { defineConfig } from "vitest/config";
 import type { Plugin, ResolvedConfig, Rolldown } from "vite";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
+import { LESSONS_DIR, readLessons } from "./scripts/lesson-files";
 
 // The guest image is published at `<base>images/`: only the manifest and the built artifacts
 // (images/out/**), never the sources it is built from (images/kernel, images/rootfs, images/agent).
@@ -89,12 +90,27 @@ function imagesPlugin(imagesDir = resolve("images")): Plugin {
   };
 }
 
+/** The lessons are checked when the site builds: a malformed one fails the build, naming its file. */
+function lessonsPlugin(): Plugin {
+  return {
+    name: "contained-lessons",
+    buildStart() {
+      try {
+        readLessons();
+      } catch (e) {
+        this.error(`web/lessons: ${(e as Error).message}`);
+      }
+      this.addWatchFile(LESSONS_DIR);
+    },
+  };
+}
+
 export default defineConfig({
   // Relative, so the built site works from any path (docs sites embed it).
   base: "./",
   // Not a single-page app: a missing file (say images/manifest.json) is a 404, not index.html.
   appType: "mpa",
-  plugins: [svelte(), imagesPlugin()],
+  plugins: [svelte(), imagesPlugin(), lessonsPlugin()],
   worker: { format: "es", rolldownOptions: { onLog: quietNodeBranches } },
   build: { target: "es2022", chunkSizeWarningLimit: 2048, rolldownOptions: { onLog: quietNodeBranches } },
   preview: { port: 4173, strictPort: true },

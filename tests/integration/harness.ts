@@ -72,6 +72,8 @@ export interface Lab {
   events: VmEvent[];
   /** Types a line into a terminal and waits for a marker echoing its exit code; returns the output. */
   run(terminal: TerminalId, command: string, timeoutMs?: number): Promise<{ output: string; exitCode: number }>;
+  /** Called with every chunk of output of the learner's terminals. */
+  onOutput(listener: (terminal: TerminalId, data: Uint8Array) => void): () => void;
   /** Types a line (e.g. one that starts a new shell) and waits for the next prompt. */
   type(terminal: TerminalId, line: string, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -84,8 +86,12 @@ export async function startLab(from: StartFrom = "state"): Promise<Lab> {
   const terminals: Record<TerminalId, TerminalLog> = { main: new TerminalLog(), second: new TerminalLog() };
   const statuses: VmStatus[] = [];
   const events: VmEvent[] = [];
+  const outputListeners = new Set<(terminal: TerminalId, data: Uint8Array) => void>();
   await vm.listen((event) => {
-    if (event.type === "output") terminals[event.terminal].push(event.data);
+    if (event.type === "output") {
+      terminals[event.terminal].push(event.data);
+      for (const listener of outputListeners) listener(event.terminal, event.data);
+    }
     else events.push(event);
     if (event.type === "status") statuses.push(event.status);
   });
@@ -99,6 +105,10 @@ export async function startLab(from: StartFrom = "state"): Promise<Lab> {
     terminals,
     statuses,
     events,
+    onOutput(listener) {
+      outputListeners.add(listener);
+      return () => outputListeners.delete(listener);
+    },
     async run(terminal, command, timeoutMs = 30_000) {
       const log = terminals[terminal];
       const id = `${++runCounter}${Math.random().toString(36).slice(2, 8)}`;

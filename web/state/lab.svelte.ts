@@ -3,10 +3,14 @@
 import { createContext, tick } from "svelte";
 import { TERMINALS, type TerminalId, type VmEvent } from "../../worker/api";
 import type { Lesson } from "../lessons/catalog";
+import type { TypedLine } from "../lessons/solution";
 import type { VmConnection } from "../vm/adapter";
 import { TerminalSession } from "../terminal/session.svelte";
-import { LessonRunner } from "./lesson.svelte";
+import { Typist } from "../terminal/typist";
+import { Curriculum, type Place } from "./curriculum.svelte";
+import type { LessonRunner } from "./lesson.svelte";
 import { MachineState } from "./machine.svelte";
+import { memoryProgress, type ProgressStore } from "./progress";
 import { FileTransfer } from "./transfer.svelte";
 
 /** Marked when the learner's shell first shows its prompt: the benchmark measures navigation -> this. */
@@ -14,27 +18,34 @@ export const PROMPT_MARK = "contained:prompt";
 
 const TERMINAL_LABELS: Record<TerminalId, string> = { main: "Shell", second: "Second shell" };
 
+export interface LabOptions {
+  /** The course, and where to open it; none in a lab without lessons. */
+  lessons?: { all: Lesson[]; start: Place; store?: ProgressStore };
+  /** Focus the terminal when the machine becomes ready unless the learner is busy elsewhere. */
+  mayTakeFocus?: () => boolean;
+}
+
 export class Lab {
   readonly machine: MachineState;
   readonly terminals: Record<TerminalId, TerminalSession>;
   readonly transfer: FileTransfer;
-  readonly lesson: LessonRunner | null;
+  readonly curriculum: Curriculum | null;
   activeTerminal = $state<TerminalId>("main");
+  /** Why commands from the lesson were not all typed (a shell did not come back to its prompt). */
+  typingNotice = $state<string | null>(null);
 
   private disposers: Array<() => void> = [];
   private promptSeen = false;
   private promptMarked = false;
-  /** Lines of lesson commands still to type, each once the shell is back at its prompt. */
-  private queuedLines: string[] = [];
-  private waitingForPrompt = false;
+  private readonly typist: Typist;
+  private readonly mayTakeFocus: () => boolean;
 
   constructor(
     private readonly connection: VmConnection,
-    lesson: Lesson | null,
-    /** Focus the terminal when the machine becomes ready unless the learner is busy elsewhere. */
-    private readonly mayTakeFocus: () => boolean = () => true,
+    options: LabOptions = {},
   ) {
     const api = connection.api;
+    this.mayTakeFocus = options.mayTakeFocus ?? (() => true);
     this.machine = new MachineState(api, () => connection.start());
     const isRunning = () => this.machine.isRunning;
     this.terminals = {
@@ -43,17 +54,43 @@ export class Lab {
     };
     const exec = api.exec.bind(api);
     this.transfer = new FileTransfer(exec);
-    this.lesson = lesson ? new LessonRunner(lesson, { exec, canCheck: isRunning }) : null;
+    const course = options.lessons;
+    this.curriculum = course ? new Curriculum(course.all, course.start, { exec, canCheck: isRunning, store: course.store ?? memoryProgress() }) : null;
+    this.typist = new Typist({
+      type: (terminal, text) => this.terminals[terminal].type(text),
+      stuck: (message) => (this.typingNotice = message),
+    });
 
-    this.disposers.push(
-      this.machine.onReady(() => this.whenReady()),
-      this.terminals.main.onPrompt((afterCommand) => {
-        this.promptSeen = true;
-        this.markPrompt();
-        if (afterCommand) void this.lesson?.checkActive();
-        if (this.waitingForPrompt) this.typeNextLine();
-      }),
-    );
+    this.disposers.push(this.machine.onReady(() => this.whenReady()));
+    for (const id of TERMINALS) {
+      this.disposers.push(
+        this.terminals[id].onPrompt((afterCommand) => {
+          if (id === "main") {
+            this.promptSeen = true;
+            this.markPrompt();
+          }
+          if (afterCommand) void this.lesson?.checkActive();
+          this.typist.promptShown(id);
+        }),
+        this.terminals[id].onCommand(() => this.lesson?.commandEntered()),
+      );
+    }
+  }
+
+  /** The lesson being followed, if any. */
+  get lesson(): LessonRunner | null {
+    return this.curriculum?.runner ?? null;
+  }
+
+  /** Opens a lesson (at `step`, else its first step not done) and checks it. */
+  openLesson(lesson: Lesson, step = -1): void {
+    if (!this.curriculum) return;
+    const before = this.curriculum.runner;
+    const runner = this.curriculum.select(lesson, step);
+    if (runner !== before && this.machine.stage === "ready") {
+      void runner.checkActive();
+      runner.startPolling();
+    }
   }
 
   /** Connects to the machine's events and starts it. */
@@ -90,12 +127,16 @@ export class Lab {
     return this.machine.start();
   }
 
-  /** A freshly booted machine: blank terminals, and the lesson's checks start over. */
-  async reset(): Promise<boolean> {
+  /**
+   * A freshly booted machine: blank terminals; the open step is set up again and checked. The
+   * steps done stay done unless `forgetProgress`.
+   */
+  async reset({ forgetProgress = false } = {}): Promise<boolean> {
     for (const id of TERMINALS) this.terminals[id].clear();
-    this.queuedLines = [];
-    this.waitingForPrompt = false;
-    this.lesson?.restart();
+    this.typist.cancel();
+    this.typingNotice = null;
+    if (forgetProgress) this.curriculum?.forgetAll();
+    this.lesson?.machineReplaced();
     return this.machine.reset();
   }
 
@@ -106,24 +147,29 @@ export class Lab {
   }
 
   /**
-   * Types a lesson's command into the learner's shell and runs it, as if they had typed it. A
-   * command of several lines is typed a line at a time, each once the shell shows its prompt
-   * again, so the screen reads like a session rather than a pile of type-ahead.
+   * Types a lesson's command into one of the learner's shells and runs it, as if they had typed
+   * it: a line at a time, each once that shell is back at its prompt (see Typist).
    */
-  runInTerminal(command: string): void {
-    this.showTerminal("main");
-    this.queuedLines.push(...command.split(/\r?\n/).filter((line) => line.trim() !== ""));
-    if (!this.waitingForPrompt) this.typeNextLine();
+  runInTerminal(command: string, terminal: TerminalId = "main"): void {
+    const lines = command.split(/\r?\n/).filter((line) => line.trim() !== "");
+    this.typeLines(lines.map((text) => ({ terminal, text })));
   }
 
-  private typeNextLine(): void {
-    const line = this.queuedLines.shift();
-    this.waitingForPrompt = line !== undefined;
-    if (line !== undefined) this.terminals.main.type(line + "\r");
+  /** Types lines (a step's solution) into the shells they name. */
+  typeLines(lines: TypedLine[]): void {
+    if (lines.length === 0) return;
+    this.typingNotice = null;
+    this.showTerminal(lines[0].terminal);
+    this.typist.enqueue(lines);
+  }
+
+  dismissTypingNotice(): void {
+    this.typingNotice = null;
   }
 
   dispose(): void {
     this.lesson?.stopPolling();
+    this.typist.cancel();
     for (const d of this.disposers) d();
     for (const id of TERMINALS) this.terminals[id].dispose();
     this.connection.close();

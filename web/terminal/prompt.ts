@@ -1,11 +1,13 @@
-// Notices when a shell shows its prompt. Only for the UI's own cues (when to run a lesson's
-// check, when the page became usable); never to learn a command's result, which comes from
-// the control channel with an explicit exit status.
+// Notices when a shell shows its prompt: for the UI's own cues (when to type a lesson's next
+// line, when to run a check, when the page became usable), never to learn a command's result,
+// which comes from the control channel with an explicit exit status. Any shell counts, bash in a
+// chroot or a container's own shell too: a prompt is recognised by how it ends, `# `, `$ `, or
+// the `> ` of a line still to be continued (a here-document).
 
 const TAIL_CHARS = 128;
 /** CSI and OSC escape sequences, which a prompt may carry around its text. */
 const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
-const PROMPT_END = /[#$] $/;
+const PROMPT_END = /[#$>] $/;
 
 export class PromptWatcher {
   private tail = "";

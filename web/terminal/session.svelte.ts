@@ -37,6 +37,7 @@ export class TerminalSession {
   private readonly prompt = new PromptWatcher();
   private commandEntered = false;
   private readonly promptListeners = new Set<(afterCommand: boolean) => void>();
+  private readonly commandListeners = new Set<() => void>();
   private resizeTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
@@ -78,10 +79,19 @@ export class TerminalSession {
     return () => this.promptListeners.delete(listener);
   }
 
+  /** Called whenever the learner (or a lesson's Run button) enters a line. */
+  onCommand(listener: () => void): () => void {
+    this.commandListeners.add(listener);
+    return () => this.commandListeners.delete(listener);
+  }
+
   /** Keystrokes (text) or raw bytes for the guest. */
   type(data: string | Uint8Array): void {
     if (!this.isRunning()) return;
-    if (typeof data === "string" ? data.includes("\r") : data.includes(13)) this.commandEntered = true;
+    if (typeof data === "string" ? data.includes("\r") : data.includes(13)) {
+      this.commandEntered = true;
+      for (const listener of this.commandListeners) listener();
+    }
     this.api.write(this.id, data).catch(() => {
       // the machine stopped under the keystroke; the status area says so
     });
@@ -142,5 +152,6 @@ export class TerminalSession {
   dispose(): void {
     if (this.resizeTimer) clearTimeout(this.resizeTimer);
     this.promptListeners.clear();
+    this.commandListeners.clear();
   }
 }

@@ -1,6 +1,6 @@
-# Done once /root/arch.txt holds what `uname -m` prints.
-if ! test -f /root/arch.txt; then
-  echo "There is no arch.txt in /root yet."
+# Done once /root/kernel.txt holds what `uname -r` prints.
+if ! test -f /root/kernel.txt; then
+  echo "There is no kernel.txt in /root yet."
   exit 1
 fi
-test "$(cat /root/arch.txt)" = "$(uname -m)" || { echo "arch.txt should hold exactly what uname -m prints."; exit 1; }
+test "$(cat /root/kernel.txt)" = "$(uname -r)" || { echo "kernel.txt should hold exactly what uname -r prints."; exit 1; }
