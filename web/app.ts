@@ -6,6 +6,8 @@ import type { VmConnection } from "./vm/adapter";
 import { Lab } from "./state/lab.svelte";
 import { Settings } from "./state/settings.svelte";
 import { lessons } from "./lessons/catalog";
+import { findLesson, findStep } from "./lessons/format";
+import { storageProgress, memoryProgress, type ProgressStore } from "./state/progress";
 import { installTestHook } from "./test-hook";
 
 /** The terminal takes focus when the machine is ready, unless the learner is busy elsewhere. */
@@ -14,11 +16,23 @@ function terminalMayTakeFocus(): boolean {
   return !active || active === document.body || active.closest(".terminals") !== null;
 }
 
+function progressStore(): ProgressStore {
+  try {
+    return storageProgress(localStorage);
+  } catch {
+    return memoryProgress(); // storage refused (a sandboxed frame): progress lasts for this visit
+  }
+}
+
 export function launch(connection: VmConnection, params: URLSearchParams): void {
-  const lesson = lessons.find((l) => l.id === params.get("lesson")) ?? lessons[0] ?? null;
+  // The lesson and step the URL names (a link, a reload); the first lesson otherwise.
+  const lesson = findLesson(lessons, params.get("lesson")) ?? lessons[0];
   const settings = new Settings();
   settings.followSystem(matchMedia("(prefers-color-scheme: dark)"));
-  const lab = new Lab(connection, lesson, terminalMayTakeFocus);
+  const lab = new Lab(connection, {
+    lessons: lesson ? { all: lessons, start: { lesson, step: findStep(lesson, params.get("step")) }, store: progressStore() } : undefined,
+    mayTakeFocus: terminalMayTakeFocus,
+  });
   mount(App, {
     target: document.getElementById("app")!,
     props: { lab, settings, sandbox: params.get("mode") === "sandbox" },

@@ -17,6 +17,8 @@ export interface ContainedHook {
   /** Whether the machine booted from the pre-booted state or from its kernel. */
   bootFrom(): "state" | "kernel" | null;
   stepStatus(stepId: string): CheckStatus | null;
+  /** The lesson open and its step's number (from 1). */
+  lesson(): { id: string; step: number } | null;
   /** Whether the pre-booted state was downloaded or taken from the copy a first visit kept. */
   stateSource(): StateSource | null;
   /** How the last start went, part by part (ms since the worker's start() began). */
@@ -38,6 +40,7 @@ export function installTestHook(lab: Lab): void {
     stage: () => lab.machine.stage,
     bootFrom: () => lab.machine.bootFrom,
     stepStatus: (stepId) => lab.lesson?.steps.find((s) => s.step.id === stepId)?.status ?? null,
+    lesson: () => (lab.curriculum ? { id: lab.curriculum.place.lesson.id, step: lab.curriculum.place.step + 1 } : null),
     startTimeline: () => lab.machine.timeline,
     stateSource: () => lab.machine.stateSource,
   };

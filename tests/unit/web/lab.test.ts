@@ -3,14 +3,18 @@ import { connectFake } from "../../../web/vm/adapter";
 import { FakeVm } from "../../../web/vm/fake-vm";
 import { Lab, PROMPT_MARK } from "../../../web/state/lab.svelte";
 import type { Lesson } from "../../../web/lessons/catalog";
+import { memoryProgress } from "../../../web/state/progress";
 import type { TerminalScreen } from "../../../web/terminal/session.svelte";
 
 const lesson: Lesson = {
-  id: "00-test",
+  id: "test",
+  folder: "00-test",
   title: "Test",
+  summary: "",
   introduction: "",
-  steps: [{ id: "01-file", title: "File", markdown: "", check: "test -f /root/hello.txt" }],
+  steps: [{ id: "01-file", title: "File", markdown: "", terminal: "main", check: "test -f /root/hello.txt", solution: [{ terminal: "main", text: "echo hello > hello.txt" }] }],
 };
+const withLesson = (store = memoryProgress()) => ({ lessons: { all: [lesson], start: { lesson, step: -1 }, store } });
 
 function screen(): TerminalScreen & { text(): string } {
   let written = "";
@@ -25,7 +29,7 @@ function screen(): TerminalScreen & { text(): string } {
 async function startedLab() {
   const connection = await connectFake({ stepMs: 0 });
   const vm = connection.api as FakeVm;
-  const lab = new Lab(connection, lesson);
+  const lab = new Lab(connection, withLesson());
   const screens = { main: screen(), second: screen() };
   lab.terminals.main.attach(screens.main);
   lab.terminals.second.attach(screens.second);
@@ -40,7 +44,7 @@ describe("Lab", () => {
     const failure = { code: "download-failed" as const, message: "could not download manifest.json: HTTP 503" };
     const connection = await connectFake({ stepMs: 0, failNextStart: failure }, { startNow: true });
     await new Promise((r) => setTimeout(r, 10)); // the early start fails before the UI exists
-    const lab = new Lab(connection, lesson);
+    const lab = new Lab(connection, withLesson());
     expect(await lab.start()).toBe(false);
     expect(lab.machine.error).toEqual(failure);
     expect(lab.machine.stage).toBe("failed");
@@ -93,12 +97,26 @@ describe("Lab", () => {
     lab.dispose();
   });
 
-  it("starts the lesson's checks over when the machine is reset", async () => {
-    const { lab, vm } = await startedLab();
+  it("keeps the steps done when the machine is reset, and forgets them only when asked", async () => {
+    const { lab } = await startedLab();
     lab.runInTerminal("echo hello > hello.txt");
     await vi.waitFor(() => expect(lab.lesson?.steps[0].status).toBe("passed"));
     await lab.reset();
+    expect(lab.lesson?.steps[0].status).toBe("passed");
+    await lab.reset({ forgetProgress: true });
     await vi.waitFor(() => expect(lab.lesson?.steps[0].status).toBe("failed"));
+    lab.dispose();
+  });
+
+  it("types a step's solution into the shells it names", async () => {
+    const { lab, screens } = await startedLab();
+    lab.typeLines([
+      { terminal: "second", text: "echo from-second" },
+      { terminal: "main", text: "echo from-main" },
+    ]);
+    await vi.waitFor(() => expect(screens.main.text()).toContain("from-main"));
+    expect(screens.second.text()).toContain("from-second");
+    expect(screens.main.text()).not.toContain("from-second");
     lab.dispose();
   });
 

@@ -1,95 +1,139 @@
+// LessonRunner against a scripted guest: what the learner sees step by step. The guest's state
+// is a set of facts that checks and setups read and write, so each test asserts an outcome.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ExecResult } from "../../../worker/api";
-import type { Lesson } from "../../../web/lessons/catalog";
-import { LessonRunner } from "../../../web/state/lesson.svelte";
+import type { Lesson, LessonStep } from "../../../web/lessons/catalog";
+import { BURST_MS, LessonRunner } from "../../../web/state/lesson.svelte";
+import { memoryProgress } from "../../../web/state/progress";
+
+function step(id: string, extra: Partial<LessonStep> = {}): LessonStep {
+  return { id, title: id, markdown: "", terminal: "main", check: `check ${id}`, solution: [{ terminal: "main", text: id }], ...extra };
+}
 
 const lesson: Lesson = {
-  id: "00-test",
+  id: "test",
+  folder: "00-test",
   title: "Test",
+  summary: "",
   introduction: "",
-  steps: [
-    { id: "01-file", title: "File", markdown: "", check: "check-file" },
-    { id: "02-kernel", title: "Kernel", markdown: "", check: "check-kernel" },
-    { id: "03-chroot", title: "Chroot", markdown: "", check: "check-chroot" },
-  ],
+  steps: [step("01-file"), step("02-kernel", { setup: "setup 02-kernel" }), step("03-chroot")],
 };
 
 function ok(exitCode: number, stdout = "", stderr = ""): ExecResult {
   return { exitCode, status: "ok", stdout, stderr, stdoutBytes: new TextEncoder().encode(stdout) };
 }
 
-/** A guest whose checks pass for the names in `done`. */
-function guest(done: Set<string>) {
+/** A guest whose `check X` passes once X is a fact, and whose `setup X` makes "X set up" a fact. */
+function guest() {
+  const facts = new Set<string>();
   const ran: string[] = [];
   const exec = vi.fn(async (command: string) => {
     ran.push(command);
-    return done.has(command) ? ok(0) : ok(1, `${command} is not done yet\n`);
+    const [verb, name] = command.split(" ");
+    if (verb === "setup") {
+      facts.add(`${name} set up`);
+      return ok(0);
+    }
+    return facts.has(name) ? ok(0) : ok(1, `first line\n${name} is not done yet\n`);
   });
-  return { exec, ran };
+  return { facts, exec, ran };
+}
+
+function runner(g = guest(), store = memoryProgress()) {
+  return { g, store, runner: new LessonRunner(lesson, { exec: g.exec, canCheck: () => true, store }) };
 }
 
 afterEach(() => vi.useRealTimers());
 
 describe("LessonRunner", () => {
-  it("shows a failing check's hint and keeps the step open", async () => {
-    const { exec } = guest(new Set());
-    const runner = new LessonRunner(lesson, { exec, canCheck: () => true });
-    await runner.checkActive();
-    expect(runner.steps[0].status).toBe("failed");
-    expect(runner.steps[0].hint).toBe("check-file is not done yet");
-    expect(runner.activeIndex).toBe(0);
-    expect(runner.passedCount).toBe(0);
+  it("shows the last line a failing check printed as the hint, and keeps the step open", async () => {
+    const { runner: r } = runner();
+    await r.checkActive();
+    expect(r.steps[0].status).toBe("failed");
+    expect(r.steps[0].hint).toBe("01-file is not done yet");
+    expect(r.activeIndex).toBe(0);
   });
 
-  it("passes a step, opens the next one and checks it too", async () => {
-    const done = new Set(["check-file", "check-kernel"]);
-    const { exec, ran } = guest(done);
-    const runner = new LessonRunner(lesson, { exec, canCheck: () => true });
-    await runner.checkActive();
-    expect(ran).toEqual(["check-file", "check-kernel", "check-chroot"]);
-    expect(runner.steps.map((s) => s.status)).toEqual(["passed", "passed", "failed"]);
-    expect(runner.activeIndex).toBe(2);
-    expect(runner.passedCount).toBe(2);
-    expect(runner.complete).toBe(false);
-    done.add("check-chroot");
-    await runner.checkActive();
-    expect(runner.complete).toBe(true);
+  it("passes a step, opens the next one and checks it too, without its setup (the machine did the step before)", async () => {
+    const { g, runner: r } = runner();
+    g.facts.add("01-file");
+    await r.checkActive();
+    expect(r.steps.map((s) => s.status)).toEqual(["passed", "failed", "unchecked"]);
+    expect(r.activeIndex).toBe(1);
+    expect(g.ran).not.toContain("setup 02-kernel");
+    g.facts.add("02-kernel").add("03-chroot");
+    await r.checkActive();
+    expect(r.complete).toBe(true);
   });
 
-  it("runs the check on the control channel with a timeout, never anywhere else", async () => {
-    const { exec } = guest(new Set());
-    const runner = new LessonRunner(lesson, { exec, canCheck: () => true });
-    await runner.checkActive();
-    expect(exec).toHaveBeenCalledWith("check-file", { timeoutMs: 10_000 });
+  it("sets up a step opened on a machine that did not do the steps before it, once", async () => {
+    const { g, runner: r } = runner();
+    r.open(1);
+    await vi.waitFor(() => expect(r.steps[1].status).toBe("failed"));
+    expect(g.facts.has("02-kernel set up")).toBe(true);
+    await r.checkActive();
+    expect(g.ran.filter((c) => c === "setup 02-kernel")).toHaveLength(1);
+  });
+
+  it("sets the step up again on a fresh machine, and keeps the steps done", async () => {
+    const { g, runner: r } = runner();
+    r.open(1);
+    await vi.waitFor(() => expect(r.steps[1].status).toBe("failed"));
+    g.facts.clear(); // the machine was reset
+    g.facts.add("02-kernel");
+    r.machineReplaced();
+    await r.checkActive();
+    expect(g.facts.has("02-kernel set up")).toBe(true);
+    expect(r.steps[1].status).toBe("passed");
+  });
+
+  it("says a setup failed, and does not check the step", async () => {
+    const exec = vi.fn(async (command: string) => (command.startsWith("setup") ? ok(2, "", "tar: no space left on device\n") : ok(0)));
+    const r = new LessonRunner(lesson, { exec, canCheck: () => true, store: memoryProgress() });
+    r.open(1);
+    await vi.waitFor(() => expect(r.steps[1].status).toBe("failed"));
+    expect(r.steps[1].hint).toBe("Could not prepare this step: tar: no space left on device");
+  });
+
+  it("remembers the steps done, so a new visit opens at the first step not done", async () => {
+    const { g, store, runner: r } = runner();
+    g.facts.add("01-file");
+    await r.checkActive();
+    const again = new LessonRunner(lesson, { exec: g.exec, canCheck: () => true, store });
+    expect(again.steps.map((s) => s.status)).toEqual(["passed", "unchecked", "unchecked"]);
+    expect(again.activeIndex).toBe(1);
+    again.forget();
+    expect(store.passed("test")).toEqual([]);
+    expect(new LessonRunner(lesson, { exec: g.exec, canCheck: () => true, store }).activeIndex).toBe(0);
   });
 
   it("does not check while the machine cannot run checks", async () => {
-    const { exec } = guest(new Set());
-    const runner = new LessonRunner(lesson, { exec, canCheck: () => false });
-    await runner.checkActive();
-    expect(exec).not.toHaveBeenCalled();
-    expect(runner.steps[0].status).toBe("unchecked");
+    const g = guest();
+    const r = new LessonRunner(lesson, { exec: g.exec, canCheck: () => false, store: memoryProgress() });
+    await r.checkActive();
+    expect(g.ran).toEqual([]);
+    expect(r.steps[0].status).toBe("unchecked");
   });
 
   it("says when a check could not run, without failing the step", async () => {
-    const exec = vi.fn(async () => {
+    const exec = vi.fn(async (): Promise<ExecResult> => {
       throw new Error("the machine is not running");
     });
-    const runner = new LessonRunner(lesson, { exec, canCheck: () => true });
-    await runner.checkActive();
-    expect(runner.steps[0].status).toBe("unchecked");
-    expect(runner.steps[0].hint).toBe("Could not check: the machine is not running");
+    const r = new LessonRunner(lesson, { exec, canCheck: () => true, store: memoryProgress() });
+    await r.checkActive();
+    expect(r.steps[0].status).toBe("unchecked");
+    expect(r.steps[0].hint).toBe("Could not check: the machine is not running");
   });
 
   it("reports a check that timed out", async () => {
     const exec = vi.fn(async (): Promise<ExecResult> => ({ ...ok(137), status: "timeout" }));
-    const runner = new LessonRunner(lesson, { exec, canCheck: () => true });
-    await runner.checkActive();
-    expect(runner.steps[0].status).toBe("failed");
-    expect(runner.steps[0].hint).toBe("The check took too long.");
+    const r = new LessonRunner(lesson, { exec, canCheck: () => true, store: memoryProgress() });
+    await r.checkActive();
+    expect(r.steps[0].status).toBe("failed");
+    expect(r.steps[0].hint).toBe("The check took too long.");
   });
 
-  it("checks once more when asked during a check, not twice at once", async () => {
+  it("checks once more when asked during a check, never two at once", async () => {
     let release!: () => void;
     let running = 0;
     let most = 0;
@@ -100,10 +144,11 @@ describe("LessonRunner", () => {
       running--;
       return ok(1);
     });
-    const runner = new LessonRunner(lesson, { exec, canCheck: () => true });
-    const first = runner.checkActive();
-    void runner.checkActive();
-    void runner.checkActive();
+    const r = new LessonRunner(lesson, { exec, canCheck: () => true, store: memoryProgress() });
+    const first = r.checkActive();
+    void r.checkActive();
+    void r.checkActive();
+    await vi.waitFor(() => expect(exec).toHaveBeenCalledTimes(1));
     release();
     await vi.waitFor(() => expect(exec).toHaveBeenCalledTimes(2));
     release();
@@ -111,29 +156,29 @@ describe("LessonRunner", () => {
     expect(most).toBe(1);
   });
 
-  it("opening a step checks that step", async () => {
-    const { exec, ran } = guest(new Set(["check-chroot"]));
-    const runner = new LessonRunner(lesson, { exec, canCheck: () => true });
-    runner.open(2);
-    await vi.waitFor(() => expect(runner.steps[2].status).toBe("passed"));
-    expect(ran).toEqual(["check-chroot"]);
-    expect(runner.steps[0].status).toBe("unchecked");
+  it("after a command is entered, a step passes within a second even if no prompt comes back", async () => {
+    vi.useFakeTimers();
+    const { g, runner: r } = runner();
+    g.facts.add("01-file"); // e.g. the learner started `tail -f`, which never gives the prompt back
+    r.commandEntered();
+    await vi.advanceTimersByTimeAsync(BURST_MS[0]);
+    expect(r.steps[0].status).toBe("passed");
+    expect(BURST_MS[0]).toBeLessThan(1000);
   });
 
-  it("polls the open step until the lesson is complete", async () => {
+  it("polls the open step until the lesson is complete, then stops", async () => {
     vi.useFakeTimers();
-    const done = new Set<string>();
-    const { exec } = guest(done);
-    const runner = new LessonRunner(lesson, { exec, canCheck: () => true, intervalMs: 2000 });
-    runner.startPolling();
+    const { g, runner: r } = runner();
+    r.startPolling();
     await vi.advanceTimersByTimeAsync(2000);
-    expect(exec).toHaveBeenCalledTimes(1);
-    done.add("check-file").add("check-kernel").add("check-chroot");
+    expect(r.steps[0].status).toBe("failed");
+    g.facts.add("01-file").add("02-kernel").add("03-chroot");
     await vi.advanceTimersByTimeAsync(2000);
-    expect(runner.complete).toBe(true);
-    const calls = exec.mock.calls.length;
+    expect(r.complete).toBe(true);
+    const calls = g.ran.length;
     await vi.advanceTimersByTimeAsync(10_000);
-    expect(exec.mock.calls.length).toBe(calls);
+    expect(g.ran.length).toBe(calls);
+    r.stopPolling();
   });
 
   it("polls less often when checks are slow, so they never hog the guest", async () => {
@@ -142,8 +187,8 @@ describe("LessonRunner", () => {
       await new Promise((resolve) => setTimeout(resolve, 1500));
       return ok(1);
     });
-    const runner = new LessonRunner(lesson, { exec, canCheck: () => true, intervalMs: 2000 });
-    runner.startPolling();
+    const r = new LessonRunner(lesson, { exec, canCheck: () => true, store: memoryProgress(), intervalMs: 2000 });
+    r.startPolling();
     await vi.advanceTimersByTimeAsync(2000 + 1500);
     expect(exec).toHaveBeenCalledTimes(1);
     // The next poll waits 4 x 1.5 s, not 2 s.
@@ -151,6 +196,41 @@ describe("LessonRunner", () => {
     expect(exec).toHaveBeenCalledTimes(1);
     await vi.advanceTimersByTimeAsync(100);
     expect(exec).toHaveBeenCalledTimes(2);
-    runner.stopPolling();
+    r.stopPolling();
+  });
+});
+
+describe("a quiz step", () => {
+  const quizLesson: Lesson = {
+    ...lesson,
+    steps: [
+      step("01-quiz", {
+        check: undefined,
+        solution: undefined,
+        quiz: {
+          question: "How many kernels?",
+          choices: [
+            { text: "One per shell", correct: false, feedback: "Both shells are processes of one system." },
+            { text: "One", correct: true, feedback: "" },
+          ],
+        },
+      }),
+      step("02-next"),
+    ],
+  };
+
+  it("passes on the right answer only, says why a wrong one is wrong, and never runs a check", async () => {
+    const g = guest();
+    const store = memoryProgress();
+    const r = new LessonRunner(quizLesson, { exec: g.exec, canCheck: () => true, store });
+    await r.checkActive();
+    expect(g.ran).toEqual([]);
+    r.answer(0, 0);
+    expect(r.steps[0].status).toBe("failed");
+    expect(r.steps[0].hint).toBe("Both shells are processes of one system.");
+    r.answer(0, 1);
+    expect(r.steps[0].status).toBe("passed");
+    expect(r.activeIndex).toBe(1);
+    expect(store.passed("test")).toEqual(["01-quiz"]);
   });
 });
