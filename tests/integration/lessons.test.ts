@@ -58,6 +58,37 @@ for (const lesson of lessons.filter((l) => !only || l.id === only)) {
   });
 }
 
+describe("checks and setups", () => {
+  it("run on the control channel only: not a byte of theirs reaches the learner's terminals", async () => {
+    const lab = await startLab("state");
+    try {
+      const driver = new StepDriver(lab);
+      // Start from quiet terminals (their prompts redrawn after the resize).
+      for (const terminal of ["main", "second"] as const) {
+        await lab.run(terminal, "true");
+        const log = lab.terminals[terminal];
+        await log.waitFor(/# $/, 10_000, log.text.length - 2);
+      }
+      const from = { main: lab.terminals.main.text.length, second: lab.terminals.second.text.length };
+      for (const lesson of lessons.filter((l) => !only || l.id === only)) {
+        for (const step of lesson.steps.filter((s) => !s.quiz)) {
+          await driver.setup(step);
+          await driver.check(step);
+        }
+      }
+      // Output is flushed on a timer: a marker typed now arrives after anything they printed.
+      for (const terminal of ["main", "second"] as const) {
+        await lab.vm.api.write(terminal, "echo '@@'quiet\n");
+        await lab.terminals[terminal].waitFor("@@quiet", 30_000, from[terminal]);
+        const printed = lab.terminals[terminal].text.slice(from[terminal]);
+        expect(printed.slice(0, printed.indexOf("echo '@@'quiet"))).toBe("");
+      }
+    } finally {
+      await lab.close();
+    }
+  }, 600_000);
+});
+
 afterAll(() => {
   if (times.length === 0) return;
   const sorted = [...times].sort((a, b) => a - b);
