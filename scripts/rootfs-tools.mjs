@@ -10,7 +10,7 @@
 //                                        and write <outdir>/rootfs.json
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, lstatSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, rmSync, writeFileSync, writeSync, existsSync, mkdirSync, copyFileSync, statSync } from "node:fs";
+import { closeSync, lstatSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, rmSync, writeFileSync, writeSync, mkdirSync } from "node:fs";
 import { join, dirname, posix } from "node:path";
 
 const [cmd, ...args] = process.argv.slice(2);

@@ -75,8 +75,7 @@ describe("control protocol framing", () => {
 function playAgainst(name: string, fixedNonce: string) {
   const { answered } = transcript(name);
   const sent: string[] = [];
-  let channel!: ControlChannel;
-  channel = new ControlChannel((bytes) => {
+  const channel: ControlChannel = new ControlChannel((bytes) => {
     const line = new TextDecoder().decode(bytes).trimEnd();
     sent.push(line);
     if (!line.startsWith("x ")) return;
@@ -115,10 +114,9 @@ describe("control channel", () => {
 
   it("queues concurrent calls instead of interleaving them", async () => {
     const sent: string[] = [];
-    let channel!: ControlChannel;
     const inFlight = new Set<string>();
     let maxInFlight = 0;
-    channel = new ControlChannel((bytes) => {
+    const channel: ControlChannel = new ControlChannel((bytes) => {
       const [, nonce] = new TextDecoder().decode(bytes).split(" ");
       sent.push(nonce);
       inFlight.add(nonce);
@@ -135,8 +133,7 @@ describe("control channel", () => {
 
   it("fails a call the guest never answers, and the next call still works", async () => {
     let answer = false;
-    let channel!: ControlChannel;
-    channel = new ControlChannel((bytes) => {
+    const channel: ControlChannel = new ControlChannel((bytes) => {
       const [kind, nonce] = new TextDecoder().decode(bytes).split(" ");
       if (kind === "x" && answer) queueMicrotask(() => channel.receive(new TextEncoder().encode(`${nonce.trim()} x 0 ok\n`)));
     });
