@@ -70,6 +70,34 @@ async function keystrokeLatency(page: Page): Promise<number[]> {
   return times;
 }
 
+/**
+ * The learner types the welcome lesson's first command and presses Enter: how long until the
+ * step shows as done (the check runs when the prompt comes back). A new visit each time, with
+ * the lesson's progress forgotten.
+ */
+async function commandToPassed(page: Page): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    await page.goto(`http://localhost:${PORT}/?lesson=welcome&step=1`);
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+    await page.waitForFunction(() => performance.getEntriesByName("contained:prompt").length > 0 && window.__contained!.stepStatus("01-make-a-file") === "failed", null, {
+      timeout: 120_000,
+    });
+    await page.locator(".xterm").first().click();
+    await page.keyboard.type("echo hello > hello.txt");
+    await page.evaluate(() => ((window as unknown as { __t0: number }).__t0 = performance.now()));
+    await page.keyboard.press("Enter");
+    const handle = await page.waitForFunction(
+      () => (window.__contained!.stepStatus("01-make-a-file") === "passed" ? performance.now() - (window as unknown as { __t0: number }).__t0 : 0),
+      null,
+      { polling: "raf", timeout: 30_000 },
+    );
+    times.push((await handle.jsonValue()) as number);
+  }
+  return times;
+}
+
 /** A browser with a profile of its own, on disk, as a learner's browser has. */
 async function freshBrowser(): Promise<{ context: BrowserContext; page: Page; dispose: () => Promise<void> }> {
   // (Playwright's default context is incognito, with the HTTP cache and the origin private file
@@ -134,6 +162,8 @@ export async function benchBrowser(figure: (name: string, value: string, target?
     figure("  repeat visit, by part (ms)", repeat.parts);
     const keys = (await keystrokeLatency(page)).sort((a, b) => a - b);
     figure("keystroke to echo in the terminal, p50 (40 keys)", `${keys[20].toFixed(0)} ms (p95 ${keys[38].toFixed(0)} ms)`, "< 30 ms");
+    const passed = (await commandToPassed(page)).sort((a, b) => a - b);
+    figure("learner's command (Enter) to its step shown done, median of 5", `${passed[2].toFixed(0)} ms [${passed.map((t) => t.toFixed(0)).join(", ")}]`, "< 1000 ms");
   } finally {
     await browser?.dispose();
     if (server.pid) process.kill(-server.pid);

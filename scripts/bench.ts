@@ -12,6 +12,7 @@ import type { TerminalId } from "../worker/api";
 import { parseManifest } from "../worker/manifest";
 import { VmService } from "../worker/vm-service";
 import { benchBrowser } from "./bench-browser";
+import { benchLessons } from "./bench-lessons";
 
 const require = createRequire(import.meta.url);
 const images = new URL("../images/", import.meta.url).pathname;
@@ -134,6 +135,10 @@ async function main() {
     await bootFromKernel();
     const disk = await restoreAndControl();
     sizes(disk);
+  }
+  if (want("lessons")) {
+    console.log("Lessons (Node):");
+    await benchLessons(figure);
   }
   if (want("browser")) {
     console.log("Chromium:");
