@@ -1,6 +1,6 @@
 // The VM worker under stress: the control channel, floods, runaway guests, snapshots.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLab, type Lab } from "./harness";
+import { PROMPT, startLab, type Lab } from "./harness";
 import { encodeSnapshot, readSnapshotInfo } from "../../worker/snapshot";
 
 describe("the control channel", () => {
@@ -89,7 +89,7 @@ describe("floods and runaway guests", () => {
   }, 60_000);
 
   it("survives a fork bomb in the learner's shell, and reset brings a fresh machine", async () => {
-    await lab.terminals.main.waitFor(/# $/);
+    await lab.terminals.main.waitFor(PROMPT);
     await lab.vm.api.write("main", ":(){ :|:& };:\n");
     // The learner's cgroup caps its processes; the control channel keeps answering meanwhile.
     await expect
