@@ -12,6 +12,8 @@ export interface ContainedHook {
   screenSize(id: TerminalId): TerminalSize | null;
   /** The size the guest's tty was last told, once it acknowledged. */
   guestSize(id: TerminalId): TerminalSize | null;
+  /** Bytes a terminal got from the guest, how many its screen has taken in, and when it last took some (performance.now()). */
+  output(id: TerminalId): { received: number; drawn: number; drawnAt: number };
   status(): VmStatus;
   stage(): BootStage;
   /** Whether the machine booted from the pre-booted state or from its kernel. */
@@ -36,6 +38,7 @@ export function installTestHook(lab: Lab): void {
     terminalText: (id) => lab.terminals[id].text(),
     screenSize: (id) => lab.terminals[id].screenSize,
     guestSize: (id) => lab.terminals[id].guestSize,
+    output: (id) => ({ ...lab.terminals[id].output }),
     status: () => lab.machine.status,
     stage: () => lab.machine.stage,
     bootFrom: () => lab.machine.bootFrom,

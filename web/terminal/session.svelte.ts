@@ -7,7 +7,8 @@ import { PromptWatcher } from "./prompt";
 
 /** What the session needs from the component that draws the terminal. */
 export interface TerminalScreen {
-  write(data: Uint8Array): void;
+  /** Draws `data`; `parsed` is called once the terminal has taken it in. */
+  write(data: Uint8Array, parsed?: () => void): void;
   clear(): void;
   focus(): void;
   /** The screen's text, scrollback included, one line per row. */
@@ -31,6 +32,9 @@ export class TerminalSession {
   /** The size the guest's tty was last told (and acknowledged). */
   guestSize = $state<TerminalSize | null>(null);
 
+  /** Bytes from the guest so far, and how many of them the screen has taken in (and when it last did). */
+  readonly output = { received: 0, drawn: 0, drawnAt: 0 };
+
   private screen: TerminalScreen | null = null;
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
@@ -50,7 +54,7 @@ export class TerminalSession {
 
   attach(screen: TerminalScreen): () => void {
     this.screen = screen;
-    for (const data of this.pending) screen.write(data);
+    for (const data of this.pending) this.draw(screen, data);
     this.pending = [];
     this.pendingBytes = 0;
     return () => {
@@ -60,7 +64,8 @@ export class TerminalSession {
 
   /** Output from the guest. */
   receive(data: Uint8Array): void {
-    if (this.screen) this.screen.write(data);
+    this.output.received += data.length;
+    if (this.screen) this.draw(this.screen, data);
     else {
       this.pending.push(data);
       this.pendingBytes += data.length;
@@ -71,6 +76,13 @@ export class TerminalSession {
       this.commandEntered = false;
       for (const listener of this.promptListeners) listener(afterCommand);
     }
+  }
+
+  private draw(screen: TerminalScreen, data: Uint8Array): void {
+    screen.write(data, () => {
+      this.output.drawn += data.length;
+      this.output.drawnAt = performance.now();
+    });
   }
 
   /** Called whenever the shell shows its prompt; `afterCommand` when the learner pressed Enter since the last one. */
