@@ -1,9 +1,10 @@
 // One running v86 PC built from the manifest. It knows v86; it knows nothing about lessons.
 import { joinPath, loadRaw } from "./artifacts";
 import { ChunkedDisk } from "./chunked-disk";
-import type { Manifest } from "./manifest";
+import type { Manifest, PortEntry } from "./manifest";
+import { portIo, type PortIo } from "./ports";
 import { WasmZstd } from "./zstd";
-import { V86, freshMemoryExports, guestMemory, onSerialByte, sendSerialBytes, whenLoaded, type SerialIndex, type V86Options } from "./v86-events";
+import { V86, freshMemoryExports, guestMemory, pauseEmulator, resumeEmulator, whenLoaded, type V86Options } from "./v86-events";
 
 export interface MachineFiles {
   /** v86.wasm, compiled: the emulator and the disk's zstd decoder are two instances of it. */
@@ -25,13 +26,8 @@ function buffer(bytes: Uint8Array): ArrayBuffer {
     : (bytes.slice().buffer as ArrayBuffer);
 }
 
-/** Bytes typed into a serial port go in at this pace, so the guest's tty never drops any. */
-const INPUT_SLICE = 512;
-const INPUT_INTERVAL_MS = 4;
-
 export class Machine {
-  private readonly inputQueues = new Map<SerialIndex, Uint8Array[]>();
-  private inputTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly ports = new Map<string, PortIo>();
 
   private constructor(
     readonly emulator: V86,
@@ -79,6 +75,8 @@ export class Machine {
       uart1: true,
       uart2: true,
       uart3: true,
+      // (v86 takes `true` for a console with no adapter of its own; its types do not say so)
+      virtio_console: Object.values(manifest.ports).some((p) => p.device === "virtio-console") as unknown as V86Options["virtio_console"],
       autostart: true,
       disable_keyboard: true,
       disable_mouse: true,
@@ -108,40 +106,35 @@ export class Machine {
     return new Machine(emulator, disk);
   }
 
-  onSerial(port: SerialIndex, listener: (byte: number) => void): () => void {
-    return onSerialByte(this.emulator, port, listener);
+  private port(entry: PortEntry): PortIo {
+    const key = `${entry.device}${entry.index}`;
+    let io = this.ports.get(key);
+    if (!io) this.ports.set(key, (io = portIo(this.emulator, entry)));
+    return io;
+  }
+
+  /** Each chunk a port outputs (the bytes are the listener's only during the call). */
+  onOutput(entry: PortEntry, listener: (bytes: Uint8Array) => void): () => void {
+    return this.port(entry).onOutput(listener);
   }
 
   /** Sends bytes now (the control channel: the agent reads its port without pause). */
-  sendNow(port: SerialIndex, bytes: Uint8Array): void {
-    sendSerialBytes(this.emulator, port, bytes);
+  sendNow(entry: PortEntry, bytes: Uint8Array): void {
+    this.port(entry).send(bytes);
   }
 
-  /** Queues keyboard input for a terminal, fed at a pace a tty can take. */
-  type(port: SerialIndex, bytes: Uint8Array): void {
-    const queue = this.inputQueues.get(port) ?? [];
-    queue.push(bytes);
-    this.inputQueues.set(port, queue);
-    this.pumpInput();
+  /** Queues keyboard input for a terminal, fed at a pace its tty can take. */
+  type(entry: PortEntry, bytes: Uint8Array): void {
+    this.port(entry).send(bytes, true);
   }
 
-  private pumpInput(): void {
-    if (this.inputTimer) return;
-    let sent = false;
-    for (const [port, queue] of this.inputQueues) {
-      const head = queue[0];
-      if (!head) continue;
-      const slice = head.subarray(0, INPUT_SLICE);
-      sendSerialBytes(this.emulator, port, slice);
-      sent = true;
-      if (slice.length === head.length) queue.shift();
-      else queue[0] = head.subarray(slice.length);
-    }
-    if (!sent) return;
-    this.inputTimer = setTimeout(() => {
-      this.inputTimer = null;
-      this.pumpInput();
-    }, INPUT_INTERVAL_MS);
+  /** Holds the guest still (its terminal is behind with the output) until resume(). */
+  pause(): void {
+    pauseEmulator(this.emulator);
+  }
+
+  resume(): void {
+    resumeEmulator(this.emulator);
   }
 
   /** The guest's RAM (tests compare machines with it). */
@@ -162,8 +155,8 @@ export class Machine {
   }
 
   async destroy(): Promise<void> {
-    if (this.inputTimer) clearTimeout(this.inputTimer);
-    this.inputQueues.clear();
+    for (const io of this.ports.values()) io.dispose();
+    this.ports.clear();
     await this.emulator.destroy();
   }
 }

@@ -5,14 +5,13 @@ import { DownloadError, joinPath, loadRaw, loadUnchecked, loadVerified, loadWasm
 import { ControlChannel } from "./control";
 import type { Machine, MachineFiles } from "./machine";
 import { BadImageError, hasCurrentState, parseManifest, type FileEntry, type Manifest, type StateEntry } from "./manifest";
-import { OutputBatcher } from "./output-batcher";
+import { MachinePacer, OutputBatcher } from "./output-batcher";
 import { fromBase64 } from "./protocol";
 import { decodeSnapshot, encodeSnapshot } from "./snapshot";
 import { cacheState, keptState } from "./state-cache";
 import { StateFrames, decompressFrames } from "./state-frames";
 import { throttled } from "./progress";
 import { WasmZstd } from "./zstd";
-import type { SerialIndex } from "./v86-events";
 
 /** Instructions per second above which the guest counts as busy (an idle guest halts). */
 const BUSY_INSTRUCTIONS_PER_SECOND = 30_000_000;
@@ -65,6 +64,7 @@ export class VmService implements VmApi {
   private control: ControlChannel | null = null;
   private disposers: Array<() => void> = [];
   private batchers = new Map<TerminalId, OutputBatcher>();
+  private pacer: MachinePacer | null = null;
   private busyTimer: ReturnType<typeof setInterval> | null = null;
 
   async subscribe(listener: (event: VmEvent) => void): Promise<number> {
@@ -246,15 +246,18 @@ export class VmService implements VmApi {
   }
 
   private attach(machine: Machine): void {
-    const manifest = this.manifest!;
+    const ports = this.manifest!.ports;
     this.machine = machine;
-    const control = new ControlChannel((bytes) => machine.sendNow(manifest.serial.control, bytes));
+    const control = new ControlChannel((bytes) => machine.sendNow(ports.control, bytes));
     this.control = control;
-    this.disposers.push(machine.onSerial(manifest.serial.control, (b) => control.receive([b])));
+    this.disposers.push(machine.onOutput(ports.control, (bytes) => control.receive(bytes)));
+    const pacer = this.options?.pacedOutput ? new MachinePacer(() => machine.pause(), () => machine.resume()) : null;
+    this.pacer = pacer;
     for (const terminal of ["main", "second"] as const) {
-      const batcher = new OutputBatcher((data) => this.emit({ type: "output", terminal, data }));
+      const pacing = pacer ? { onBacklog: (backlogged: boolean) => pacer.backlog(terminal, backlogged) } : undefined;
+      const batcher = new OutputBatcher((data) => this.emit({ type: "output", terminal, data }), undefined, pacing);
       this.batchers.set(terminal, batcher);
-      this.disposers.push(machine.onSerial(manifest.serial[terminal], (b) => batcher.push(b)));
+      this.disposers.push(machine.onOutput(ports[terminal], (bytes) => batcher.push(bytes)));
     }
     this.watchBusy(machine);
   }
@@ -280,8 +283,13 @@ export class VmService implements VmApi {
     this.busyTimer = null;
     for (const d of this.disposers) d();
     this.disposers = [];
-    for (const b of this.batchers.values()) b.flush();
+    for (const b of this.batchers.values()) {
+      b.flush();
+      b.dispose();
+    }
     this.batchers.clear();
+    this.pacer?.dispose();
+    this.pacer = null;
     this.control?.abandon();
     this.control = null;
     const machine = this.machine;
@@ -297,7 +305,12 @@ export class VmService implements VmApi {
   async write(terminal: TerminalId, data: Uint8Array | string): Promise<void> {
     const { machine, manifest } = this.requireMachine();
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-    machine.type(manifest.serial[terminal] as SerialIndex, bytes);
+    machine.type(manifest.ports[terminal], bytes);
+    this.pacer?.inputTyped();
+  }
+
+  async outputDrawn(terminal: TerminalId, bytes: number): Promise<void> {
+    this.batchers.get(terminal)?.drawn(bytes);
   }
 
   async resize(terminal: TerminalId, rows: number, cols: number): Promise<void> {
@@ -305,7 +318,7 @@ export class VmService implements VmApi {
     if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1 || rows > 1000 || cols > 1000) {
       throw new VmError("internal", `bad terminal size ${rows}x${cols}`);
     }
-    await control.setWindow(`/dev/ttyS${manifest.serial[terminal]}`, rows, cols);
+    await control.setWindow(manifest.ports[terminal].tty, rows, cols);
   }
 
   async exec(command: string, options?: ExecOptions): Promise<ExecResult> {

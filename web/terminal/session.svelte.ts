@@ -3,6 +3,7 @@
 // the guest's tty, debounced. The screen itself (xterm.js) lives in TerminalView.svelte.
 import type { TerminalId, VmApi } from "../../worker/api";
 import { pasteRefusal } from "./paste";
+import type { RendererKind } from "./renderer";
 import { PromptWatcher } from "./prompt";
 
 /** What the session needs from the component that draws the terminal. */
@@ -31,6 +32,8 @@ export class TerminalSession {
   screenSize = $state<TerminalSize | null>(null);
   /** The size the guest's tty was last told (and acknowledged). */
   guestSize = $state<TerminalSize | null>(null);
+  /** What draws the screen; null until known (xterm's DOM renderer draws meanwhile). */
+  renderer = $state<RendererKind | null>(null);
 
   /** Bytes from the guest so far, and how many of them the screen has taken in (and when it last did). */
   readonly output = { received: 0, drawn: 0, drawnAt: 0 };
@@ -54,7 +57,7 @@ export class TerminalSession {
 
   attach(screen: TerminalScreen): () => void {
     this.screen = screen;
-    for (const data of this.pending) this.draw(screen, data);
+    for (const data of this.pending) this.draw(screen, data, false); // (the machine heard of these already)
     this.pending = [];
     this.pendingBytes = 0;
     return () => {
@@ -67,6 +70,7 @@ export class TerminalSession {
     this.output.received += data.length;
     if (this.screen) this.draw(this.screen, data);
     else {
+      this.drawn(data.length); // kept here, not held up in the machine
       this.pending.push(data);
       this.pendingBytes += data.length;
       while (this.pendingBytes > PENDING_LIMIT) this.pendingBytes -= this.pending.shift()!.length;
@@ -78,10 +82,18 @@ export class TerminalSession {
     }
   }
 
-  private draw(screen: TerminalScreen, data: Uint8Array): void {
+  /** The machine holds output the screen has not drawn yet (see worker/output-batcher.ts): say what it has. */
+  private draw(screen: TerminalScreen, data: Uint8Array, tell = true): void {
     screen.write(data, () => {
       this.output.drawn += data.length;
       this.output.drawnAt = performance.now();
+      if (tell) this.drawn(data.length);
+    });
+  }
+
+  private drawn(bytes: number): void {
+    this.api.outputDrawn(this.id, bytes).catch(() => {
+      // the machine stopped meanwhile
     });
   }
 

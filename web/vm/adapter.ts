@@ -89,7 +89,8 @@ function connectWorker(options: ConnectOptions): VmConnection {
   });
   // Subscribed before anything else is asked of the worker: it handles messages in order.
   const subscribed = api.subscribe(proxy(hub.deliver));
-  const startOptions = { imagesBase: new URL("images/", document.baseURI).href, wasmPath: new URL(wasmUrl, document.baseURI).href };
+  // The terminals say what they have drawn (TerminalSession): a flood goes no faster than the screen.
+  const startOptions = { imagesBase: new URL("images/", document.baseURI).href, wasmPath: new URL(wasmUrl, document.baseURI).href, pacedOutput: true };
   // (once the worker has loaded: begun at once, the wasm's fetch held up the worker's own)
   const wasm = subscribed.then(() => compileWasm(startOptions.wasmPath, hub.deliver), () => undefined);
   return {
