@@ -1,4 +1,4 @@
-// The guest's I/O, for `npm run bench` (`benchIo(figure)`; alone: `npx tsx scripts/bench-io.ts [node|browser]`).
+// The guest's I/O, for `npm run bench` (`benchIo(figure)`; alone: `npx tsx scripts/bench-io.ts [node|browser|browser-dom]`).
 //  - Node: what the guest itself can produce (into /dev/null, into a pipe), a flood from the
 //    learner's shell to the UI side, uploads and downloads over the control channel
 //  - Chromium, on the built site: a flood to the screen (MB/s, frame times), keystroke to echo,
@@ -137,16 +137,31 @@ async function waitDrawn(page: Page, from: number, bytes: number, timeout: numbe
   return page.evaluate(() => window.__contained!.output("main").drawnAt);
 }
 
-async function browserIo(figure: Figure): Promise<void> {
+/** `renderer`: "dom" makes WebGL unavailable to the page (an A/B of xterm's two renderers). */
+async function browserIo(figure: Figure, renderer: "auto" | "dom"): Promise<void> {
   const server = await serve();
   const browser = await freshBrowser();
   const { page } = browser;
   try {
+    if (renderer === "dom") {
+      // No WebGL for the page: the terminal falls back to xterm's DOM renderer.
+      await page.addInitScript(`(() => {
+        const getContext = HTMLCanvasElement.prototype.getContext;
+        HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
+          return kind === "webgl" || kind === "webgl2" ? null : getContext.call(this, kind, ...rest);
+        };
+      })()`);
+    }
     await page.goto(`http://localhost:${PORT}/?mode=sandbox`);
-    await page.waitForFunction(() => performance.getEntriesByName("contained:prompt").length > 0, null, { timeout: 120_000 });
+    await page.waitForFunction(() => performance.getEntriesByName("contained:prompt").length > 0 && window.__contained!.renderer("main") !== null, null, { timeout: 120_000 });
     await page.locator(".xterm").first().click();
-    const renderer = await page.evaluate(() => document.querySelector("#terminal-main canvas") ? "webgl" : "dom");
-    figure("terminal renderer in this Chromium (--disable-gpu)", renderer);
+    const drawing = await page.evaluate(() => window.__contained!.renderer("main"));
+    const gl = await page.evaluate(() => {
+      const gl = document.createElement("canvas").getContext("webgl2");
+      const info = gl?.getExtension("WEBGL_debug_renderer_info");
+      return gl ? String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)) : "none";
+    });
+    figure(`terminal renderer (${renderer === "dom" ? "WebGL made unavailable" : "as the page chooses"}; this Chromium's WebGL: ${gl})`, drawing ?? "?");
 
     const keys = sorted(await keystrokeLatency(page));
     figure("keystroke to echo, idle, p50 (40 keys)", `${ms(keys[20])} (p95 ${ms(keys[38])})`, "< 30 ms");
@@ -188,13 +203,16 @@ async function browserIo(figure: Figure): Promise<void> {
   }
 }
 
-export async function benchIo(figure: Figure, parts: Array<"node" | "browser"> = ["node", "browser"]): Promise<void> {
+export type BenchIoPart = "node" | "browser" | "browser-dom";
+
+export async function benchIo(figure: Figure, parts: BenchIoPart[] = ["node", "browser", "browser-dom"]): Promise<void> {
   if (parts.includes("node")) await nodeIo(figure);
-  if (parts.includes("browser")) await browserIo(figure);
+  if (parts.includes("browser")) await browserIo(figure, "auto");
+  if (parts.includes("browser-dom")) await browserIo(figure, "dom");
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const parts = process.argv.slice(2) as Array<"node" | "browser">;
+  const parts = process.argv.slice(2) as BenchIoPart[];
   const figure: Figure = (name, value, target) => console.log(`  ${name}: ${value}${target ? `   (target ${target})` : ""}`);
   benchIo(figure, parts.length ? parts : undefined).then(
     () => process.exit(0),

@@ -13,7 +13,15 @@ export const MACHINE = {
   // v86's default is 8 MiB, all of it in every saved state; the guest never draws on a screen.
   vgaMemorySize: 256 * 1024,
   cmdline: readFileSync(join(images, "kernel/cmdline"), "utf8").trim(),
-  serial: { main: 0, second: 1, control: 2, console: 3 } as const,
+  // The learner's shells on the first two UARTs, the control agent on the virtio console's
+  // port 2 (hvc2: buffers instead of bytes, see images/kernel/contained.config), the kernel's
+  // console on COM4. images/agent/init.c starts each on its tty.
+  ports: {
+    main: { device: "serial", index: 0, tty: "/dev/ttyS0" },
+    second: { device: "serial", index: 1, tty: "/dev/ttyS1" },
+    control: { device: "virtio-console", index: 2, tty: "/dev/hvc2" },
+    console: { device: "serial", index: 3, tty: "/dev/ttyS3" },
+  } satisfies Manifest["ports"],
 };
 
 function sha256(data: Buffer | string): string {

@@ -1,7 +1,7 @@
 /*
  * /sbin/init of Contained Linux (PID 1). It mounts the filesystems in /etc/fstab, sets up the
  * cgroups that keep the learner from starving the control agent, starts the learner's login
- * shells on ttyS0/ttyS1 and the control agent on ttyS2, restarts whichever of them exits, and
+ * shells on ttyS0/ttyS1 and the control agent on hvc2, restarts whichever of them exits, and
  * reaps orphans forever. It must never exit (that is a kernel panic).
  *
  * It was a busybox sh script; as a small static program it reaches the first shell ~0.5 s of
@@ -193,7 +193,7 @@ static void start(int which) {
 		if (out >= 0) { dup2(out, 1); dup2(out, 2); }
 		if (in > 2) close(in);
 		if (out > 2) close(out);
-		execl("/usr/sbin/contained-agent", "contained-agent", "/dev/ttyS2", (char *)NULL);
+		execl("/usr/sbin/contained-agent", "contained-agent", "/dev/hvc2", (char *)NULL);
 	} else {
 		/* The first shell on ttyS1 waits 2 s at boot: one CPU, and ttyS0's prompt comes first. */
 		if (which == SHELL1 && starts[which] == 1) sleep(2);
