@@ -44,6 +44,7 @@ export class StepDriver {
     const typist = new Typist({
       type: (terminal, text) => void this.lab.vm.api.write(terminal, text),
       stuck: (message) => (stuck = message),
+      guestBusy: () => this.lab.statuses.at(-1) === "busy",
     });
     const stop = this.lab.onOutput((terminal, data) => {
       if (watchers[terminal].push(data)) typist.promptShown(terminal);
