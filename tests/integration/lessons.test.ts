@@ -76,6 +76,9 @@ describe("checks and setups", () => {
           await driver.check(step);
         }
       }
+      // What setups left running lives with the learner's processes, not in the lab's own cgroup.
+      const labProcesses = await lab.vm.api.exec("for p in $(cat /sys/fs/cgroup/lab/cgroup.procs); do cat /proc/$p/comm; done | sort -u");
+      expect(labProcesses.stdout.split("\n").filter((name) => name && !["contained-agent", "sh", "cat", "sort"].includes(name))).toEqual([]);
       // Output is flushed on a timer: a marker typed now arrives after anything they printed.
       for (const terminal of ["main", "second"] as const) {
         await lab.vm.api.write(terminal, "echo '@@'quiet\n");

@@ -59,6 +59,7 @@ export class Lab {
     this.typist = new Typist({
       type: (terminal, text) => this.terminals[terminal].type(text),
       stuck: (message) => (this.typingNotice = message),
+      guestBusy: () => this.machine.status === "busy",
     });
 
     this.disposers.push(this.machine.onReady(() => this.whenReady()));

@@ -62,6 +62,30 @@ describe("Typist", () => {
     expect(typed.at(-1)).toEqual(["main", "ls\r"]);
   });
 
+  it("gives a shell more time while the guest is busy computing (a tar -xf), none while it idles", async () => {
+    vi.useFakeTimers();
+    let busy = true;
+    const typed: string[] = [];
+    const stuck: string[] = [];
+    const t = new Typist({ type: (_, text) => typed.push(text), stuck: (m) => stuck.push(m), promptTimeoutMs: 15_000, guestBusy: () => busy });
+    t.enqueue([
+      { terminal: "main", text: "tar -xf big.tar" },
+      { terminal: "main", text: "ls" },
+    ]);
+    await vi.advanceTimersByTimeAsync(40_000);
+    expect(stuck).toEqual([]);
+    t.promptShown("main");
+    expect(typed).toEqual(["tar -xf big.tar\r", "ls\r"]);
+    t.promptShown("main");
+    t.enqueue([
+      { terminal: "main", text: "tail -f log" },
+      { terminal: "main", text: "ls" },
+    ]);
+    busy = false;
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(stuck).toEqual([expect.stringContaining("still running `tail -f log`")]);
+  });
+
   it("forgets everything when cancelled (the machine was replaced)", () => {
     const { t, typed } = typist();
     t.enqueue([
