@@ -46,7 +46,15 @@ test("Ctrl-C stops a flood at once and the shell takes the next command", async 
   expect((await output(page)).received - stopped.received).toBeLessThan(1024);
 });
 
-test("the terminal draws with WebGL where it works, and falls back to the DOM when its context is lost", async ({ page }, testInfo) => {
+test("the terminal draws with WebGL on a GPU, and falls back to the DOM when its context is lost", async ({ page }, testInfo) => {
+  // This Chromium draws WebGL in software (SwiftShader), where the page keeps the DOM renderer:
+  // the page is told of a GPU instead, and WebGL still draws through SwiftShader.
+  await page.addInitScript(() => {
+    const getParameter = WebGL2RenderingContext.prototype.getParameter;
+    WebGL2RenderingContext.prototype.getParameter = function (this: WebGL2RenderingContext, name: number) {
+      return name === 0x9246 /* UNMASKED_RENDERER_WEBGL */ ? "ANGLE (a test GPU)" : getParameter.call(this, name);
+    };
+  });
   const lab = new LabPage(page, testInfo);
   await lab.open();
   await expect.poll(() => renderer(page)).toBe("webgl");
@@ -62,6 +70,13 @@ test("the terminal draws with WebGL where it works, and falls back to the DOM wh
   await expect(page.locator("#terminal-main .xterm-rows")).toContainText("lost-42");
 });
 
+test("software WebGL is left unused: the DOM renderer draws", async ({ page }, testInfo) => {
+  const lab = new LabPage(page, testInfo);
+  await lab.open();
+  await expect.poll(() => renderer(page)).toBe("dom");
+  await expect(page.locator("#terminal-main .xterm-rows")).toBeVisible();
+});
+
 test("with WebGL unavailable the terminal still works (DOM renderer)", async ({ page }, testInfo) => {
   await page.addInitScript(() => {
     const getContext = HTMLCanvasElement.prototype.getContext;
@@ -75,6 +90,6 @@ test("with WebGL unavailable the terminal still works (DOM renderer)", async ({ 
   await lab.run("main", "echo dom-$((6*7))");
   await lab.waitForText("main", /^dom-42$/m);
   await expect(page.locator("#terminal-main .xterm-rows")).toContainText("dom-42");
-  expect(await renderer(page)).toBe("dom");
+  await expect.poll(() => renderer(page)).toBe("dom");
   await lab.waitForText("main", PROMPT_AT_END);
 });
