@@ -71,9 +71,9 @@ describe("checks and setups", () => {
       }
       const from = { main: lab.terminals.main.text.length, second: lab.terminals.second.text.length };
       for (const lesson of lessons.filter((l) => !only || l.id === only)) {
-        for (const step of lesson.steps.filter((s) => !s.quiz)) {
+        for (const step of lesson.steps) {
           await driver.setup(step);
-          await driver.check(step);
+          if (!step.quiz) await driver.check(step);
         }
       }
       // What setups left running lives with the learner's processes, not in the lab's own cgroup.

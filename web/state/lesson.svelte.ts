@@ -150,8 +150,8 @@ export class LessonRunner {
       this.again = false;
       const index = this.activeIndex;
       const progress = this.active;
-      if (progress.status === "passed" || progress.step.quiz || !this.options.canCheck()) return;
-      if (!(await this.prepare(index))) return;
+      if (progress.status === "passed" || !this.options.canCheck()) return;
+      if (!(await this.prepare(index)) || progress.step.quiz) return;
       const passed = await this.runCheck(progress);
       if (passed) {
         this.reached.add(index);

@@ -219,6 +219,16 @@ describe("a quiz step", () => {
     ],
   };
 
+  it("runs a quiz step's setup when it opens on a fresh machine, and never a check", async () => {
+    const g = guest();
+    const withSetup: Lesson = { ...quizLesson, steps: [step("01-first"), { ...quizLesson.steps[0], setup: "setup 02-quiz" }] };
+    const r = new LessonRunner(withSetup, { exec: g.exec, canCheck: () => true, store: memoryProgress() });
+    r.open(1);
+    await vi.waitFor(() => expect(g.facts.has("02-quiz set up")).toBe(true));
+    expect(g.ran.filter((c) => c.startsWith("check"))).toEqual([]);
+    expect(r.steps[1].status).toBe("unchecked");
+  });
+
   it("passes on the right answer only, says why a wrong one is wrong, and never runs a check", async () => {
     const g = guest();
     const store = memoryProgress();
