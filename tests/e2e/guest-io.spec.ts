@@ -12,7 +12,7 @@ test("a 20 MB flood arrives whole, and the page answers a click while it draws",
   const n = 17 * 1_200_000; // 20.4 MB of 17-byte lines
   const before = await output(page);
   // The guest counts what it wrote (tee's copy goes to the terminal); the tty adds a \r per line.
-  await lab.run("main", `yes 0123456789abcdef | head -c ${n} | tee /dev/stderr | wc -c`);
+  await lab.run("main", `yes 0123456789abcdef | head -c ${n} | tee /dev/tty | wc -c`);
   await page.waitForFunction((bytes) => window.__contained!.output("main").received > bytes, before.received + 1_000_000);
   // While it draws: a click on the other tab is answered.
   await page.getByRole("tab", { name: "Second shell" }).click();

@@ -15,6 +15,7 @@ describe("guest I/O", () => {
   const main = new TerminalLog();
   /** A UI that draws slowly: it says what it drew a little later, a chunk at a time. */
   let drawnLater = 0;
+  let closed = false;
 
   beforeAll(async () => {
     vm = startNodeVm();
@@ -23,6 +24,7 @@ describe("guest I/O", () => {
       main.push(event.data);
       const bytes = event.data.length;
       setTimeout(() => {
+        if (closed) return;
         drawnLater += bytes;
         void vm.api.outputDrawn("main", bytes);
       }, 20);
@@ -31,6 +33,7 @@ describe("guest I/O", () => {
     await main.waitFor(PROMPT);
   });
   afterAll(async () => {
+    closed = true;
     await vm.api.stop().catch(() => undefined);
     await vm.close();
   });
@@ -39,11 +42,15 @@ describe("guest I/O", () => {
     const n = 17 * 60_000; // 1 MB of 17-byte lines
     const from = main.text.length;
     // tee's copy goes to the terminal, and wc -c says how many bytes the guest wrote.
-    await vm.api.write("main", `yes 0123456789abcdef | head -c ${n} | tee /dev/stderr | wc -c; echo flood''-done\n`);
+    await vm.api.write("main", `yes 0123456789abcdef | head -c ${n} | tee /dev/tty | wc -c; echo flood''-done\n`);
     const out = await main.waitFor("flood-done\r\n", 120_000, from);
-    const lines = out.slice(out.indexOf("\n") + 1).replace(/\r/g, "").split("\n"); // after the echoed command
+    const lines = out
+      .slice(out.indexOf("\n") + 1) // after the echoed command
+      .replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, "") // bash's bracketed-paste switch
+      .replace(/\r/g, "")
+      .split("\n");
     const flood = lines.slice(0, n / 17);
-    expect(flood.every((line) => line === "0123456789abcdef")).toBe(true);
+    expect(flood.filter((line) => line !== "0123456789abcdef").slice(0, 3)).toEqual([]);
     expect(lines[n / 17]).toBe(String(n));
     expect(drawnLater).toBeGreaterThan(0);
   });
