@@ -153,15 +153,17 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom"): Promise<void
       })()`);
     }
     await page.goto(`http://localhost:${PORT}/?mode=sandbox`);
-    await page.waitForFunction(() => performance.getEntriesByName("contained:prompt").length > 0 && window.__contained!.renderer("main") !== null, null, { timeout: 120_000 });
+    // (a page from before the renderer choice has no renderer() and draws with the DOM)
+    const drawingWith = () => (window.__contained as { renderer?: (id: "main") => string | null }).renderer?.("main") ?? "dom";
+    await page.waitForFunction(`performance.getEntriesByName("contained:prompt").length > 0 && (${drawingWith.toString()})() !== null`, null, { timeout: 120_000 });
     await page.locator(".xterm").first().click();
-    const drawing = await page.evaluate(() => window.__contained!.renderer("main"));
+    const drawing = String(await page.evaluate(`(${drawingWith.toString()})()`));
     const gl = await page.evaluate(() => {
       const gl = document.createElement("canvas").getContext("webgl2");
       const info = gl?.getExtension("WEBGL_debug_renderer_info");
       return gl ? String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)) : "none";
     });
-    figure(`terminal renderer (${renderer === "dom" ? "WebGL made unavailable" : "as the page chooses"}; this Chromium's WebGL: ${gl})`, drawing ?? "?");
+    figure(`terminal renderer (${renderer === "dom" ? "WebGL made unavailable" : "as the page chooses"}; this Chromium's WebGL: ${gl})`, drawing);
 
     const keys = sorted(await keystrokeLatency(page));
     figure("keystroke to echo, idle, p50 (40 keys)", `${ms(keys[20])} (p95 ${ms(keys[38])})`, "< 30 ms");

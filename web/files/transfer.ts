@@ -7,7 +7,7 @@ export type TransferProgress = (done: number, total: number) => void;
 
 const MiB = 1024 * 1024;
 // Measured with the real VM in Node (scripts/bench-io.ts), the control channel on a virtio
-// console port: uploads go at about 1.5 MB/s (the guest's tty takes ~90 instructions per byte
+// console port: uploads go at about 1.5 MB/s (the guest's tty takes ~100 instructions per byte
 // of base64 in), downloads at 4-8 MB/s. On a UART they went at 65 KiB/s and 480 KiB/s, with
 // limits of 8 and 32 MiB. The limits keep a transfer to well under a minute; an upload's also
 // leaves room on the guest's disk (76 MiB free in a fresh image).
