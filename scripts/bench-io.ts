@@ -1,4 +1,4 @@
-// The guest's I/O, for `npm run bench` (`benchIo(figure)`; alone: `npx tsx scripts/bench-io.ts [node|browser|browser-dom]`).
+// The guest's I/O, for `npm run bench` (`benchIo(figure)`; alone: `npx tsx scripts/bench-io.ts [node|browser|browser-dom|browser-webgl]`).
 //  - Node: what the guest itself can produce (into /dev/null, into a pipe), a flood from the
 //    learner's shell to the UI side, uploads and downloads over the control channel
 //  - Chromium, on the built site: a flood to the screen (MB/s, frame times), keystroke to echo,
@@ -137,12 +137,21 @@ async function waitDrawn(page: Page, from: number, bytes: number, timeout: numbe
   return page.evaluate(() => window.__contained!.output("main").drawnAt);
 }
 
-/** `renderer`: "dom" makes WebGL unavailable to the page (an A/B of xterm's two renderers). */
-async function browserIo(figure: Figure, renderer: "auto" | "dom"): Promise<void> {
+/** `renderer`: "dom" makes WebGL unavailable to the page, "webgl" has it used even in software (an A/B of xterm's two renderers). */
+async function browserIo(figure: Figure, renderer: "auto" | "dom" | "webgl"): Promise<void> {
   const server = await serve();
   const browser = await freshBrowser();
   const { page } = browser;
   try {
+    if (renderer === "webgl") {
+      // The page is told of a GPU: it then draws with WebGL, here in software (SwiftShader).
+      await page.addInitScript(`(() => {
+        const getParameter = WebGL2RenderingContext.prototype.getParameter;
+        WebGL2RenderingContext.prototype.getParameter = function (name) {
+          return name === 0x9246 ? "ANGLE (a GPU, said the bench)" : getParameter.call(this, name);
+        };
+      })()`);
+    }
     if (renderer === "dom") {
       // No WebGL for the page: the terminal falls back to xterm's DOM renderer.
       await page.addInitScript(`(() => {
@@ -163,10 +172,25 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom"): Promise<void
       const info = gl?.getExtension("WEBGL_debug_renderer_info");
       return gl ? String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)) : "none";
     });
-    figure(`terminal renderer (${renderer === "dom" ? "WebGL made unavailable" : "as the page chooses"}; this Chromium's WebGL: ${gl})`, drawing);
+    const how = { auto: "as the page chooses", dom: "WebGL made unavailable", webgl: "WebGL said to be a GPU's" }[renderer];
+    figure(`terminal renderer (${how}; this Chromium's WebGL: ${gl})`, drawing);
 
     const keys = sorted(await keystrokeLatency(page));
     figure("keystroke to echo, idle, p50 (40 keys)", `${ms(keys[20])} (p95 ${ms(keys[38])})`, "< 30 ms");
+
+    // What frames look like here without a flood: the page idle, and the guest busy with no output
+    // (the emulator then takes a core, as during a flood).
+    const frameFigure = (frames: number[], longTasks: number[]) =>
+      `p99 ${ms(percentile(frames, 99))}, max ${ms(Math.max(...frames))}, ${frames.filter((f) => f > 100).length} over 100 ms; long tasks ${longTasks.length} (max ${ms(Math.max(0, ...longTasks))})`;
+    await startFrameRecorder(page);
+    await page.waitForTimeout(5000);
+    const idle = await stopFrameRecorder(page);
+    figure(`  frames, page idle for 5 s (${idle.frames.length})`, frameFigure(idle.frames, idle.longTasks));
+    await startFrameRecorder(page);
+    await enter(page, "i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done; echo bu''sy-done");
+    await page.waitForFunction(() => window.__contained!.terminalText("main").includes("busy-done"), null, { timeout: 120_000, polling: 250 });
+    const busy = await stopFrameRecorder(page);
+    figure(`  frames, guest busy with no output (${busy.frames.length})`, frameFigure(busy.frames, busy.longTasks));
 
     const n = FLOOD_BYTES;
     const from = await page.evaluate(() => window.__contained!.output("main").drawn);
@@ -175,11 +199,7 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom"): Promise<void
     const end = await waitDrawn(page, from, floodOnScreen(n), 600_000);
     const { frames, longTasks } = await stopFrameRecorder(page);
     figure(`flood to the screen, ${n / MB} MB (Chromium)`, `${rate(floodOnScreen(n), end - t0)} (${ms(end - t0)})`, ">= 5 MB/s");
-    figure(
-      `  frames during it (${frames.length})`,
-      `p99 ${ms(percentile(frames, 99))}, max ${ms(Math.max(...frames))}, ${frames.filter((f) => f > 100).length} over 100 ms; long tasks ${longTasks.length} (max ${ms(Math.max(0, ...longTasks))})`,
-      "p99 < 33 ms, none over 100 ms",
-    );
+    figure(`  frames during it (${frames.length})`, frameFigure(frames, longTasks), "p99 < 33 ms, none over 100 ms");
 
     // Ctrl-C while `seq` floods: how long until the screen is quiet (its last byte drawn).
     await page.keyboard.press("Control+L");
@@ -205,12 +225,14 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom"): Promise<void
   }
 }
 
-export type BenchIoPart = "node" | "browser" | "browser-dom";
+export type BenchIoPart = "node" | "browser" | "browser-dom" | "browser-webgl";
 
-export async function benchIo(figure: Figure, parts: BenchIoPart[] = ["node", "browser", "browser-dom"]): Promise<void> {
+/** The default leaves out the renderer A/B runs (browser-dom, browser-webgl). */
+export async function benchIo(figure: Figure, parts: BenchIoPart[] = ["node", "browser"]): Promise<void> {
   if (parts.includes("node")) await nodeIo(figure);
   if (parts.includes("browser")) await browserIo(figure, "auto");
   if (parts.includes("browser-dom")) await browserIo(figure, "dom");
+  if (parts.includes("browser-webgl")) await browserIo(figure, "webgl");
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
