@@ -37,11 +37,21 @@ export type VmErrorCode =
   | "download-failed"
   | "bad-image"
   | "bad-state"
+  /** not a snapshot, or a damaged one */
+  | "bad-snapshot"
+  /** a snapshot of another image, v86 version or memory size */
+  | "snapshot-mismatch"
+  | "no-such-snapshot"
+  /** the browser's storage quota ran out */
+  | "quota-exceeded"
+  /** the request was given up: the machine under it was restored, reset or stopped */
+  | "abandoned"
   | "out-of-memory"
   | "control-timeout"
   | "not-running"
   | "internal";
 
+/** A failure: every call that fails rejects with an Error carrying these (see worker/errors.ts). */
 export interface VmErrorInfo {
   code: VmErrorCode;
   message: string;

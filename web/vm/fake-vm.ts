@@ -1,6 +1,7 @@
 // A scripted stand-in for the machine: the same VmApi, no emulator. It downloads nothing, boots
 // in a few ticks, runs a toy shell on both terminals and a toy `sh -c` for exec, over an
 // in-memory file system. For UI development (`?backend=fake`) and UI unit tests only.
+import { VmError } from "../../worker/errors";
 import type { ExecOptions, ExecResult, SnapshotInfo, StartOptions, StartResult, TerminalId, VmApi, VmErrorInfo, VmEvent, VmStatus } from "../../worker/api";
 
 export interface FakeVmOptions {
@@ -116,8 +117,7 @@ export class FakeVm implements VmApi {
     this.failNextStart = undefined;
     if (failure) {
       this.setStatus("error");
-      this.emit({ type: "error", error: failure });
-      throw new Error(failure.message);
+      throw new VmError(failure.code, failure.message);
     }
     return this.boot();
   }
