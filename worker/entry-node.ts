@@ -7,5 +7,7 @@ import { keepErrorCodes } from "./errors";
 import { VmService } from "./vm-service";
 
 if (!parentPort) throw new Error("entry-node.ts must run in a worker_thread");
+// Node has no IndexedDB: snapshots go to fake-indexeddb's, in memory, for this worker's life.
+if (!("indexedDB" in globalThis)) Object.assign(globalThis, { indexedDB: (await import("fake-indexeddb")).indexedDB });
 keepErrorCodes();
 expose(new VmService() satisfies VmApi, nodeEndpoint(parentPort));

@@ -12,6 +12,8 @@ import type { SerialIndex } from "./v86-events";
 /** Instructions per second above which the guest counts as busy (an idle guest halts). */
 const BUSY_INSTRUCTIONS_PER_SECOND = 30_000_000;
 const BUSY_SAMPLE_MS = 1000;
+/** Page cache (KiB) worth dropping before a save: see releasePageCache(). */
+const RELEASE_CACHE_KIB = 8192;
 
 export interface MachineListener {
   /** Bytes a learner's terminal printed (batched). */
@@ -82,16 +84,40 @@ export class RunningMachine {
     }
   }
 
-  /** Restores a raw v86 state; on failure the machine goes back to where it was. */
+  /**
+   * Gives the guest's page cache back when it holds more than RELEASE_CACHE_KIB that could go
+   * (file pages not mapped by a process, not tmpfs): freed pages are zero (init_on_free=1) and
+   * v86 saves only non-zero pages. Below that, dropping would save little and cost the next
+   * commands their cached files.
+   */
+  async releasePageCache(): Promise<void> {
+    await this.exec(
+      "c=0; s=0; m=0; while read k v _; do case $k in Cached:) c=$v;; Shmem:) s=$v;; Mapped:) m=$v;; esac; done < /proc/meminfo; " +
+        `if [ $((c - s - m)) -gt ${RELEASE_CACHE_KIB} ]; then sync; echo 3 > /proc/sys/vm/drop_caches; fi`,
+      { timeoutMs: 30_000 },
+    );
+  }
+
+  /** The raw v86 state, taken while the agent is idle (so a restore never finds it mid-request). */
+  saveRaw(): Promise<Uint8Array> {
+    return this.control.exclusive(() => this.machine.save());
+  }
+
+  /**
+   * Restores a raw v86 state; on failure the machine goes back to where it was. Requests in
+   * flight or queued are abandoned (they were for the machine being replaced).
+   */
   async restoreRaw(state: Uint8Array): Promise<void> {
-    const rollback = await this.machine.save();
     this.control.abandon();
-    try {
-      await this.machine.restore(state);
-    } catch (e) {
-      await this.machine.restore(rollback);
-      throw new VmError("bad-state", `the state could not be restored: ${(e as Error).message}`);
-    }
+    await this.control.exclusive(async () => {
+      const rollback = await this.machine.save();
+      try {
+        await this.machine.restore(state);
+      } catch (e) {
+        await this.machine.restore(rollback);
+        throw new VmError("bad-state", `the state could not be restored: ${(e as Error).message}`);
+      }
+    });
     await this.control.setTime(Date.now()); // its answer also says the agent is alive
   }
 

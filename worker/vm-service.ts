@@ -1,7 +1,8 @@
 // The implementation of VmApi: the machine's life (start, reset, stop) and its status and
 // events. What a machine boots from is boot-files.ts's; what exists while one runs (control
-// channel, terminals, busy sampling) is running-machine.ts's.
-import type { CompiledWasm, ExecOptions, ExecResult, SnapshotInfo, StartOptions, StartResult, StartTimeline, TerminalId, VmApi, VmEvent, VmStatus } from "./api";
+// channel, terminals, busy sampling) is running-machine.ts's; snapshots are snapshots.ts's.
+import { transfer } from "comlink";
+import type { CompiledWasm, ExecOptions, ExecResult, RestoredSnapshot, SnapshotRequest, SnapshotSummary, StartOptions, StartResult, StartTimeline, StorageEstimate, TerminalId, VmApi, VmEvent, VmStatus } from "./api";
 import type { Progress } from "./artifacts";
 import { keepStateForNextVisit, loadBootFiles, loadCheckedState, loadMachineModule, loadManifest, type StateCandidate } from "./boot-files";
 import { VmError, toVmError } from "./errors";
@@ -10,7 +11,8 @@ import type { Manifest } from "./manifest";
 import { throttled } from "./progress";
 import { fromBase64 } from "./protocol";
 import { RunningMachine } from "./running-machine";
-import { decodeSnapshot, encodeSnapshot } from "./snapshot";
+import * as store from "./snapshot-store";
+import * as snapshots from "./snapshots";
 
 export { loadMachineModule };
 
@@ -27,6 +29,9 @@ export class VmService implements VmApi {
   private currentStatus: VmStatus = "stopped";
   private loaded: Loaded | null = null;
   private running: RunningMachine | null = null;
+
+  /** `stores`: where snapshots are kept (the browser's IndexedDB unless a test gives others). */
+  constructor(private readonly stores: () => store.SnapshotStores = store.defaultStores) {}
 
   async subscribe(listener: (event: VmEvent) => void): Promise<number> {
     const id = this.nextListenerId++;
@@ -166,23 +171,42 @@ export class VmService implements VmApi {
     return this.requireRunning().exec(command, options);
   }
 
-  async saveState(): Promise<Uint8Array> {
-    const { machine, manifest } = this.requireRunning();
-    const state = await machine.save();
-    return encodeSnapshot(state, { imageId: manifest.id, v86Version: manifest.v86Version, createdAt: new Date().toISOString() });
+  async saveSnapshot(request: SnapshotRequest): Promise<SnapshotSummary> {
+    return snapshots.saveSnapshot(this.requireRunning(), request, this.stores());
   }
 
-  async restoreState(snapshot: Uint8Array): Promise<SnapshotInfo> {
-    const running = this.requireRunning();
-    let decoded;
-    try {
-      decoded = await decodeSnapshot(snapshot, { imageId: running.manifest.id, v86Version: running.manifest.v86Version });
-    } catch (e) {
-      throw toVmError(e);
-    }
-    await running.restoreRaw(decoded.state);
+  async listSnapshots(): Promise<SnapshotSummary[]> {
+    const machine = this.loaded && snapshots.identity(this.loaded.manifest);
+    return (await store.listSnapshots(this.stores())).map((record) => snapshots.summary(record, machine));
+  }
+
+  async restoreSnapshot(id: string): Promise<RestoredSnapshot> {
+    const restored = await snapshots.restoreSnapshot(this.requireRunning(), id, this.stores());
     this.setStatus("running");
-    return decoded.info;
+    return restored;
+  }
+
+  async renameSnapshot(id: string, name: string): Promise<SnapshotSummary> {
+    const record = await store.renameSnapshot(id, name, this.stores());
+    return snapshots.summary(record, this.loaded && snapshots.identity(this.loaded.manifest));
+  }
+
+  async deleteSnapshot(id: string): Promise<void> {
+    await store.deleteSnapshot(id, this.stores());
+  }
+
+  async exportSnapshot(id: string): Promise<Uint8Array> {
+    const file = await snapshots.exportSnapshot(id, this.stores());
+    return transfer(file, [file.buffer]);
+  }
+
+  async importSnapshot(file: Uint8Array): Promise<SnapshotSummary> {
+    if (!this.loaded) throw new VmError("not-running", "the machine was never started: start it before importing a snapshot");
+    return snapshots.importSnapshot(file, snapshots.identity(this.loaded.manifest), this.stores());
+  }
+
+  async storageEstimate(): Promise<StorageEstimate> {
+    return snapshots.storageEstimate(this.stores());
   }
 
   async stop(): Promise<void> {

@@ -144,4 +144,43 @@ describe("control channel", () => {
     answer = true;
     await expect(channel.exec("true")).resolves.toMatchObject({ exitCode: 0 });
   }, 10_000);
+
+  it("abandons the request in flight and those queued when the machine is replaced; later ones run", async () => {
+    const sent: string[] = [];
+    let channel!: ControlChannel;
+    let answering = false;
+    let firstSent!: () => void;
+    const onFirstSent = new Promise<void>((resolve) => (firstSent = resolve));
+    channel = new ControlChannel((bytes) => {
+      const [kind, nonce] = new TextDecoder().decode(bytes).split(" ");
+      sent.push(kind);
+      firstSent();
+      if (kind === "x" && answering) queueMicrotask(() => channel.receive(new TextEncoder().encode(`${nonce.trim()} o ${toBase64(new TextEncoder().encode("fresh"))}\n${nonce.trim()} x 0 ok\n`)));
+    });
+    const inFlight = channel.exec("sleep 100");
+    const queued = channel.exec("echo queued");
+    await onFirstSent; // the first is in flight, the second waits behind it
+    channel.abandon();
+    answering = true;
+    const later = channel.exec("echo later");
+    await expect(inFlight).rejects.toMatchObject({ code: "abandoned" });
+    await expect(queued).rejects.toMatchObject({ code: "abandoned" });
+    await expect(later).resolves.toMatchObject({ stdout: "fresh" });
+    expect(sent).toEqual(["x", "x"]); // the queued one never reached the guest
+  });
+
+  it("runs exclusive work only when no request is in flight", async () => {
+    const events: string[] = [];
+    let channel!: ControlChannel;
+    channel = new ControlChannel((bytes) => {
+      const [, nonce] = new TextDecoder().decode(bytes).split(" ");
+      events.push("sent");
+      setTimeout(() => (events.push("answered"), channel.receive(new TextEncoder().encode(`${nonce.trim()} x 0 ok\n`))), 20);
+    });
+    const first = channel.exec("true");
+    const exclusive = channel.exclusive(async () => events.push("exclusive"));
+    const second = channel.exec("true");
+    await Promise.all([first, exclusive, second]);
+    expect(events).toEqual(["sent", "answered", "exclusive", "sent", "answered"]);
+  });
 });
