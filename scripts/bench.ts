@@ -4,6 +4,7 @@
 //  - exec round trips on the control channel (p50/p95 over 200 calls)
 //  - throughput from the guest's shell to the UI side
 //  - download size of a first visit (firmware, state, wasm, disk chunks read), compressed
+//  - snapshots: save, storage added by the next one, restore; booted and after an unpack
 //  - in Chromium: navigation to a usable prompt (first and repeat visit), keystroke to echo
 import { gzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
@@ -12,6 +13,7 @@ import type { TerminalId } from "../worker/api";
 import { parseManifest } from "../worker/manifest";
 import { VmService } from "../worker/vm-service";
 import { benchBrowser } from "./bench-browser";
+import { benchSnapshots } from "./bench-snapshots";
 
 const require = createRequire(import.meta.url);
 const images = new URL("../images/", import.meta.url).pathname;
@@ -134,6 +136,10 @@ async function main() {
     await bootFromKernel();
     const disk = await restoreAndControl();
     sizes(disk);
+  }
+  if (want("snapshots")) {
+    console.log("Snapshots (Node):");
+    await benchSnapshots(figure);
   }
   if (want("browser")) {
     console.log("Chromium:");

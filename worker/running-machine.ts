@@ -12,8 +12,6 @@ import type { SerialIndex } from "./v86-events";
 /** Instructions per second above which the guest counts as busy (an idle guest halts). */
 const BUSY_INSTRUCTIONS_PER_SECOND = 30_000_000;
 const BUSY_SAMPLE_MS = 1000;
-/** Page cache (KiB) worth dropping before a save: see releasePageCache(). */
-const RELEASE_CACHE_KIB = 8192;
 
 export interface MachineListener {
   /** Bytes a learner's terminal printed (batched). */
@@ -84,18 +82,15 @@ export class RunningMachine {
     }
   }
 
+  /** Non-zero RAM (bytes) above which a save drops the guest's page cache first (see snapshots.ts). */
+  ramWorthDropping = 24 << 20;
+
   /**
-   * Gives the guest's page cache back when it holds more than RELEASE_CACHE_KIB that could go
-   * (file pages not mapped by a process, not tmpfs): freed pages are zero (init_on_free=1) and
-   * v86 saves only non-zero pages. Below that, dropping would save little and cost the next
-   * commands their cached files.
+   * Gives the guest's page cache back: freed pages are zero (init_on_free=1), and v86 saves only
+   * non-zero pages.
    */
   async releasePageCache(): Promise<void> {
-    await this.exec(
-      "c=0; s=0; m=0; while read k v _; do case $k in Cached:) c=$v;; Shmem:) s=$v;; Mapped:) m=$v;; esac; done < /proc/meminfo; " +
-        `if [ $((c - s - m)) -gt ${RELEASE_CACHE_KIB} ]; then sync; echo 3 > /proc/sys/vm/drop_caches; fi`,
-      { timeoutMs: 30_000 },
-    );
+    await this.exec("sync; echo 3 > /proc/sys/vm/drop_caches", { timeoutMs: 30_000 });
   }
 
   /** The raw v86 state, taken while the agent is idle (so a restore never finds it mid-request). */

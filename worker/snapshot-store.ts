@@ -1,7 +1,8 @@
 // Snapshot storage: a few plain functions over two idb-keyval stores, injected as the last
 // parameter (tests give fake-indexeddb's). `blocks` holds each block once, compressed, keyed by
 // the sha256 of its bytes; `snapshots` holds one small record per snapshot: header, layout and
-// the stored size of each block it uses. A save writes its new blocks first and its record last,
+// the stored size of each block it stores (blocks of the pre-booted state are not stored: a
+// restore takes them from it). A save writes its new blocks first and its record last,
 // so a snapshot is listed only once all its data is stored; a save cut short leaves only blocks
 // no record names, which the next delete or prune collects. Changes are made one at a time,
 // across tabs too where the browser has Web Locks.
@@ -20,10 +21,26 @@ export interface StoredSnapshot {
   id: string;
   header: SnapshotHeader;
   layout: StateLayout;
-  /** the stored (compressed) size of every block the layout names */
+  /** the stored (compressed) size of every block of the layout that is stored */
   blockBytes: Record<string, number>;
   /** what its save added */
   addedBytes: number;
+  /**
+   * The sha256 of the pre-booted state whose blocks it shares and does not store (they are
+   * taken from that state on restore), if any.
+   */
+  base?: string;
+}
+
+/** A snapshot to store. */
+export interface NewSnapshot {
+  id: string;
+  header: SnapshotHeader;
+  layout: StateLayout;
+  /** the blocks its layout names, raw (or stored already: see putStoredSnapshot) */
+  blocks: ReadonlyMap<string, Uint8Array>;
+  /** blocks of the pre-booted state, which are not stored */
+  base?: { sha256: string; hashes: ReadonlySet<string> };
 }
 
 /** Automatic checkpoints kept: the newest this many, and the newest of each lesson step. */
@@ -58,29 +75,31 @@ async function records(stores: SnapshotStores): Promise<StoredSnapshot[]> {
 }
 
 /**
- * Stores a snapshot: the blocks no stored snapshot has (compressed now), then its record.
- * `blocks` are the raw blocks its layout names.
+ * Stores a snapshot: the blocks neither a stored snapshot nor the base has (compressed now),
+ * then its record.
  */
-export function putSnapshot(id: string, header: SnapshotHeader, layout: StateLayout, blocks: ReadonlyMap<string, Uint8Array>, stores: SnapshotStores = defaultStores()): Promise<StoredSnapshot> {
-  return putStored(id, header, layout, blocks, compressBlock, stores);
+export function putSnapshot(snapshot: NewSnapshot, stores: SnapshotStores = defaultStores()): Promise<StoredSnapshot> {
+  return putStored(snapshot, compressBlock, stores);
 }
 
 /** The same, with blocks that are stored (compressed) already: an imported file's. */
-export function putStoredSnapshot(id: string, header: SnapshotHeader, layout: StateLayout, stored: ReadonlyMap<string, Uint8Array>, stores: SnapshotStores = defaultStores()): Promise<StoredSnapshot> {
-  return putStored(id, header, layout, stored, async (data) => data, stores);
+export function putStoredSnapshot(snapshot: NewSnapshot, stores: SnapshotStores = defaultStores()): Promise<StoredSnapshot> {
+  return putStored(snapshot, async (data) => data, stores);
 }
 
-function putStored(id: string, header: SnapshotHeader, layout: StateLayout, blocks: ReadonlyMap<string, Uint8Array>, store: (data: Uint8Array) => Promise<Uint8Array>, stores: SnapshotStores): Promise<StoredSnapshot> {
+function putStored({ id, header, layout, blocks, base }: NewSnapshot, store: (data: Uint8Array) => Promise<Uint8Array>, stores: SnapshotStores): Promise<StoredSnapshot> {
   return oneAtATime(async () => {
     const known = new Map<string, number>();
     for (const record of await records(stores)) for (const [hash, size] of Object.entries(record.blockBytes)) known.set(hash, size);
-    const fresh = [...blocks].filter(([hash]) => !known.has(hash));
+    const kept = [...blocks].filter(([hash]) => !base?.hashes.has(hash));
+    const fresh = kept.filter(([hash]) => !known.has(hash));
     const written = await Promise.all(fresh.map(async ([hash, data]): Promise<[string, Uint8Array]> => [hash, await store(data)]));
     if (written.length) await setMany(written, stores.blocks).catch(quotaOr);
     const blockBytes: Record<string, number> = {};
     for (const [hash, data] of written) blockBytes[hash] = data.length;
-    for (const hash of blocks.keys()) blockBytes[hash] ??= known.get(hash) ?? 0;
+    for (const [hash] of kept) blockBytes[hash] ??= known.get(hash) ?? 0;
     const record: StoredSnapshot = { id, header, layout, blockBytes, addedBytes: written.reduce((n, [, d]) => n + d.length, 0) };
+    if (base && kept.length < blocks.size) record.base = base.sha256;
     await set(id, record, stores.snapshots).catch(quotaOr);
     return record;
   });

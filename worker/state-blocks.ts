@@ -69,6 +69,12 @@ function readLayout(raw: Uint8Array): { buffers: Array<{ start: number; end: num
   return { buffers, ram: { ...packed, bitmap } };
 }
 
+/** The bytes of non-zero RAM a raw state holds (null if its layout is not the one expected). */
+export function ramBytes(raw: Uint8Array): number | null {
+  const ram = readLayout(raw)?.ram;
+  return ram ? ram.end - ram.start : null;
+}
+
 async function named(blocks: Map<string, Uint8Array>, data: Uint8Array): Promise<string> {
   const hash = await blockHash(data);
   blocks.set(hash, data);

@@ -7,7 +7,7 @@ import type { Progress } from "./artifacts";
 import { keepStateForNextVisit, loadBootFiles, loadCheckedState, loadMachineModule, loadManifest, type StateCandidate } from "./boot-files";
 import { VmError, toVmError } from "./errors";
 import type { Machine, MachineFiles } from "./machine";
-import type { Manifest } from "./manifest";
+import { hasCurrentState, type Manifest } from "./manifest";
 import { throttled } from "./progress";
 import { fromBase64 } from "./protocol";
 import { RunningMachine } from "./running-machine";
@@ -121,7 +121,14 @@ export class VmService implements VmApi {
     const timeline = { calledAt: performance.timeOrigin + t0, ...before, machine: machineAt, agent: elapsedMs };
     this.emit({ type: "progress", progress: { phase: "ready", from, elapsedMs, timeline } });
     if (stateSource === "download" && unchecked && manifest.state && files.state) keepStateForNextVisit(manifest.state, files.state);
+    this.prepareSnapshots();
     return { from, elapsedMs, stateSource };
+  }
+
+  /** The base's block hashes, worked out once the machine is up, so the first save need not (~0.1 s). */
+  private prepareSnapshots(): void {
+    const base = this.startedFrom();
+    if (base) setTimeout(() => void snapshots.hashesOf(base), 2000);
   }
 
   /** A machine from the files; null (and no machine) when `problem` resolves to one. */
@@ -171,8 +178,24 @@ export class VmService implements VmApi {
     return this.requireRunning().exec(command, options);
   }
 
+  /** The pre-booted state this machine started from, if it did (snapshots share its blocks). */
+  private startedFrom(): snapshots.BaseState | null {
+    const { manifest, files } = this.loaded ?? {};
+    return manifest && files?.state && hasCurrentState(manifest) ? { sha256: manifest.state.sha256, raw: files.state } : null;
+  }
+
+  /** The pre-booted state named `sha256`, loaded if this machine did not start from it; null if it is not this image's. */
+  private baseState = async (sha256: string): Promise<snapshots.BaseState | null> => {
+    const started = this.startedFrom();
+    if (started?.sha256 === sha256) return started;
+    const loaded = this.loaded;
+    if (!loaded || !hasCurrentState(loaded.manifest) || loaded.manifest.state.sha256 !== sha256) return null;
+    const raw = await loadCheckedState(loaded.options.imagesBase, loaded.manifest.state, loaded.files.wasm, () => {});
+    return { sha256, raw };
+  };
+
   async saveSnapshot(request: SnapshotRequest): Promise<SnapshotSummary> {
-    return snapshots.saveSnapshot(this.requireRunning(), request, this.stores());
+    return snapshots.saveSnapshot(this.requireRunning(), request, this.stores(), this.startedFrom());
   }
 
   async listSnapshots(): Promise<SnapshotSummary[]> {
@@ -181,7 +204,7 @@ export class VmService implements VmApi {
   }
 
   async restoreSnapshot(id: string): Promise<RestoredSnapshot> {
-    const restored = await snapshots.restoreSnapshot(this.requireRunning(), id, this.stores());
+    const restored = await snapshots.restoreSnapshot(this.requireRunning(), id, this.stores(), this.baseState);
     this.setStatus("running");
     return restored;
   }
@@ -196,7 +219,7 @@ export class VmService implements VmApi {
   }
 
   async exportSnapshot(id: string): Promise<Uint8Array> {
-    const file = await snapshots.exportSnapshot(id, this.stores());
+    const file = await snapshots.exportSnapshot(id, this.stores(), this.baseState);
     return transfer(file, [file.buffer]);
   }
 

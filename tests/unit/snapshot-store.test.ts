@@ -29,8 +29,11 @@ function state(seed: number, size = 600 * 1024): Uint8Array {
 
 async function save(data: Uint8Array, over: Partial<SnapshotHeader> = {}, s = stores) {
   const { layout, blocks } = await splitState(data);
-  return store.putSnapshot(crypto.randomUUID(), header(over), layout, blocks, s);
+  return store.putSnapshot({ id: crypto.randomUUID(), header: header(over), layout, blocks }, s);
 }
+
+/** (toEqual on a typed array this big takes seconds) */
+const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
 
 async function restore(id: string): Promise<Uint8Array> {
   const record = await store.getSnapshot(id, stores);
@@ -48,7 +51,7 @@ describe("the snapshot store", () => {
   it("gives back the exact state it was given, and lists it", async () => {
     const data = state(1);
     const saved = await save(data, { name: "first" });
-    expect(await restore(saved.id)).toEqual(data);
+    expect(same(await restore(saved.id), data)).toBe(true);
     const list = await store.listSnapshots(stores);
     expect(list.map((r) => r.header.name)).toEqual(["first"]);
   });
@@ -68,8 +71,17 @@ describe("the snapshot store", () => {
     const second = await save(state(2));
     await store.deleteSnapshot(second.id, stores);
     expect(await keys(stores.blocks)).toHaveLength(3);
-    expect(await restore(first.id)).toEqual(state(1));
+    expect(same(await restore(first.id), state(1))).toBe(true);
     await expect(store.getSnapshot(second.id, stores)).rejects.toMatchObject({ code: "no-such-snapshot" });
+  });
+
+  it("does not store the blocks it shares with the pre-booted state, and says which state that is", async () => {
+    const base = await splitState(state(1));
+    const { layout, blocks } = await splitState(state(2));
+    const saved = await store.putSnapshot({ id: "x", header: header(), layout, blocks, base: { sha256: "b".repeat(64), hashes: new Set(base.blocks.keys()) } }, stores);
+    expect(saved.base).toBe("b".repeat(64));
+    expect(Object.keys(saved.blockBytes)).toHaveLength(1); // the one block that differs
+    expect(await keys(stores.blocks)).toHaveLength(1);
   });
 
   it("renames", async () => {
@@ -89,7 +101,7 @@ describe("the snapshot store", () => {
     const extra = await save(state(4));
     await store.deleteSnapshot(extra.id, stores);
     expect(await keys(stores.blocks)).toHaveLength(3); // only the kept snapshot's
-    expect(await restore(kept.id)).toEqual(state(1));
+    expect(same(await restore(kept.id), state(1))).toBe(true);
   });
 
   it("says storage is full with a typed error, and keeps the earlier snapshots", async () => {
@@ -99,7 +111,7 @@ describe("the snapshot store", () => {
     expect(errorCode(failure)).toBe("quota-exceeded");
     expect((failure as Error).message).toMatch(/storage .* is full/);
     expect((await store.listSnapshots(stores)).map((r) => r.id)).toEqual([kept.id]);
-    expect(await restore(kept.id)).toEqual(state(1));
+    expect(same(await restore(kept.id), state(1))).toBe(true);
   });
 
   it("says which snapshot is damaged when a block is missing from storage", async () => {
