@@ -19,6 +19,7 @@ const ms = (n: number) => `${n.toFixed(0)} ms`;
 const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const runs = (xs: number[]) => `${ms(median(xs))} [${xs.map((x) => x.toFixed(0)).join(", ")}]`;
+const parts = (timeline: object) => Object.entries(timeline).map(([k, v]) => `${k} ${(v as number).toFixed(0)}`).join(", ");
 
 let storeCount = 0;
 /** An empty store each time it is called (a first save writes every block). */
@@ -54,7 +55,7 @@ export async function benchSnapshots(figure: Figure): Promise<void> {
   const before: number[] = [];
   const after: number[] = [];
   let gzipSize = 0;
-  let first = { size: 0, added: 0 };
+  let first = { size: 0, added: 0, parts: "" };
   for (let i = 0; i < RUNS; i++) {
     const old = await gzipSnapshot(vm);
     before.push(old.ms);
@@ -62,33 +63,40 @@ export async function benchSnapshots(figure: Figure): Promise<void> {
     stores = emptyStores();
     const [took, saved] = await time(() => vm.saveSnapshot({ name: `booted ${i}`, kind: "named" }));
     after.push(took);
-    first = { size: saved.size, added: saved.addedBytes };
+    first = { size: saved.size, added: saved.addedBytes, parts: parts(saved.timeline) };
   }
   figure(`booted lab: single-file gzip snapshot, save (median of ${RUNS})`, `${runs(before)}, ${mb(gzipSize)}`);
-  figure(`booted lab: first block snapshot into an empty store, save (median of ${RUNS})`, `${runs(after)}, ${mb(first.added)} stored`, "< 500 ms");
+  figure(`booted lab: first block snapshot into an empty store, save (median of ${RUNS})`, `${runs(after)}, ${mb(first.added)} stored (last run: ${first.parts})`, "< 500 ms");
 
   const again: number[] = [];
   const added: number[] = [];
+  let lastParts = "";
   for (let i = 0; i < RUNS; i++) {
     await vm.exec(`echo 'edit ${i}' >> /root/notes.txt`);
     const [took, saved] = await time(() => vm.saveSnapshot({ name: `edited ${i}`, kind: "named" }));
     again.push(took);
     added.push(saved.addedBytes);
+    lastParts = parts(saved.timeline);
   }
-  figure(`next snapshot after a file edited: save (median of ${RUNS})`, runs(again));
+  figure(`next snapshot after a file edited: save (median of ${RUNS})`, `${runs(again)} (last run: ${lastParts})`);
   figure(`next snapshot after a file edited: storage added (median of ${RUNS})`, `${mb(median(added))} [${added.map((a) => (a / 1e6).toFixed(2)).join(", ")}]`, "< 1 MB");
 
   const latest = (await vm.listSnapshots())[0];
   const restores: number[] = [];
-  for (let i = 0; i < 3; i++) restores.push((await time(() => vm.restoreSnapshot(latest.id)))[0]);
-  figure("restore of a block snapshot (median of 3)", runs(restores));
+  let restoreParts = "";
+  for (let i = 0; i < 3; i++) {
+    const [took, restored] = await time(() => vm.restoreSnapshot(latest.id));
+    restores.push(took);
+    restoreParts = parts(restored.timeline);
+  }
+  figure("restore of a block snapshot (median of 3)", `${runs(restores)} (last run: ${restoreParts})`);
 
   // After the ready-root lesson's unpack of the minbase root.
   await vm.exec("mkdir -p /root/new-root && tar -xf /opt/rootfs/debian-bookworm-minbase.tar -C /root/new-root", { timeoutMs: 300_000 });
   const unpackOld = await gzipSnapshot(vm);
   figure("after the minbase unpack: single-file gzip snapshot (no cache dropped), save", `${ms(unpackOld.ms)}, ${mb(unpackOld.size)}`);
   const [unpackMs, unpacked] = await time(() => vm.saveSnapshot({ name: "unpacked", kind: "auto", place: { lesson: "ready-root", step: 1 } }));
-  figure("after the minbase unpack: block snapshot, save (page cache dropped)", `${ms(unpackMs)}, ${mb(unpacked.addedBytes)} added, ${mb(unpacked.size)} in all`, "< 1000 ms");
+  figure("after the minbase unpack: block snapshot, save (page cache dropped)", `${ms(unpackMs)}, ${mb(unpacked.addedBytes)} added, ${mb(unpacked.size)} in all (${parts(unpacked.timeline)})`, "< 1000 ms");
   await vm.exec("echo 'after unpack' >> /root/notes.txt");
   const [nextMs, next] = await time(() => vm.saveSnapshot({ name: "unpacked+edit", kind: "auto", place: { lesson: "ready-root", step: 2 } }));
   figure("after the minbase unpack: next snapshot after a file edited", `${ms(nextMs)}, ${mb(next.addedBytes)} added`, "< 1 MB");

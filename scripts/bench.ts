@@ -14,6 +14,7 @@ import { parseManifest } from "../worker/manifest";
 import { VmService } from "../worker/vm-service";
 import { benchBrowser } from "./bench-browser";
 import { benchSnapshots } from "./bench-snapshots";
+import { benchSnapshotsBrowser } from "./bench-snapshots-browser";
 
 const require = createRequire(import.meta.url);
 const images = new URL("../images/", import.meta.url).pathname;
@@ -140,6 +141,10 @@ async function main() {
   if (want("snapshots")) {
     console.log("Snapshots (Node):");
     await benchSnapshots(figure);
+  }
+  if (want("snapshots-browser")) {
+    console.log("Snapshots (Chromium):");
+    await benchSnapshotsBrowser(figure);
   }
   if (want("browser")) {
     console.log("Chromium:");

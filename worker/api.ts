@@ -148,8 +148,35 @@ export interface SnapshotSummary {
   addedBytes: number;
 }
 
+/** How long each part of a save took, in ms (the benchmark prints them). */
+export interface SaveTimeline {
+  /** the raw state taken (and the page cache dropped first, when it was) */
+  state: number;
+  /** split into blocks and hashed */
+  split: number;
+  /** new blocks compressed and stored, then the record */
+  store: number;
+  /** old checkpoints pruned (automatic saves) */
+  prune: number;
+}
+
+export interface SavedSnapshot extends SnapshotSummary {
+  timeline: SaveTimeline;
+}
+
+/** How long each part of a restore took, in ms. */
+export interface RestoreTimeline {
+  /** blocks read from storage and decompressed */
+  read: number;
+  /** the state put together and checked */
+  assemble: number;
+  /** v86 restored it and the agent answered */
+  restore: number;
+}
+
 export interface RestoredSnapshot {
   summary: SnapshotSummary;
+  timeline: RestoreTimeline;
   lessonState?: JsonValue;
   screens?: Partial<Record<TerminalId, string>>;
 }
@@ -186,7 +213,7 @@ export interface VmApi {
    * snapshot is listed only once all its blocks are stored. Rejects with "quota-exceeded" when
    * storage is full (earlier snapshots stay as they were).
    */
-  saveSnapshot(request: SnapshotRequest): Promise<SnapshotSummary>;
+  saveSnapshot(request: SnapshotRequest): Promise<SavedSnapshot>;
   /** Newest first. */
   listSnapshots(): Promise<SnapshotSummary[]>;
   /**

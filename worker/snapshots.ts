@@ -3,7 +3,7 @@
 // Blocks the snapshot shares with the pre-booted state (the base) are not stored: a machine
 // started from that state has it in memory, and the first save of a booted lab then writes
 // 1 MB instead of 4.6 MB. An exported file carries them, so it stands alone.
-import type { RestoredSnapshot, SnapshotRequest, SnapshotSummary, StorageEstimate } from "./api";
+import type { RestoredSnapshot, SavedSnapshot, SnapshotRequest, SnapshotSummary, StorageEstimate } from "./api";
 import { APP_VERSION } from "./app-version";
 import { compressBlock, decompressBlock } from "./block-codec";
 import { VmError } from "./errors";
@@ -66,15 +66,28 @@ export function hashesOf(base: BaseState): Promise<ReadonlySet<string>> {
   return hashes;
 }
 
+/** Ms since `t0`, and `t0` moved on to now. */
+function lap(clock: { t0: number }): number {
+  const now = performance.now();
+  const ms = now - clock.t0;
+  clock.t0 = now;
+  return ms;
+}
+
 /** Saves the machine; automatic checkpoints beyond the rule's are pruned after. */
-export async function saveSnapshot(running: RunningMachine, request: SnapshotRequest, stores: store.SnapshotStores, base: BaseState | null): Promise<SnapshotSummary> {
+export async function saveSnapshot(running: RunningMachine, request: SnapshotRequest, stores: store.SnapshotStores, base: BaseState | null): Promise<SavedSnapshot> {
+  const clock = { t0: performance.now() };
   const machine = identity(running.manifest);
   const header = headerFor(request, machine, APP_VERSION);
-  const { layout, blocks } = await splitState(await takeState(running));
+  const raw = await takeState(running);
+  const state = lap(clock);
+  const { layout, blocks } = await splitState(raw);
   const shared = base && { sha256: base.sha256, hashes: await hashesOf(base) };
+  const split = lap(clock);
   const record = await store.putSnapshot({ id: crypto.randomUUID(), header, layout, blocks, ...(shared ? { base: shared } : {}) }, stores);
+  const stored = lap(clock);
   if (request.kind === "auto") await store.pruneCheckpoints(stores);
-  return summary(record, machine);
+  return { ...summary(record, machine), timeline: { state, split, store: stored, prune: lap(clock) } };
 }
 
 /** Every block a record's layout names, raw: the stored ones and the base's. */
@@ -97,17 +110,21 @@ async function rawBlocks(record: store.StoredSnapshot, stores: store.SnapshotSto
 }
 
 export async function restoreSnapshot(running: RunningMachine, id: string, stores: store.SnapshotStores, base: (sha256: string) => Promise<BaseState | null>): Promise<RestoredSnapshot> {
+  const clock = { t0: performance.now() };
   const record = await store.getSnapshot(id, stores);
   const machine = identity(running.manifest);
   const why = mismatch(record.header, machine);
   if (why) throw new VmError("snapshot-mismatch", `${why}: it cannot be restored here, and it is kept`);
   const blocks = await rawBlocks(record, stores, base);
+  const read = lap(clock);
   const state = await assembleState(record.layout, blocks).catch((e: Error) => {
     throw new VmError("bad-snapshot", `the snapshot "${record.header.name}" is damaged in storage (${e.message}); the machine is as it was`);
   });
+  const assemble = lap(clock);
   await running.restoreRaw(state);
   const { lessonState, screens } = record.header;
-  return { summary: summary(record, machine), ...(lessonState !== undefined ? { lessonState } : {}), ...(screens ? { screens } : {}) };
+  const timeline = { read, assemble, restore: lap(clock) };
+  return { summary: summary(record, machine), timeline, ...(lessonState !== undefined ? { lessonState } : {}), ...(screens ? { screens } : {}) };
 }
 
 /** One file with every block, the base's included. */

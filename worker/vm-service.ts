@@ -2,7 +2,7 @@
 // events. What a machine boots from is boot-files.ts's; what exists while one runs (control
 // channel, terminals, busy sampling) is running-machine.ts's; snapshots are snapshots.ts's.
 import { transfer } from "comlink";
-import type { CompiledWasm, ExecOptions, ExecResult, RestoredSnapshot, SnapshotRequest, SnapshotSummary, StartOptions, StartResult, StartTimeline, StorageEstimate, TerminalId, VmApi, VmEvent, VmStatus } from "./api";
+import type { CompiledWasm, ExecOptions, ExecResult, RestoredSnapshot, SavedSnapshot, SnapshotRequest, SnapshotSummary, StartOptions, StartResult, StartTimeline, StorageEstimate, TerminalId, VmApi, VmEvent, VmStatus } from "./api";
 import type { Progress } from "./artifacts";
 import { keepStateForNextVisit, loadBootFiles, loadCheckedState, loadMachineModule, loadManifest, type StateCandidate } from "./boot-files";
 import { VmError, toVmError } from "./errors";
@@ -194,7 +194,7 @@ export class VmService implements VmApi {
     return { sha256, raw };
   };
 
-  async saveSnapshot(request: SnapshotRequest): Promise<SnapshotSummary> {
+  async saveSnapshot(request: SnapshotRequest): Promise<SavedSnapshot> {
     return snapshots.saveSnapshot(this.requireRunning(), request, this.stores(), this.startedFrom());
   }
 

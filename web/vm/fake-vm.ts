@@ -2,7 +2,7 @@
 // in a few ticks, runs a toy shell on both terminals and a toy `sh -c` for exec, over an
 // in-memory file system. For UI development (`?backend=fake`) and UI unit tests only.
 import { VmError } from "../../worker/errors";
-import type { ExecOptions, ExecResult, RestoredSnapshot, SnapshotRequest, SnapshotSummary, StartOptions, StartResult, StorageEstimate, TerminalId, VmApi, VmErrorInfo, VmEvent, VmStatus } from "../../worker/api";
+import type { ExecOptions, ExecResult, RestoredSnapshot, SavedSnapshot, SnapshotRequest, SnapshotSummary, StartOptions, StartResult, StorageEstimate, TerminalId, VmApi, VmErrorInfo, VmEvent, VmStatus } from "../../worker/api";
 
 export interface FakeVmOptions {
   /** Pause between boot steps; 0 in tests. */
@@ -232,7 +232,7 @@ export class FakeVm implements VmApi {
     return result(127, "", `the fake machine cannot run this: ${command.split("\n").find((l) => l && !l.startsWith("#"))}\n`);
   }
 
-  async saveSnapshot(request: SnapshotRequest): Promise<SnapshotSummary> {
+  async saveSnapshot(request: SnapshotRequest): Promise<SavedSnapshot> {
     this.requireRunning();
     const summary: SnapshotSummary = {
       id: `fake-${this.nextId++}`,
@@ -249,7 +249,7 @@ export class FakeVm implements VmApi {
       addedBytes: 0,
     };
     this.snapshots.set(summary.id, { summary, request, files: new Map(this.files) });
-    return summary;
+    return { ...summary, timeline: { state: 0, split: 0, store: 0, prune: 0 } };
   }
 
   async listSnapshots(): Promise<SnapshotSummary[]> {
@@ -267,7 +267,7 @@ export class FakeVm implements VmApi {
     const { summary, request, files } = this.snapshot(id);
     this.files.clear();
     for (const [path, content] of files) this.files.set(path, content);
-    return { summary, ...(request.lessonState !== undefined ? { lessonState: request.lessonState } : {}), ...(request.screens ? { screens: request.screens } : {}) };
+    return { summary, timeline: { read: 0, assemble: 0, restore: 0 }, ...(request.lessonState !== undefined ? { lessonState: request.lessonState } : {}), ...(request.screens ? { screens: request.screens } : {}) };
   }
 
   async renameSnapshot(id: string, name: string): Promise<SnapshotSummary> {
