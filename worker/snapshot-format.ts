@@ -78,7 +78,7 @@ export function parseHeader(v: unknown): SnapshotHeader {
 
 export function parseLayout(v: unknown): StateLayout {
   const bad = () => badSnapshot("the snapshot's list of blocks is damaged");
-  if (!isObject(v) || !Number.isInteger(v.rawSize) || typeof v.sha256 !== "string" || !Array.isArray(v.parts)) throw bad();
+  if (!isObject(v) || !Number.isInteger(v.rawSize) || !Array.isArray(v.parts)) throw bad();
   let total = 0;
   for (const part of v.parts as unknown[]) {
     if (!isObject(part) || !Number.isInteger(part.length) || !Array.isArray(part.blocks)) throw bad();
@@ -157,8 +157,10 @@ export async function decodeSnapshotFile(file: Uint8Array): Promise<SnapshotFile
     raw.set(hash, bytes);
   });
   await Promise.all(checks);
-  await assembleState(layout, raw).catch((e: Error) => {
-    throw badSnapshot(`the snapshot's blocks do not make up its state (${e.message})`);
-  });
+  try {
+    assembleState(layout, raw);
+  } catch (e) {
+    throw badSnapshot(`the snapshot's blocks do not make up its state (${(e as Error).message})`);
+  }
   return { header, layout, stored };
 }

@@ -5,7 +5,7 @@
 // 1 MB instead of 4.6 MB. An exported file carries them, so it stands alone.
 import type { RestoredSnapshot, SavedSnapshot, SnapshotRequest, SnapshotSummary, StorageEstimate } from "./api";
 import { APP_VERSION } from "./app-version";
-import { compressBlock, decompressBlock } from "./block-codec";
+import { blockHash, compressBlock, decompressBlock } from "./block-codec";
 import { VmError } from "./errors";
 import type { Manifest } from "./manifest";
 import type { RunningMachine } from "./running-machine";
@@ -98,7 +98,9 @@ async function rawBlocks(record: store.StoredSnapshot, stores: store.SnapshotSto
   const raw = new Map<string, Uint8Array>();
   await Promise.all(
     [...stored].map(async ([hash, data]) => {
-      raw.set(hash, await decompressBlock(data, sizes.get(hash) ?? -1).catch((e: Error) => Promise.reject(damaged(e.message))));
+      const bytes = await decompressBlock(data, sizes.get(hash) ?? -1).catch((e: Error) => Promise.reject(damaged(e.message)));
+      if ((await blockHash(bytes)) !== hash) throw damaged(`a block is not what was stored`);
+      raw.set(hash, bytes);
     }),
   );
   if (record.base && [...sizes.keys()].some((hash) => !raw.has(hash))) {
@@ -117,9 +119,12 @@ export async function restoreSnapshot(running: RunningMachine, id: string, store
   if (why) throw new VmError("snapshot-mismatch", `${why}: it cannot be restored here, and it is kept`);
   const blocks = await rawBlocks(record, stores, base);
   const read = lap(clock);
-  const state = await assembleState(record.layout, blocks).catch((e: Error) => {
-    throw new VmError("bad-snapshot", `the snapshot "${record.header.name}" is damaged in storage (${e.message}); the machine is as it was`);
-  });
+  let state: Uint8Array;
+  try {
+    state = assembleState(record.layout, blocks);
+  } catch (e) {
+    throw new VmError("bad-snapshot", `the snapshot "${record.header.name}" is damaged in storage (${(e as Error).message}); the machine is as it was`);
+  }
   const assemble = lap(clock);
   await running.restoreRaw(state);
   const { lessonState, screens } = record.header;

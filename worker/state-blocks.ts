@@ -23,10 +23,13 @@ export type StatePart =
   /** RAM: `length` bytes of packed pages; blocks cover `pages` pages from address 0 (null: all zero). */
   | { kind: "memory"; length: number; pages: number; blocks: Array<string | null> };
 
+/**
+ * A state as blocks. (No hash of the whole state: it cost as much as all the blocks' hashes, on
+ * one thread; each block is checked against its name instead, and the parts against their
+ * lengths.)
+ */
 export interface StateLayout {
   rawSize: number;
-  /** of the whole raw state, checked after it is put together again */
-  sha256: string;
   parts: StatePart[];
 }
 
@@ -124,7 +127,7 @@ export async function splitState(raw: Uint8Array): Promise<SplitState> {
     cursor = buffer.end;
   }
   flushTo(raw.length);
-  return { layout: { rawSize: raw.length, sha256: await blockHash(raw), parts: await Promise.all(parts) }, blocks };
+  return { layout: { rawSize: raw.length, parts: await Promise.all(parts) }, blocks };
 }
 
 /** The size of each block a layout names, in order (what a block must decompress to). */
@@ -144,8 +147,11 @@ function isZeroPage(block: Uint8Array, at: number): boolean {
   return true;
 }
 
-/** The raw state again, from its layout and blocks; throws if it is not the state that was split. */
-export async function assembleState(layout: StateLayout, blocks: ReadonlyMap<string, Uint8Array>): Promise<Uint8Array> {
+/**
+ * The raw state again, from its layout and blocks (each already checked against its name);
+ * throws if they do not fit the layout.
+ */
+export function assembleState(layout: StateLayout, blocks: ReadonlyMap<string, Uint8Array>): Uint8Array {
   const raw = new Uint8Array(layout.rawSize);
   const block = (hash: string) => {
     const data = blocks.get(hash);
@@ -156,11 +162,14 @@ export async function assembleState(layout: StateLayout, blocks: ReadonlyMap<str
   for (const part of layout.parts) {
     if (at + part.length > raw.length) throw new Error("the blocks add up to more than the state");
     if (part.kind === "bytes") {
+      const end = at + part.length;
       for (const hash of part.blocks) {
         const data = block(hash);
+        if (at + data.length > end) throw new Error("the blocks do not make up the state they were saved from");
         raw.set(data, at);
         at += data.length;
       }
+      if (at !== end) throw new Error("the blocks do not make up the state they were saved from");
       continue;
     }
     const end = at + part.length;
@@ -176,6 +185,6 @@ export async function assembleState(layout: StateLayout, blocks: ReadonlyMap<str
     }
     if (at !== end) throw new Error("RAM has fewer pages than the state packed");
   }
-  if (at !== raw.length || (await blockHash(raw)) !== layout.sha256) throw new Error("the blocks do not make up the state they were saved from");
+  if (at !== raw.length) throw new Error("the blocks do not make up the state they were saved from");
   return raw;
 }

@@ -7,6 +7,8 @@ import { decodeSnapshotFile, encodeSnapshotFile, type SnapshotHeader } from "../
 import * as store from "../../worker/snapshot-store";
 import { assembleState, splitState, type StateLayout } from "../../worker/state-blocks";
 import { errorCode } from "../../worker/errors";
+import type { RunningMachine } from "../../worker/running-machine";
+import { restoreSnapshot } from "../../worker/snapshots";
 
 let stores: store.SnapshotStores;
 let n = 0;
@@ -187,7 +189,46 @@ describe("a snapshot file", () => {
     };
     await expect(decodeSnapshotFile(rewrite((i) => delete i.header.imageId))).rejects.toThrow(/header has no imageId/);
     await expect(decodeSnapshotFile(rewrite((i) => (i.layout.rawSize += 1)))).rejects.toThrow(/list of blocks is damaged/);
-    await expect(decodeSnapshotFile(rewrite((i) => (i.layout.sha256 = "0".repeat(64))))).rejects.toThrow(/do not make up its state/);
+    // Lengths that add up, but not to what the blocks hold.
+    await expect(decodeSnapshotFile(rewrite((i) => ((i.layout.parts[0].length += 1), (i.layout.rawSize += 1))))).rejects.toThrow(/do not make up its state|block 3 of 3 .* is damaged/);
     expect(await blockHash(new Uint8Array())).toMatch(/^e3b0c442/);
+  });
+});
+
+describe("restoring a stored snapshot", () => {
+  /** A running machine that only records the states it is given (the snapshot steps' side of it). */
+  function machine() {
+    const restored: Uint8Array[] = [];
+    const manifest = { id: "a".repeat(64), v86Version: "0.5.462", memorySize: 128 << 20 };
+    return { running: { manifest, restoreRaw: async (state: Uint8Array) => void restored.push(state) } as unknown as RunningMachine, restored };
+  }
+
+  it("restores the state as saved when nothing is damaged", async () => {
+    const saved = await save(state(1));
+    const { running, restored } = machine();
+    await restoreSnapshot(running, saved.id, stores, async () => null);
+    expect(restored).toHaveLength(1);
+    expect(same(restored[0], state(1))).toBe(true);
+  });
+
+  it("damaged in storage is refused, naming it, and the machine is not touched", async () => {
+    const saved = await save(state(1), { name: "lesson 2" });
+    // A block that still decompresses, to other bytes: another block's stored form.
+    const [a, b] = Object.keys(saved.blockBytes);
+    const { get, set } = await import("idb-keyval");
+    await set(a, await get(b, stores.blocks), stores.blocks);
+    const { running, restored } = machine();
+    const failure = await restoreSnapshot(running, saved.id, stores, async () => null).catch((e: unknown) => e);
+    expect(errorCode(failure)).toBe("bad-snapshot");
+    expect((failure as Error).message).toMatch(/"lesson 2" is damaged in storage/);
+    expect(restored).toHaveLength(0);
+  });
+
+  it("of another image is refused and kept", async () => {
+    const saved = await save(state(1), { imageId: "f".repeat(64) });
+    const { running, restored } = machine();
+    await expect(restoreSnapshot(running, saved.id, stores, async () => null)).rejects.toMatchObject({ code: "snapshot-mismatch", message: expect.stringMatching(/another Linux image.*kept/) });
+    expect(restored).toHaveLength(0);
+    expect((await store.listSnapshots(stores)).map((r) => r.id)).toEqual([saved.id]);
   });
 });
