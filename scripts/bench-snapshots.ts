@@ -91,6 +91,18 @@ export async function benchSnapshots(figure: Figure): Promise<void> {
   }
   figure("restore of a block snapshot (median of 3)", `${runs(restores)} (last run: ${restoreParts})`);
 
+  // A start from the pre-booted state beside one that resumes the latest snapshot.
+  const fresh: number[] = [];
+  const resumed: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    fresh.push((await vm.start({ imagesBase: images, wasmPath, from: "state" })).elapsedMs);
+    const started = await vm.start({ imagesBase: images, wasmPath, from: "state", resume: latest.id });
+    if (!started.resumed) throw new Error(`the bench's resume failed: ${started.resumeError?.message}`);
+    resumed.push(started.elapsedMs);
+  }
+  figure("start (to the agent's answer) from the pre-booted state (median of 3)", runs(fresh));
+  figure("start resuming the latest snapshot instead (median of 3)", runs(resumed), "no slower than the above");
+
   // After the ready-root lesson's unpack of the minbase root.
   await vm.exec("mkdir -p /root/new-root && tar -xf /opt/rootfs/debian-bookworm-minbase.tar -C /root/new-root", { timeoutMs: 300_000 });
   const unpackOld = await gzipSnapshot(vm);

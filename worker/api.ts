@@ -69,6 +69,13 @@ export interface StartOptions {
   /** Where v86's wasm lives (a URL or a path). */
   wasmPath: string;
   from?: StartFrom;
+  /**
+   * A stored snapshot to start from instead of the pre-booted state (the learner's last
+   * automatic save, say): v86 restores it directly, which is quicker than a start and then
+   * restoreSnapshot. If it cannot be (deleted, of another image, damaged), the machine starts
+   * from the pre-booted state as usual and StartResult.resumeError says why.
+   */
+  resume?: string;
 }
 
 /** v86's wasm compiled by the caller, or undefined when that failed. */
@@ -102,6 +109,10 @@ export interface StartResult {
   from: "state" | "kernel";
   elapsedMs: number;
   stateSource?: StateSource;
+  /** The snapshot StartOptions.resume named, when the machine started from it. */
+  resumed?: RestoredSnapshot;
+  /** Why it did not, when it did not. */
+  resumeError?: VmErrorInfo;
 }
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };

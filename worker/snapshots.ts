@@ -111,25 +111,34 @@ async function rawBlocks(record: store.StoredSnapshot, stores: store.SnapshotSto
   return raw;
 }
 
-export async function restoreSnapshot(running: RunningMachine, id: string, stores: store.SnapshotStores, base: (sha256: string) => Promise<BaseState | null>): Promise<RestoredSnapshot> {
-  const clock = { t0: performance.now() };
+/** A stored snapshot's raw state, checked, for `machine`; typed errors when it cannot be had. */
+export async function storedState(id: string, machine: MachineIdentity, stores: store.SnapshotStores, base: (sha256: string) => Promise<BaseState | null>): Promise<{ record: store.StoredSnapshot; state: Uint8Array; read: number }> {
+  const t0 = performance.now();
   const record = await store.getSnapshot(id, stores);
-  const machine = identity(running.manifest);
   const why = mismatch(record.header, machine);
   if (why) throw new VmError("snapshot-mismatch", `${why}: it cannot be restored here, and it is kept`);
   const blocks = await rawBlocks(record, stores, base);
-  const read = lap(clock);
-  let state: Uint8Array;
+  const read = performance.now() - t0;
   try {
-    state = assembleState(record.layout, blocks);
+    return { record, state: assembleState(record.layout, blocks), read };
   } catch (e) {
     throw new VmError("bad-snapshot", `the snapshot "${record.header.name}" is damaged in storage (${(e as Error).message}); the machine is as it was`);
   }
-  const assemble = lap(clock);
-  await running.restoreRaw(state);
+}
+
+/** What a restore gives back to the page. */
+export function restored(record: store.StoredSnapshot, machine: MachineIdentity, timeline: RestoredSnapshot["timeline"]): RestoredSnapshot {
   const { lessonState, screens } = record.header;
-  const timeline = { read, assemble, restore: lap(clock) };
   return { summary: summary(record, machine), timeline, ...(lessonState !== undefined ? { lessonState } : {}), ...(screens ? { screens } : {}) };
+}
+
+export async function restoreSnapshot(running: RunningMachine, id: string, stores: store.SnapshotStores, base: (sha256: string) => Promise<BaseState | null>): Promise<RestoredSnapshot> {
+  const machine = identity(running.manifest);
+  const t0 = performance.now();
+  const { record, state, read } = await storedState(id, machine, stores, base);
+  const assembled = performance.now();
+  await running.restoreRaw(state);
+  return restored(record, machine, { read, assemble: assembled - t0 - read, restore: performance.now() - assembled });
 }
 
 /** One file with every block, the base's included. */

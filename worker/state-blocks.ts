@@ -78,6 +78,11 @@ export function ramBytes(raw: Uint8Array): number | null {
   return ram ? ram.end - ram.start : null;
 }
 
+/** Whether a raw state has v86's layout (header, info block, buffers): the one check before v86 is given it to start from. */
+export function isV86State(raw: Uint8Array): boolean {
+  return readLayout(raw) !== null;
+}
+
 async function named(blocks: Map<string, Uint8Array>, data: Uint8Array): Promise<string> {
   const hash = await blockHash(data);
   blocks.set(hash, data);

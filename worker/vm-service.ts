@@ -7,21 +7,15 @@ import type { Progress } from "./artifacts";
 import { keepStateForNextVisit, loadBootFiles, loadCheckedState, loadMachineModule, loadManifest, type StateCandidate } from "./boot-files";
 import { VmError, toVmError } from "./errors";
 import type { Machine, MachineFiles } from "./machine";
-import { hasCurrentState, type Manifest } from "./manifest";
+import type { Manifest } from "./manifest";
 import { throttled } from "./progress";
 import { fromBase64 } from "./protocol";
 import { RunningMachine } from "./running-machine";
+import { baseLoader, resumeState, startedFrom, type Loaded, type Resume } from "./resume";
 import * as store from "./snapshot-store";
 import * as snapshots from "./snapshots";
 
 export { loadMachineModule };
-
-/** What a start loaded, kept for reset(). */
-interface Loaded {
-  manifest: Manifest;
-  options: StartOptions;
-  files: MachineFiles;
-}
 
 export class VmService implements VmApi {
   private listeners = new Map<number, (event: VmEvent) => void>();
@@ -29,6 +23,8 @@ export class VmService implements VmApi {
   private currentStatus: VmStatus = "stopped";
   private loaded: Loaded | null = null;
   private running: RunningMachine | null = null;
+  /** The pre-booted state named by a snapshot, loaded if this machine did not start from it. */
+  private readonly baseState = baseLoader(() => this.loaded);
 
   /** `stores`: where snapshots are kept (the browser's IndexedDB unless a test gives others). */
   constructor(private readonly stores: () => store.SnapshotStores = store.defaultStores) {}
@@ -79,7 +75,8 @@ export class VmService implements VmApi {
       const manifestAt = performance.now() - t0;
       const { files, unchecked, times } = await loadBootFiles(manifest, options, (file) => this.downloadProgress(file), t0, compiled);
       this.loaded = { manifest, options, files };
-      return await this.boot(this.loaded, t0, { manifest: manifestAt, ...times }, unchecked);
+      const resume = options.resume && files.state ? await resumeState(options.resume, this.loaded, this.stores(), unchecked) : undefined;
+      return await this.boot(this.loaded, t0, { manifest: manifestAt, ...times }, unchecked, resume);
     } catch (e) {
       this.fail(e);
     }
@@ -95,13 +92,24 @@ export class VmService implements VmApi {
    * is still running (`unchecked`), the machine restores meanwhile; if the check fails, that
    * machine is thrown away and the state is loaded again, checked first.
    */
-  private async boot(loaded: Loaded, t0: number, before: Omit<StartTimeline, "calledAt" | "machine" | "agent">, unchecked?: StateCandidate): Promise<StartResult> {
+  private async boot(loaded: Loaded, t0: number, before: Omit<StartTimeline, "calledAt" | "machine" | "agent">, unchecked?: StateCandidate, resume?: Resume): Promise<StartResult> {
     const { manifest, options, files } = loaded;
     const from = files.state ? "state" : "kernel";
     this.emit({ type: "progress", progress: { phase: "booting", from } });
     let stateSource = unchecked?.source;
     const problem = unchecked?.problem;
-    let machine = typeof problem === "string" ? null : await this.createMachine(loaded, problem);
+    let resumeError = resume && "error" in resume ? resume.error : undefined;
+    let resumed: RestoredSnapshot | undefined;
+    let machine: Machine | null = null;
+    if (resume && "state" in resume) {
+      const t = performance.now();
+      machine = await this.createMachine({ ...loaded, files: { ...files, state: resume.state } }).catch((e: Error) => {
+        resumeError = { code: "bad-state", message: `the snapshot could not be restored (${e.message}); the machine started fresh` };
+        return null;
+      });
+      if (machine) resumed = snapshots.restored(resume.record, snapshots.identity(manifest), { read: resume.read, assemble: 0, restore: performance.now() - t });
+    }
+    if (!machine) machine = typeof problem === "string" ? null : await this.createMachine(loaded, problem);
     if (!machine && manifest.state) {
       files.state = await loadCheckedState(options.imagesBase, manifest.state, files.wasm, this.downloadProgress("state"));
       stateSource = "download";
@@ -115,19 +123,19 @@ export class VmService implements VmApi {
     this.running = running;
     const machineAt = performance.now() - t0;
     await running.agentReady(from);
-    if (from === "state") this.replayScreens(manifest);
+    if (from === "state" && !resumed) this.replayScreens(manifest); // (a snapshot's screens are the page's to show)
     const elapsedMs = performance.now() - t0;
     this.setStatus("running");
     const timeline = { calledAt: performance.timeOrigin + t0, ...before, machine: machineAt, agent: elapsedMs };
     this.emit({ type: "progress", progress: { phase: "ready", from, elapsedMs, timeline } });
     if (stateSource === "download" && unchecked && manifest.state && files.state) keepStateForNextVisit(manifest.state, files.state);
     this.prepareSnapshots();
-    return { from, elapsedMs, stateSource };
+    return { from, elapsedMs, stateSource, ...(resumed ? { resumed } : {}), ...(resumeError ? { resumeError } : {}) };
   }
 
   /** The base's block hashes, worked out once the machine is up, so the first save need not (~0.1 s). */
   private prepareSnapshots(): void {
-    const base = this.startedFrom();
+    const base = startedFrom(this.loaded);
     if (base) setTimeout(() => void snapshots.hashesOf(base), 2000);
   }
 
@@ -178,24 +186,8 @@ export class VmService implements VmApi {
     return this.requireRunning().exec(command, options);
   }
 
-  /** The pre-booted state this machine started from, if it did (snapshots share its blocks). */
-  private startedFrom(): snapshots.BaseState | null {
-    const { manifest, files } = this.loaded ?? {};
-    return manifest && files?.state && hasCurrentState(manifest) ? { sha256: manifest.state.sha256, raw: files.state } : null;
-  }
-
-  /** The pre-booted state named `sha256`, loaded if this machine did not start from it; null if it is not this image's. */
-  private baseState = async (sha256: string): Promise<snapshots.BaseState | null> => {
-    const started = this.startedFrom();
-    if (started?.sha256 === sha256) return started;
-    const loaded = this.loaded;
-    if (!loaded || !hasCurrentState(loaded.manifest) || loaded.manifest.state.sha256 !== sha256) return null;
-    const raw = await loadCheckedState(loaded.options.imagesBase, loaded.manifest.state, loaded.files.wasm, () => {});
-    return { sha256, raw };
-  };
-
   async saveSnapshot(request: SnapshotRequest): Promise<SavedSnapshot> {
-    return snapshots.saveSnapshot(this.requireRunning(), request, this.stores(), this.startedFrom());
+    return snapshots.saveSnapshot(this.requireRunning(), request, this.stores(), startedFrom(this.loaded));
   }
 
   async listSnapshots(): Promise<SnapshotSummary[]> {

@@ -95,6 +95,20 @@ describe("snapshots", () => {
     expect((await api().exec("echo ok")).stdout).toBe("ok\n");
   });
 
+  it("starts straight from a snapshot (resume), and from the pre-booted state when that snapshot cannot be had", async () => {
+    await api().exec("echo resumed > /root/resume.txt");
+    const saved = await api().saveSnapshot({ name: "to resume", kind: "auto", screens: { main: "shown" } });
+    const options = { imagesBase: lab.vm.imagesBase, wasmPath: lab.vm.wasmPath, from: "state" as const };
+    const started = await api().start({ ...options, resume: saved.id });
+    expect(started.resumed).toMatchObject({ summary: { id: saved.id }, screens: { main: "shown" } });
+    expect(started.resumeError).toBeUndefined();
+    expect((await api().exec("cat /root/resume.txt")).stdout).toBe("resumed\n");
+    const fresh = await api().start({ ...options, resume: "deleted-meanwhile" });
+    expect(fresh.resumed).toBeUndefined();
+    expect(fresh.resumeError).toMatchObject({ code: "no-such-snapshot" });
+    expect((await api().exec("cat /root/resume.txt 2>/dev/null || echo fresh")).stdout).toBe("fresh\n");
+  });
+
   it("rolls back to where it was when a snapshot's state is not one v86 can restore", async () => {
     await api().exec("echo before > /root/rollback.txt");
     const [first] = await api().listSnapshots();
