@@ -40,6 +40,9 @@ export async function benchSnapshotsBrowser(figure: Figure): Promise<void> {
     figure("Chromium: next snapshot after a file edited, save (median of 5)", medianRun(f.edits));
     figure("Chromium: next snapshot after a file edited, storage added (median of 5)", mb(median(f.edits.map((e) => e.added))), "< 1 MB");
     figure("Chromium: restore (median of 3)", medianRun(f.restores));
+    const list = (xs: number[]) => `${ms(median(xs))} [${xs.map((x) => x.toFixed(0)).join(", ")}]`;
+    figure("Chromium: start (to the agent's answer) from the pre-booted state, in the worker (median of 3)", list(f.freshStarts));
+    figure("Chromium: start resuming the latest snapshot instead (median of 3)", list(f.resumedStarts), "no slower than the above");
     if (f.unpack) {
       figure("Chromium: after the minbase unpack, save", `${ms(f.unpack.save)}, ${mb(f.unpack.added)} added`, "< 1000 ms");
       figure("Chromium: after the unpack, next save after a file edited", `${ms(f.unpack.nextSave)}, ${mb(f.unpack.nextAdded)} added`, "< 1 MB");

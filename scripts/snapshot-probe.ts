@@ -13,6 +13,9 @@ export interface ProbeFigures {
   restores: Array<{ ms: number; timeline: RestoreTimeline }>;
   unpack?: { save: number; added: number; nextSave: number; nextAdded: number; restore: number };
   usage: number | null;
+  /** start() to the agent's answer: from the pre-booted state, and resuming the latest snapshot */
+  freshStarts: number[];
+  resumedStarts: number[];
 }
 
 function deleteDatabase(name: string): Promise<void> {
@@ -49,7 +52,16 @@ export async function probe(withUnpack: boolean): Promise<ProbeFigures> {
     const [ms, restored] = await timed(() => api.restoreSnapshot(latest.id));
     restores.push({ ms, timeline: restored.timeline });
   }
-  const figures: ProbeFigures = { firstSave, firstAdded: first.addedBytes, firstTimeline: first.timeline, edits, restores, usage: null };
+  const options = { imagesBase: new URL("/images/", location.href).href, wasmPath: new URL(wasmUrl, location.href).href, from: "state" as const };
+  const freshStarts = [];
+  const resumedStarts = [];
+  for (let i = 0; i < 3; i++) {
+    freshStarts.push((await api.start(options)).elapsedMs);
+    const started = await api.start({ ...options, resume: latest.id });
+    if (!started.resumed) throw new Error(`resume failed: ${started.resumeError?.message}`);
+    resumedStarts.push(started.elapsedMs);
+  }
+  const figures: ProbeFigures = { firstSave, firstAdded: first.addedBytes, firstTimeline: first.timeline, edits, restores, usage: null, freshStarts, resumedStarts };
   if (withUnpack) {
     await api.exec("mkdir -p /root/new-root && tar -xf /opt/rootfs/debian-bookworm-minbase.tar -C /root/new-root", { timeoutMs: 300_000 });
     const [save, unpacked] = await timed(() => api.saveSnapshot({ name: "unpacked", kind: "auto" }));
