@@ -6,7 +6,7 @@ import { VmError, vmErrorInfo } from "./errors";
 import type { MachineFiles } from "./machine";
 import { hasCurrentState, type Manifest } from "./manifest";
 import type { SnapshotStores, StoredSnapshot } from "./snapshot-store";
-import { identity, storedState, type BaseState } from "./snapshots";
+import { identity, readStored, stateOf, type BaseState, type StoredBlocks } from "./snapshots";
 import { isV86State } from "./state-blocks";
 
 /** What a start loaded, kept for reset(). */
@@ -36,15 +36,26 @@ export function baseLoader(loaded: () => Loaded | null): (sha256: string) => Pro
   };
 }
 
+/**
+ * Begins reading the snapshot to start from as soon as the manifest is known: its stored
+ * blocks come out of storage while the boot files load.
+ */
+export function readForResume(id: string, manifest: Manifest, stores: SnapshotStores): Promise<StoredBlocks> {
+  const reading = readStored(id, identity(manifest), stores);
+  reading.catch(() => {}); // (its failure is resumeState's)
+  return reading;
+}
+
 /** The state of the snapshot to start from, checked; or why it cannot be. */
-export async function resumeState(id: string, loaded: Loaded | null, stores: SnapshotStores, unchecked?: StateCandidate): Promise<Resume> {
+export async function resumeState(reading: Promise<StoredBlocks>, loaded: Loaded, unchecked?: StateCandidate): Promise<Resume> {
+  const t0 = performance.now();
   try {
-    if (!loaded) throw new VmError("internal", "nothing was loaded");
+    const read = await reading;
     // Its blocks may be the pre-booted state's: that state must be the right one first.
-    if (unchecked && (await unchecked.problem) !== null) throw new VmError("bad-state", "the pre-booted state it builds on has to be loaded again");
-    const { record, state, read } = await storedState(id, identity(loaded.manifest), stores, baseLoader(() => loaded));
-    if (!isV86State(state)) throw new VmError("bad-snapshot", `the snapshot "${record.header.name}" does not hold a machine's state`);
-    return { record, state, read };
+    if (read.record.base && unchecked && (await unchecked.problem) !== null) throw new VmError("bad-state", "the pre-booted state it builds on has to be loaded again");
+    const state = await stateOf(read, baseLoader(() => loaded));
+    if (!isV86State(state)) throw new VmError("bad-snapshot", `the snapshot "${read.record.header.name}" does not hold a machine's state`);
+    return { record: read.record, state, read: performance.now() - t0 };
   } catch (e) {
     return { error: vmErrorInfo(e) };
   }

@@ -26,10 +26,10 @@ export interface StoredSnapshot {
   /** what its save added */
   addedBytes: number;
   /**
-   * The sha256 of the pre-booted state whose blocks it shares and does not store (they are
-   * taken from that state on restore), if any.
+   * The pre-booted state whose blocks it shares and does not store (by its file's sha256), and
+   * where in that state each such block is; a restore takes them from it.
    */
-  base?: string;
+  base?: { sha256: string; blocks: Record<string, [number, number]> };
 }
 
 /** A snapshot to store. */
@@ -39,8 +39,8 @@ export interface NewSnapshot {
   layout: StateLayout;
   /** the blocks its layout names, raw (or stored already: see putStoredSnapshot) */
   blocks: ReadonlyMap<string, Uint8Array>;
-  /** blocks of the pre-booted state, which are not stored */
-  base?: { sha256: string; hashes: ReadonlySet<string> };
+  /** the pre-booted state's blocks (where each is in it, by hash): those are not stored */
+  base?: { sha256: string; places: ReadonlyMap<string, readonly [number, number]> };
 }
 
 /** Automatic checkpoints kept: the newest this many, and the newest of each lesson step. */
@@ -91,7 +91,7 @@ function putStored({ id, header, layout, blocks, base }: NewSnapshot, store: (da
   return oneAtATime(async () => {
     const known = new Map<string, number>();
     for (const record of await records(stores)) for (const [hash, size] of Object.entries(record.blockBytes)) known.set(hash, size);
-    const kept = [...blocks].filter(([hash]) => !base?.hashes.has(hash));
+    const kept = [...blocks].filter(([hash]) => !base?.places.has(hash));
     const fresh = kept.filter(([hash]) => !known.has(hash));
     const written = await Promise.all(fresh.map(async ([hash, data]): Promise<[string, Uint8Array]> => [hash, await store(data)]));
     if (written.length) await setMany(written, stores.blocks).catch(quotaOr);
@@ -99,7 +99,14 @@ function putStored({ id, header, layout, blocks, base }: NewSnapshot, store: (da
     for (const [hash, data] of written) blockBytes[hash] = data.length;
     for (const [hash] of kept) blockBytes[hash] ??= known.get(hash) ?? 0;
     const record: StoredSnapshot = { id, header, layout, blockBytes, addedBytes: written.reduce((n, [, d]) => n + d.length, 0) };
-    if (base && kept.length < blocks.size) record.base = base.sha256;
+    if (base && kept.length < blocks.size) {
+      const shared: Record<string, [number, number]> = {};
+      for (const hash of blocks.keys()) {
+        const place = base.places.get(hash);
+        if (place) shared[hash] = [place[0], place[1]];
+      }
+      record.base = { sha256: base.sha256, blocks: shared };
+    }
     await set(id, record, stores.snapshots).catch(quotaOr);
     return record;
   });

@@ -11,7 +11,7 @@ import type { Manifest } from "./manifest";
 import type { RunningMachine } from "./running-machine";
 import { decodeSnapshotFile, encodeSnapshotFile, headerFor, mismatch, type MachineIdentity } from "./snapshot-format";
 import * as store from "./snapshot-store";
-import { assembleState, blockSizes, ramBytes, splitState } from "./state-blocks";
+import { assembleState, blockPlaces, blockSizes, blocksAt, ramBytes, splitState } from "./state-blocks";
 
 /** The pre-booted state, raw, named by its file's sha256. */
 export interface BaseState {
@@ -58,12 +58,12 @@ async function takeState(running: RunningMachine): Promise<Uint8Array> {
   return again;
 }
 
-/** The hashes of a base's blocks, kept (splitting the base takes ~0.1 s). */
-const baseHashes = new WeakMap<Uint8Array, Promise<ReadonlySet<string>>>();
-export function hashesOf(base: BaseState): Promise<ReadonlySet<string>> {
-  let hashes = baseHashes.get(base.raw);
-  if (!hashes) baseHashes.set(base.raw, (hashes = splitState(base.raw).then(({ blocks }) => new Set(blocks.keys()))));
-  return hashes;
+/** Where each of a base's blocks is, by hash, kept (splitting the base takes ~0.1 s). */
+const basePlaces = new WeakMap<Uint8Array, Promise<ReadonlyMap<string, readonly [number, number]>>>();
+export function placesOf(base: BaseState): Promise<ReadonlyMap<string, readonly [number, number]>> {
+  let places = basePlaces.get(base.raw);
+  if (!places) basePlaces.set(base.raw, (places = splitState(base.raw).then(({ layout }) => blockPlaces(layout))));
+  return places;
 }
 
 /** Ms since `t0`, and `t0` moved on to now. */
@@ -82,7 +82,7 @@ export async function saveSnapshot(running: RunningMachine, request: SnapshotReq
   const raw = await takeState(running);
   const state = lap(clock);
   const { layout, blocks } = await splitState(raw);
-  const shared = base && { sha256: base.sha256, hashes: await hashesOf(base) };
+  const shared = base && { sha256: base.sha256, places: await placesOf(base) };
   const split = lap(clock);
   const record = await store.putSnapshot({ id: crypto.randomUUID(), header, layout, blocks, ...(shared ? { base: shared } : {}) }, stores);
   const stored = lap(clock);
@@ -90,39 +90,48 @@ export async function saveSnapshot(running: RunningMachine, request: SnapshotReq
   return { ...summary(record, machine), timeline: { state, split, store: stored, prune: lap(clock) } };
 }
 
-/** Every block a record's layout names, raw: the stored ones and the base's. */
-async function rawBlocks(record: store.StoredSnapshot, stores: store.SnapshotStores, base: (sha256: string) => Promise<BaseState | null>): Promise<Map<string, Uint8Array>> {
+/** A stored snapshot's record and its stored blocks, raw and checked: what needs no base. */
+export interface StoredBlocks {
+  record: store.StoredSnapshot;
+  blocks: Map<string, Uint8Array>;
+}
+
+/** Reads a snapshot for `machine` (begun before the base is at hand, on a resume). */
+export async function readStored(id: string, machine: MachineIdentity, stores: store.SnapshotStores): Promise<StoredBlocks> {
+  const record = await store.getSnapshot(id, stores);
+  const why = mismatch(record.header, machine);
+  if (why) throw new VmError("snapshot-mismatch", `${why}: it cannot be restored here, and it is kept`);
   const damaged = (why: string) => new VmError("bad-snapshot", `the snapshot "${record.header.name}" is damaged in storage (${why}); the machine is as it was`);
   const sizes = blockSizes(record.layout);
   const stored = await store.getStoredBlocks(record, stores);
-  const raw = new Map<string, Uint8Array>();
+  const blocks = new Map<string, Uint8Array>();
   await Promise.all(
     [...stored].map(async ([hash, data]) => {
       const bytes = await decompressBlock(data, sizes.get(hash) ?? -1).catch((e: Error) => Promise.reject(damaged(e.message)));
       if ((await blockHash(bytes)) !== hash) throw damaged(`a block is not what was stored`);
-      raw.set(hash, bytes);
+      blocks.set(hash, bytes);
     }),
   );
-  if (record.base && [...sizes.keys()].some((hash) => !raw.has(hash))) {
-    const state = await base(record.base);
-    if (!state) throw new VmError("snapshot-mismatch", `the snapshot "${record.header.name}" shares blocks with a pre-booted state this lab does not have`);
-    for (const [hash, data] of (await splitState(state.raw)).blocks) if (sizes.has(hash) && !raw.has(hash)) raw.set(hash, data);
-  }
-  return raw;
+  return { record, blocks };
 }
 
-/** A stored snapshot's raw state, checked, for `machine`; typed errors when it cannot be had. */
-export async function storedState(id: string, machine: MachineIdentity, stores: store.SnapshotStores, base: (sha256: string) => Promise<BaseState | null>): Promise<{ record: store.StoredSnapshot; state: Uint8Array; read: number }> {
-  const t0 = performance.now();
-  const record = await store.getSnapshot(id, stores);
-  const why = mismatch(record.header, machine);
-  if (why) throw new VmError("snapshot-mismatch", `${why}: it cannot be restored here, and it is kept`);
-  const blocks = await rawBlocks(record, stores, base);
-  const read = performance.now() - t0;
+/** Every block a record's layout names, raw: the stored ones and the base's. */
+async function withBase({ record, blocks }: StoredBlocks, base: (sha256: string) => Promise<BaseState | null>): Promise<Map<string, Uint8Array>> {
+  if (!record.base) return blocks;
+  const state = await base(record.base.sha256);
+  if (!state) throw new VmError("snapshot-mismatch", `the snapshot "${record.header.name}" shares blocks with a pre-booted state this lab does not have`);
+  const all = new Map(blocks);
+  for (const [hash, data] of await blocksAt(state.raw, new Map(Object.entries(record.base.blocks)))) if (!all.has(hash)) all.set(hash, data);
+  return all;
+}
+
+/** A snapshot's raw state, put together; "bad-snapshot" when its blocks do not make it up. */
+export async function stateOf(read: StoredBlocks, base: (sha256: string) => Promise<BaseState | null>): Promise<Uint8Array> {
+  const blocks = await withBase(read, base);
   try {
-    return { record, state: assembleState(record.layout, blocks), read };
+    return assembleState(read.record.layout, blocks);
   } catch (e) {
-    throw new VmError("bad-snapshot", `the snapshot "${record.header.name}" is damaged in storage (${(e as Error).message}); the machine is as it was`);
+    throw new VmError("bad-snapshot", `the snapshot "${read.record.header.name}" is damaged in storage (${(e as Error).message}); the machine is as it was`);
   }
 }
 
@@ -135,10 +144,12 @@ export function restored(record: store.StoredSnapshot, machine: MachineIdentity,
 export async function restoreSnapshot(running: RunningMachine, id: string, stores: store.SnapshotStores, base: (sha256: string) => Promise<BaseState | null>): Promise<RestoredSnapshot> {
   const machine = identity(running.manifest);
   const t0 = performance.now();
-  const { record, state, read } = await storedState(id, machine, stores, base);
-  const assembled = performance.now();
+  const read = await readStored(id, machine, stores);
+  const t1 = performance.now();
+  const state = await stateOf(read, base);
+  const t2 = performance.now();
   await running.restoreRaw(state);
-  return restored(record, machine, { read, assemble: assembled - t0 - read, restore: performance.now() - assembled });
+  return restored(read.record, machine, { read: t1 - t0, assemble: t2 - t1, restore: performance.now() - t2 });
 }
 
 /** One file with every block, the base's included. */
@@ -147,8 +158,9 @@ export async function exportSnapshot(id: string, stores: store.SnapshotStores, b
   const stored = await store.getStoredBlocks(record, stores);
   const blocks = [...stored];
   if (record.base) {
-    const raw = await rawBlocks(record, stores, base);
-    for (const [hash, data] of raw) if (!stored.has(hash)) blocks.push([hash, await compressBlock(data)]);
+    const state = await base(record.base.sha256);
+    if (!state) throw new VmError("snapshot-mismatch", `the snapshot "${record.header.name}" shares blocks with a pre-booted state this lab does not have`);
+    for (const [hash, data] of await blocksAt(state.raw, new Map(Object.entries(record.base.blocks)))) if (!stored.has(hash)) blocks.push([hash, await compressBlock(data)]);
   }
   return encodeSnapshotFile(record.header, record.layout, blocks);
 }

@@ -83,19 +83,16 @@ export function isV86State(raw: Uint8Array): boolean {
   return readLayout(raw) !== null;
 }
 
-async function named(blocks: Map<string, Uint8Array>, data: Uint8Array): Promise<string> {
-  const hash = await blockHash(data);
-  blocks.set(hash, data);
-  return hash;
-}
+/** Names a block (its sha256), given where it is: part `part`, block `index` of that part. */
+type Namer = (data: Uint8Array, part: number, index: number) => Promise<string>;
 
-async function bytesPart(data: Uint8Array, blocks: Map<string, Uint8Array>): Promise<StatePart> {
+async function bytesPart(data: Uint8Array, part: number, name: Namer): Promise<StatePart> {
   const names: Array<Promise<string>> = [];
-  for (let at = 0; at < data.length; at += DATA_BLOCK) names.push(named(blocks, data.subarray(at, at + DATA_BLOCK)));
+  for (let at = 0; at < data.length; at += DATA_BLOCK) names.push(name(data.subarray(at, at + DATA_BLOCK), part, names.length));
   return { kind: "bytes", length: data.length, blocks: await Promise.all(names) };
 }
 
-async function memoryPart(raw: Uint8Array, ram: Ram, blocks: Map<string, Uint8Array>): Promise<StatePart> {
+async function memoryPart(raw: Uint8Array, ram: Ram, part: number, name: Namer): Promise<StatePart> {
   const pages = ram.bitmap.length * 8;
   const perBlock = MEMORY_BLOCK / PAGE;
   const names: Array<Promise<string> | null> = [];
@@ -110,29 +107,60 @@ async function memoryPart(raw: Uint8Array, ram: Ram, blocks: Map<string, Uint8Ar
       block.set(raw.subarray(packed, packed + PAGE), i * PAGE);
       packed += PAGE;
     }
-    names.push(block && named(blocks, block));
+    names.push(block && name(block, part, names.length));
   }
   return { kind: "memory", length: ram.end - ram.start, pages, blocks: await Promise.all(names) };
 }
 
-export async function splitState(raw: Uint8Array): Promise<SplitState> {
-  const blocks = new Map<string, Uint8Array>();
+async function layoutOf(raw: Uint8Array, name: Namer): Promise<StateLayout> {
   const found = readLayout(raw);
   const parts: Array<Promise<StatePart>> = [];
   let cursor = 0;
   const flushTo = (end: number) => {
-    if (end > cursor) parts.push(bytesPart(raw.subarray(cursor, end), blocks));
+    if (end > cursor) parts.push(bytesPart(raw.subarray(cursor, end), parts.length, name));
     cursor = end;
   };
   for (const buffer of found?.buffers ?? []) {
     const isRam = found?.ram?.start === buffer.start && found.ram.end === buffer.end;
     if (!isRam && buffer.end - buffer.start < LARGE_BUFFER) continue; // (in the run of small ones)
     flushTo(buffer.start);
-    parts.push(isRam && found?.ram ? memoryPart(raw, found.ram, blocks) : bytesPart(raw.subarray(buffer.start, buffer.end), blocks));
+    parts.push(isRam && found?.ram ? memoryPart(raw, found.ram, parts.length, name) : bytesPart(raw.subarray(buffer.start, buffer.end), parts.length, name));
     cursor = buffer.end;
   }
   flushTo(raw.length);
-  return { layout: { rawSize: raw.length, parts: await Promise.all(parts) }, blocks };
+  return { rawSize: raw.length, parts: await Promise.all(parts) };
+}
+
+export async function splitState(raw: Uint8Array): Promise<SplitState> {
+  const blocks = new Map<string, Uint8Array>();
+  const layout = await layoutOf(raw, async (data) => {
+    const hash = await blockHash(data);
+    blocks.set(hash, data);
+    return hash;
+  });
+  return { layout, blocks };
+}
+
+/** Where each of a state's blocks is, by hash: [part, index]. */
+export function blockPlaces(layout: StateLayout): Map<string, [number, number]> {
+  const places = new Map<string, [number, number]>();
+  layout.parts.forEach((part, p) => part.blocks.forEach((hash, i) => hash && !places.has(hash) && places.set(hash, [p, i])));
+  return places;
+}
+
+/**
+ * The blocks of `raw` at the places given, by the hashes given, without hashing (the
+ * pre-booted state's, whose file was checked: hashing all of it costs ~0.1 s on a restore's way).
+ */
+export async function blocksAt(raw: Uint8Array, places: ReadonlyMap<string, readonly [number, number]>): Promise<Map<string, Uint8Array>> {
+  const byPlace = new Map([...places].map(([hash, [p, i]]) => [`${p}:${i}`, hash]));
+  const found = new Map<string, Uint8Array>();
+  await layoutOf(raw, async (data, p, i) => {
+    const hash = byPlace.get(`${p}:${i}`);
+    if (hash) found.set(hash, data);
+    return "";
+  });
+  return found;
 }
 
 /** The size of each block a layout names, in order (what a block must decompress to). */

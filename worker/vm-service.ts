@@ -11,7 +11,7 @@ import type { Manifest } from "./manifest";
 import { throttled } from "./progress";
 import { fromBase64 } from "./protocol";
 import { RunningMachine } from "./running-machine";
-import { baseLoader, resumeState, startedFrom, type Loaded, type Resume } from "./resume";
+import { baseLoader, readForResume, resumeState, startedFrom, type Loaded, type Resume } from "./resume";
 import * as store from "./snapshot-store";
 import * as snapshots from "./snapshots";
 
@@ -73,9 +73,10 @@ export class VmService implements VmApi {
     try {
       const manifest = await loadManifest(options.imagesBase);
       const manifestAt = performance.now() - t0;
+      const reading = options.resume ? readForResume(options.resume, manifest, this.stores()) : undefined;
       const { files, unchecked, times } = await loadBootFiles(manifest, options, (file) => this.downloadProgress(file), t0, compiled);
       this.loaded = { manifest, options, files };
-      const resume = options.resume && files.state ? await resumeState(options.resume, this.loaded, this.stores(), unchecked) : undefined;
+      const resume = reading && files.state ? await resumeState(reading, this.loaded, unchecked) : undefined;
       return await this.boot(this.loaded, t0, { manifest: manifestAt, ...times }, unchecked, resume);
     } catch (e) {
       this.fail(e);
@@ -133,10 +134,10 @@ export class VmService implements VmApi {
     return { from, elapsedMs, stateSource, ...(resumed ? { resumed } : {}), ...(resumeError ? { resumeError } : {}) };
   }
 
-  /** The base's block hashes, worked out once the machine is up, so the first save need not (~0.1 s). */
+  /** Where the base's blocks are, worked out once the machine is up, so the first save need not (~0.1 s). */
   private prepareSnapshots(): void {
     const base = startedFrom(this.loaded);
-    if (base) setTimeout(() => void snapshots.hashesOf(base), 2000);
+    if (base) setTimeout(() => void snapshots.placesOf(base), 2000);
   }
 
   /** A machine from the files; null (and no machine) when `problem` resolves to one. */

@@ -1,7 +1,8 @@
 // The pre-booted state (a real v86 state) split into blocks and put together again.
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { assembleState, blockSizes, splitState, MEMORY_BLOCK } from "../../worker/state-blocks";
+import { assembleState, blockPlaces, blockSizes, blocksAt, splitState, MEMORY_BLOCK } from "../../worker/state-blocks";
+import { blockHash } from "../../worker/block-codec";
 
 const raw = new Uint8Array(execFileSync("zstd", ["-q", "-d", "-c", new URL("../../images/out/state.bin.zst", import.meta.url).pathname], { maxBuffer: 64 << 20 }));
 
@@ -39,6 +40,13 @@ describe("a v86 state as blocks", () => {
     const missing = new Map(blocks);
     missing.delete(hash);
     expect(() => assembleState(layout, missing)).toThrow(/is missing/);
+  });
+
+  it("gives the same blocks by place, unhashed, as by hash", async () => {
+    const { layout, blocks } = await splitState(raw);
+    const found = await blocksAt(raw, blockPlaces(layout));
+    expect(found.size).toBe(blocks.size);
+    for (const [hash, data] of found) expect(await blockHash(data)).toBe(hash);
   });
 
   it("keeps a state it does not recognise as plain bytes", async () => {
