@@ -1,13 +1,16 @@
 // The whole lab on one page: the machine, its two terminals, the lesson being followed and file
 // transfers, wired to one connection. Components get it with useLab().
 import { createContext, tick } from "svelte";
-import { TERMINALS, type TerminalId, type VmEvent } from "../../worker/api";
+import { TERMINALS, type RestoredSnapshot, type TerminalId, type VmEvent } from "../../worker/api";
 import type { Lesson } from "../lessons/catalog";
 import type { TypedLine } from "../lessons/solution";
 import type { VmConnection } from "../vm/adapter";
 import { TerminalSession } from "../terminal/session.svelte";
 import { Typist } from "../terminal/typist";
-import { Curriculum, type Place } from "./curriculum.svelte";
+import { AutosaveScheduler } from "../snapshots/autosave";
+import { SnapshotShelf, type SnapshotContext } from "../snapshots/shelf.svelte";
+import type { KeyValue } from "../snapshots/tab-lock";
+import { Curriculum, isLessonSnapshot, type Place } from "./curriculum.svelte";
 import type { LessonRunner } from "./lesson.svelte";
 import { MachineState } from "./machine.svelte";
 import { memoryProgress, type ProgressStore } from "./progress";
@@ -23,6 +26,16 @@ export interface LabOptions {
   lessons?: { all: Lesson[]; start: Place; store?: ProgressStore };
   /** Focus the terminal when the machine becomes ready unless the learner is busy elsewhere. */
   mayTakeFocus?: () => boolean;
+  /** Snapshots: whether this tab owns the automatic ones, and where their latest id is kept. */
+  snapshots?: {
+    owner: boolean;
+    storage: KeyValue | null;
+    download?: (bytes: Uint8Array, name: string) => void;
+    persist?: () => Promise<boolean>;
+    /** The lesson the URL named (a link to another lesson wins over the resumed one). */
+    linkedLesson?: string | null;
+    debounceMs?: number;
+  };
 }
 
 export class Lab {
@@ -30,6 +43,8 @@ export class Lab {
   readonly terminals: Record<TerminalId, TerminalSession>;
   readonly transfer: FileTransfer;
   readonly curriculum: Curriculum | null;
+  readonly snapshots: SnapshotShelf;
+  readonly autosave: AutosaveScheduler;
   activeTerminal = $state<TerminalId>("main");
   /** Why commands from the lesson were not all typed (a shell did not come back to its prompt). */
   typingNotice = $state<string | null>(null);
@@ -39,6 +54,7 @@ export class Lab {
   private promptMarked = false;
   private readonly typist: Typist;
   private readonly mayTakeFocus: () => boolean;
+  private readonly linkedLesson: string | null;
 
   constructor(
     private readonly connection: VmConnection,
@@ -55,7 +71,24 @@ export class Lab {
     const exec = api.exec.bind(api);
     this.transfer = new FileTransfer(exec);
     const course = options.lessons;
-    this.curriculum = course ? new Curriculum(course.all, course.start, { exec, canCheck: isRunning, store: course.store ?? memoryProgress() }) : null;
+    const passed = () => void this.autosave.changedNow();
+    this.curriculum = course ? new Curriculum(course.all, course.start, { exec, canCheck: isRunning, store: course.store ?? memoryProgress(), passed }) : null;
+    const snapshotOptions = options.snapshots ?? { owner: true, storage: null };
+    this.linkedLesson = snapshotOptions.linkedLesson ?? null;
+    this.snapshots = new SnapshotShelf({
+      api,
+      owner: snapshotOptions.owner,
+      storage: snapshotOptions.storage,
+      context: () => this.snapshotContext(),
+      restored: (restored) => this.showRestored(restored),
+      download: snapshotOptions.download ?? (() => {}),
+      ...(snapshotOptions.persist ? { persist: snapshotOptions.persist } : {}),
+    });
+    this.autosave = new AutosaveScheduler({
+      save: () => this.snapshots.autosave(),
+      enabled: () => this.snapshots.owner && this.machine.stage === "ready" && this.machine.isRunning && this.snapshots.working === null,
+      ...(snapshotOptions.debounceMs !== undefined ? { debounceMs: snapshotOptions.debounceMs } : {}),
+    });
     this.typist = new Typist({
       type: (terminal, text) => this.terminals[terminal].type(text),
       stuck: (message) => (this.typingNotice = message),
@@ -73,7 +106,10 @@ export class Lab {
           if (afterCommand) void this.lesson?.checkActive();
           this.typist.promptShown(id);
         }),
-        this.terminals[id].onCommand(() => this.lesson?.commandEntered()),
+        this.terminals[id].onCommand(() => {
+          this.lesson?.commandEntered();
+          this.autosave.commandEntered();
+        }),
       );
     }
   }
@@ -100,7 +136,55 @@ export class Lab {
     // began the start (a failure among them) come right after, when the lab listens.
     const started = this.machine.start();
     this.disposers.push(await this.connection.listen((event) => this.dispatch(event)));
-    return started;
+    const ok = await started;
+    const result = this.machine.lastStart;
+    if (ok && result) {
+      this.snapshots.started(result.resumed, result.resumeError);
+      if (result.resumed) this.showRestored(result.resumed, this.linkedLesson);
+    }
+    void this.snapshots.refresh();
+    return ok;
+  }
+
+  /** What a snapshot taken now keeps besides the machine. */
+  private snapshotContext(): SnapshotContext {
+    const lesson = this.curriculum?.snapshot();
+    const screens: Partial<Record<TerminalId, string>> = {};
+    for (const id of TERMINALS) screens[id] = this.terminals[id].recentOutput();
+    return {
+      ...(lesson ? { place: { lesson: lesson.lesson, step: lesson.step }, lessonState: { ...lesson } } : {}),
+      screens,
+    };
+  }
+
+  /**
+   * The machine is now as a snapshot saved it: its screens, its lesson and step (unless the URL
+   * named another lesson), checked afresh (a check that ran across the restore was given up).
+   */
+  private showRestored(restored: RestoredSnapshot, linkedLesson: string | null = null): void {
+    this.typist.cancel();
+    this.typingNotice = null;
+    this.autosave.replaced();
+    for (const id of TERMINALS) this.terminals[id].showSaved(restored.screens?.[id] ?? "");
+    for (const id of TERMINALS) void this.terminals[id].syncSize();
+    const saved = restored.lessonState;
+    const runner = this.curriculum && isLessonSnapshot(saved) ? this.curriculum.restore(saved, linkedLesson ?? saved.lesson) : null;
+    if (!runner) this.lesson?.machineReplaced();
+    if (this.lesson && this.machine.stage === "ready") {
+      void this.lesson.checkActive();
+      this.lesson.startPolling();
+    }
+  }
+
+  /** The page is being hidden or closed: keep the machine if anything ran since the last save. */
+  pageHidden(): Promise<void> {
+    return this.autosave.leaving();
+  }
+
+  /** Dismisses "Resumed your machine" by starting from the pre-booted state instead. */
+  async startFresh(): Promise<boolean> {
+    this.snapshots.forgetLatest();
+    return this.reset();
   }
 
   private dispatch(event: VmEvent): void {
@@ -138,6 +222,8 @@ export class Lab {
     this.typingNotice = null;
     if (forgetProgress) this.curriculum?.forgetAll();
     this.lesson?.machineReplaced();
+    this.autosave.replaced();
+    this.snapshots.forgetLatest();
     return this.machine.reset();
   }
 
@@ -169,6 +255,7 @@ export class Lab {
   }
 
   dispose(): void {
+    this.autosave.dispose();
     this.lesson?.stopPolling();
     this.typist.cancel();
     for (const d of this.disposers) d();

@@ -32,6 +32,8 @@ export class MachineState {
   timeline: StartTimeline | null = null;
   /** Whether the last start's state was downloaded or the copy a first visit kept. */
   stateSource: StateSource | null = null;
+  /** What the last start or reset gave (whether it resumed a snapshot, or why not). */
+  lastStart = $state.raw<StartResult | null>(null);
   private downloads = $state<Record<string, Download>>({});
 
   downloaded = $derived(Object.values(this.downloads).reduce((sum, d) => sum + d.loaded, 0));
@@ -98,7 +100,8 @@ export class MachineState {
     this.downloads = {};
     this.stage = "downloading";
     return this.attempt(async () => {
-      this.stateSource = (await this.startMachine()).stateSource ?? null;
+      this.lastStart = await this.startMachine();
+      this.stateSource = this.lastStart.stateSource ?? null;
     });
   }
 
@@ -107,7 +110,9 @@ export class MachineState {
     this.error = null;
     this.warning = null;
     this.stage = "booting";
-    return this.attempt(() => this.api.reset());
+    return this.attempt(async () => {
+      this.lastStart = await this.api.reset();
+    });
   }
 
   private async attempt(action: () => Promise<unknown>): Promise<boolean> {

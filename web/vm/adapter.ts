@@ -28,6 +28,8 @@ export interface VmConnection {
 export interface ConnectOptions {
   /** Start the machine now, without waiting for the page to ask. */
   startNow?: boolean;
+  /** A stored snapshot to start from (the learner's latest automatic one); the pre-booted state if it cannot be. */
+  resume?: string;
 }
 
 /** Fans the machine's events out to listeners, keeping them until the first one comes. */
@@ -89,7 +91,11 @@ function connectWorker(options: ConnectOptions): VmConnection {
   });
   // Subscribed before anything else is asked of the worker: it handles messages in order.
   const subscribed = api.subscribe(proxy(hub.deliver));
-  const startOptions = { imagesBase: new URL("images/", document.baseURI).href, wasmPath: new URL(wasmUrl, document.baseURI).href };
+  const startOptions: StartOptions = {
+    imagesBase: new URL("images/", document.baseURI).href,
+    wasmPath: new URL(wasmUrl, document.baseURI).href,
+    ...(options.resume ? { resume: options.resume } : {}),
+  };
   // (once the worker has loaded: begun at once, the wasm's fetch held up the worker's own)
   const wasm = subscribed.then(() => compileWasm(startOptions.wasmPath, hub.deliver), () => undefined);
   return {
@@ -116,7 +122,7 @@ export async function connectFake(fakeOptions?: FakeVmOptions, options: ConnectO
   await api.subscribe(hub.deliver);
   return {
     api,
-    start: starter(api, { imagesBase: "fake:", wasmPath: "fake:" }, options.startNow ?? false),
+    start: starter(api, { imagesBase: "fake:", wasmPath: "fake:", ...(options.resume ? { resume: options.resume } : {}) }, options.startNow ?? false),
     connected: Promise.resolve(),
     async listen(listener) {
       return hub.add(listener);

@@ -11,7 +11,12 @@ export interface FakeVmOptions {
   failNextStart?: VmErrorInfo;
   /** Files in the guest, by absolute path. */
   files?: Record<string, string | Uint8Array>;
+  /** Where snapshots are kept: give two fakes the same one for a "next visit" that resumes. */
+  snapshots?: FakeSnapshots;
 }
+
+/** The fake's snapshot storage (a Map, shared between fakes as IndexedDB is between visits). */
+export type FakeSnapshots = Map<string, { summary: SnapshotSummary; request: SnapshotRequest; files: Map<string, Uint8Array> }>;
 
 const PROMPT = "root@contained:~# ";
 const encoder = new TextEncoder();
@@ -64,11 +69,12 @@ export class FakeVm implements VmApi {
   private failNextStart: VmErrorInfo | undefined;
   private readonly stepMs: number;
   private readonly initialFiles: ReadonlyMap<string, Uint8Array>;
-  private readonly snapshots = new Map<string, { summary: SnapshotSummary; request: SnapshotRequest; files: Map<string, Uint8Array> }>();
+  private readonly snapshots: FakeSnapshots;
 
   constructor(options: FakeVmOptions = {}) {
     this.stepMs = options.stepMs ?? 120;
     this.failNextStart = options.failNextStart;
+    this.snapshots = options.snapshots ?? new Map();
     for (const [path, content] of Object.entries(options.files ?? {})) {
       this.files.set(path, typeof content === "string" ? encoder.encode(content) : content);
     }
@@ -107,7 +113,7 @@ export class FakeVm implements VmApi {
     return new Promise((resolve) => setTimeout(resolve, this.stepMs));
   }
 
-  async start(_options: StartOptions): Promise<StartResult> {
+  async start(options: StartOptions): Promise<StartResult> {
     this.setStatus("starting");
     const total = 4 * 1024 * 1024;
     for (let loaded = 0; loaded <= total; loaded += total / 4) {
@@ -120,16 +126,22 @@ export class FakeVm implements VmApi {
       this.setStatus("error");
       throw new VmError(failure.code, failure.message);
     }
-    return this.boot();
+    if (!options.resume) return this.boot();
+    const saved = this.snapshots.get(options.resume);
+    if (!saved) return { ...(await this.boot()), resumeError: { code: "no-such-snapshot", message: "there is no such snapshot" } };
+    const result = await this.boot({ prompts: false });
+    this.files.clear();
+    for (const [path, content] of saved.files) this.files.set(path, content);
+    return { ...result, resumed: this.restored(saved) };
   }
 
-  private async boot(): Promise<StartResult> {
+  private async boot({ prompts = true } = {}): Promise<StartResult> {
     this.emit({ type: "progress", progress: { phase: "booting", from: "state" } });
     await this.pause();
     this.setStatus("running");
     const at = (k: number) => k * this.stepMs;
     this.emit({ type: "progress", progress: { phase: "ready", from: "state", elapsedMs: at(5), timeline: { calledAt: performance.timeOrigin, manifest: at(1), wasm: at(2), boot: at(3), files: at(3), machine: at(4), agent: at(5) } } });
-    for (const terminal of ["main", "second"] as const) this.print(terminal, PROMPT);
+    if (prompts) for (const terminal of ["main", "second"] as const) this.print(terminal, PROMPT);
     return { from: "state", elapsedMs: 5 * this.stepMs };
   }
 
@@ -264,9 +276,13 @@ export class FakeVm implements VmApi {
 
   async restoreSnapshot(id: string): Promise<RestoredSnapshot> {
     this.requireRunning();
-    const { summary, request, files } = this.snapshot(id);
+    const saved = this.snapshot(id);
     this.files.clear();
-    for (const [path, content] of files) this.files.set(path, content);
+    for (const [path, content] of saved.files) this.files.set(path, content);
+    return this.restored(saved);
+  }
+
+  private restored({ summary, request }: { summary: SnapshotSummary; request: SnapshotRequest }): RestoredSnapshot {
     return { summary, timeline: { read: 0, assemble: 0, restore: 0 }, ...(request.lessonState !== undefined ? { lessonState: request.lessonState } : {}), ...(request.screens ? { screens: request.screens } : {}) };
   }
 
