@@ -2,7 +2,7 @@
 // restore, rename, delete, export, import), each failure told by its code. The machine does the
 // work (VmApi); this keeps what the page shows of it, and the id of the latest automatic
 // snapshot that the next visit resumes from.
-import type { LessonPlace, RestoredSnapshot, SnapshotRequest, SnapshotSummary, StorageEstimate, VmApi, VmErrorInfo } from "../../worker/api";
+import type { RestoredSnapshot, SnapshotRequest, SnapshotSummary, StorageEstimate, VmApi, VmErrorInfo } from "../../worker/api";
 import { vmErrorInfo } from "../../worker/errors";
 import { snapshotMessage, type SnapshotAction } from "./messages";
 import { LATEST_KEY, type KeyValue } from "./tab-lock";
@@ -24,6 +24,9 @@ export interface SnapshotShelfOptions {
   persist?: () => Promise<boolean>;
 }
 
+/** An automatic save taken as a step passed is named "Start of step N". */
+export const CHECKPOINT_PREFIX = "Start of step ";
+
 export type Persistence = "unasked" | "granted" | "refused" | "unavailable";
 
 export class SnapshotShelf {
@@ -42,6 +45,7 @@ export class SnapshotShelf {
   persistence = $state<Persistence>("unasked");
   /** The last automatic save's time, ms (the benchmark reads it). */
   lastAutosaveMs: number | null = null;
+  private checkpointDue = false;
 
   constructor(private readonly options: SnapshotShelfOptions) {}
 
@@ -49,9 +53,19 @@ export class SnapshotShelf {
     return this.options.owner;
   }
 
-  /** Automatic checkpoints of a lesson's steps, newest first: "the start of step N". */
-  checkpoints(lesson: string): Array<SnapshotSummary & { place: LessonPlace }> {
-    return this.list.filter((s): s is SnapshotSummary & { place: LessonPlace } => s.kind === "auto" && s.matchesImage && s.place?.lesson === lesson);
+  /**
+   * Where the learner can go back to in a lesson: per step, the checkpoint of its start, else
+   * (pruned: the machine keeps the newest automatic snapshot of each step) the newest of it.
+   */
+  checkpoints(lesson: string): Array<{ step: number; id: string; start: boolean }> {
+    const byStep = new Map<number, { step: number; id: string; start: boolean }>();
+    for (const s of this.list) {
+      if (s.kind !== "auto" || !s.matchesImage || s.place?.lesson !== lesson) continue;
+      const start = s.name.startsWith(CHECKPOINT_PREFIX);
+      const known = byStep.get(s.place.step);
+      if (!known || (start && !known.start)) byStep.set(s.place.step, { step: s.place.step, id: s.id, start });
+    }
+    return [...byStep.values()].sort((a, b) => a.step - b.step);
   }
 
   async refresh(): Promise<void> {
@@ -65,11 +79,19 @@ export class SnapshotShelf {
     }
   }
 
+  /** A step was passed: the next automatic save is the checkpoint of the next step's start. */
+  stepPassed(): void {
+    this.checkpointDue = true;
+  }
+
   /** An automatic save (the autosave scheduler's). Rejects when it fails, after saying why. */
   async autosave(): Promise<void> {
     const started = performance.now();
+    const context = this.options.context();
+    const name = this.checkpointDue && context.place ? `${CHECKPOINT_PREFIX}${context.place.step + 1}` : "Automatic";
+    this.checkpointDue = false;
     try {
-      const saved = await this.options.api.saveSnapshot({ ...this.options.context(), name: "Automatic", kind: "auto" });
+      const saved = await this.options.api.saveSnapshot({ ...context, name, kind: "auto" });
       this.lastAutosaveMs = performance.now() - started;
       this.setLatest(saved.id);
       if (this.error?.startsWith("The browser's storage")) this.error = null;

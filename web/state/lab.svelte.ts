@@ -71,7 +71,10 @@ export class Lab {
     const exec = api.exec.bind(api);
     this.transfer = new FileTransfer(exec);
     const course = options.lessons;
-    const passed = () => void this.autosave.changedNow();
+    const passed = () => {
+      this.snapshots.stepPassed();
+      void this.autosave.changedNow();
+    };
     this.curriculum = course ? new Curriculum(course.all, course.start, { exec, canCheck: isRunning, store: course.store ?? memoryProgress(), passed }) : null;
     const snapshotOptions = options.snapshots ?? { owner: true, storage: null };
     this.linkedLesson = snapshotOptions.linkedLesson ?? null;
