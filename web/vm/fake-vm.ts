@@ -204,7 +204,30 @@ export class FakeVm implements VmApi {
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     this.requireRunning();
     this.execLog.push(command);
+    if (this.holdExecs) {
+      // held until released, or given up as the worker gives up a check when the machine is restored
+      await new Promise<void>((resolve, reject) => this.heldExecs.push({ resolve, reject }));
+    }
     return this.runCommand(command.trim(), options.stdin ?? new Uint8Array());
+  }
+
+  /** While true, exec waits (for releaseExecs, or a restore or reset that abandons it). */
+  holdExecs = false;
+  private heldExecs: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+
+  releaseExecs(): void {
+    this.holdExecs = false;
+    for (const held of this.heldExecs.splice(0)) held.resolve();
+  }
+
+  /** How many execs are held now. */
+  get execsHeld(): number {
+    return this.heldExecs.length;
+  }
+
+  private abandonExecs(): void {
+    this.holdExecs = false;
+    for (const held of this.heldExecs.splice(0)) held.reject(new VmError("abandoned", "the machine was restored while this ran"));
   }
 
   /** The toy `sh -c`: the commands the UI's file transfers and simple checks use. */
@@ -277,6 +300,7 @@ export class FakeVm implements VmApi {
   async restoreSnapshot(id: string): Promise<RestoredSnapshot> {
     this.requireRunning();
     const saved = this.snapshot(id);
+    this.abandonExecs();
     this.files.clear();
     for (const [path, content] of saved.files) this.files.set(path, content);
     return this.restored(saved);
@@ -317,6 +341,7 @@ export class FakeVm implements VmApi {
   }
 
   async reset(): Promise<StartResult> {
+    this.abandonExecs();
     this.setStatus("starting");
     this.lines.clear();
     this.files.clear();
