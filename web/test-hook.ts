@@ -1,6 +1,6 @@
 // What the page tells tests and benchmarks about itself: `window.__contained`. Read-only views
 // of the lab's state, so tests wait on real signals (text on a screen, a size the guest knows).
-import type { StartTimeline, StateSource, TerminalId, VmStatus } from "../worker/api";
+import type { SnapshotSummary, StartTimeline, StateSource, TerminalId, VmStatus } from "../worker/api";
 import type { Lab } from "./state/lab.svelte";
 import type { BootStage } from "./state/machine.svelte";
 import type { CheckStatus } from "./state/lesson.svelte";
@@ -23,6 +23,12 @@ export interface ContainedHook {
   stateSource(): StateSource | null;
   /** How the last start went, part by part (ms since the worker's start() began). */
   startTimeline(): StartTimeline | null;
+  /** The snapshots the page lists, and the one the machine resumed from. */
+  snapshots(): SnapshotSummary[];
+  resumedFrom(): string | null;
+  /** Whether something ran since the last automatic save; how long the last one took (ms). */
+  autosavePending(): boolean;
+  lastAutosaveMs(): number | null;
 }
 
 declare global {
@@ -43,5 +49,9 @@ export function installTestHook(lab: Lab): void {
     lesson: () => (lab.curriculum ? { id: lab.curriculum.place.lesson.id, step: lab.curriculum.place.step + 1 } : null),
     startTimeline: () => lab.machine.timeline,
     stateSource: () => lab.machine.stateSource,
+    snapshots: () => lab.snapshots.list,
+    resumedFrom: () => lab.snapshots.resumedFrom?.id ?? null,
+    autosavePending: () => lab.autosave.pending || lab.autosave.saving,
+    lastAutosaveMs: () => lab.snapshots.lastAutosaveMs,
   };
 }

@@ -51,6 +51,11 @@ export class AutosaveScheduler {
     return this.dirty;
   }
 
+  /** Whether a save runs now. */
+  get saving(): boolean {
+    return this.inFlight !== null;
+  }
+
   private flush(): Promise<void> {
     this.clearTimer();
     if (this.inFlight) {
