@@ -52,5 +52,11 @@ export function launch(connection: VmConnection, params: URLSearchParams, tab: {
     props: { lab, settings, sandbox: params.get("mode") === "sandbox" },
   });
   installTestHook(lab);
+  // ?fresh asked for this start only: a reload resumes again.
+  if (params.has("fresh")) {
+    const url = new URL(location.href);
+    url.searchParams.delete("fresh");
+    history.replaceState(null, "", url);
+  }
   void lab.start();
 }
