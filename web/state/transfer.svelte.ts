@@ -1,5 +1,6 @@
 // File transfers between the learner's computer and the guest, one at a time, with progress
 // and a message at the end.
+import { errorCode } from "../../worker/errors";
 import { baseName, checkUploadSize, downloadFile, formatBytes, uploadFile, type Exec } from "../files/transfer";
 
 export interface TransferInProgress {
@@ -68,7 +69,9 @@ export class FileTransfer {
       try {
         this.message = { kind: "done", text: await task() };
       } catch (e) {
-        this.message = { kind: "error", text: e instanceof Error ? e.message : String(e) };
+        // (a restore or reset gives up the transfer: the machine it was for is gone)
+        const text = errorCode(e) === "abandoned" ? "The transfer stopped: the machine was restored or reset while it ran. Try again." : e instanceof Error ? e.message : String(e);
+        this.message = { kind: "error", text };
       } finally {
         this.current = null;
       }

@@ -126,4 +126,21 @@ describe("Lab snapshots", () => {
     expect(lab.machine.isRunning).toBe(true);
     lab.dispose();
   });
+
+  it("a transfer running across a restore stops with a message, and the next one works", async () => {
+    const { lab, vm } = await visit(new Map());
+    expect(await lab.snapshots.save("before")).toBe(true);
+    lab.lesson?.stopPolling();
+    vm.holdExecs = true;
+    const file = { name: "notes.txt", size: 5, arrayBuffer: async () => new TextEncoder().encode("hello").buffer };
+    const uploading = lab.transfer.upload([file]);
+    await vi.waitFor(() => expect(vm.execsHeld).toBeGreaterThan(0));
+    expect(await lab.snapshots.restore(lab.snapshots.list[0].id)).toBe(true);
+    await uploading;
+    expect(lab.transfer.message).toEqual({ kind: "error", text: "The transfer stopped: the machine was restored or reset while it ran. Try again." });
+    await lab.transfer.upload([file]);
+    expect(lab.transfer.message?.kind).toBe("done");
+    expect(vm.files.has("/root/notes.txt")).toBe(true);
+    lab.dispose();
+  });
 });
