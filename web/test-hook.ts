@@ -28,7 +28,7 @@ export interface ContainedHook {
   resumedFrom(): string | null;
   /** Whether something ran since the last automatic save; how long the last one took (ms). */
   autosavePending(): boolean;
-  lastAutosaveMs(): number | null;
+  lastAutosave(): { startedAt: number; ms: number } | null;
 }
 
 declare global {
@@ -52,6 +52,6 @@ export function installTestHook(lab: Lab): void {
     snapshots: () => lab.snapshots.list,
     resumedFrom: () => lab.snapshots.resumedFrom?.id ?? null,
     autosavePending: () => lab.autosave.pending || lab.autosave.saving,
-    lastAutosaveMs: () => lab.snapshots.lastAutosaveMs,
+    lastAutosave: () => lab.snapshots.lastAutosave,
   };
 }

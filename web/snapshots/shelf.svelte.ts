@@ -43,8 +43,8 @@ export class SnapshotShelf {
   /** Why the machine did not resume (and started fresh). */
   resumeError = $state<string | null>(null);
   persistence = $state<Persistence>("unasked");
-  /** The last automatic save's time, ms (the benchmark reads it). */
-  lastAutosaveMs: number | null = null;
+  /** The last automatic save: when it began (performance.now()) and how long it took, ms (the benchmark reads it). */
+  lastAutosave: { startedAt: number; ms: number } | null = null;
   private checkpointDue = false;
 
   constructor(private readonly options: SnapshotShelfOptions) {}
@@ -92,7 +92,7 @@ export class SnapshotShelf {
     this.checkpointDue = false;
     try {
       const saved = await this.options.api.saveSnapshot({ ...context, name, kind: "auto" });
-      this.lastAutosaveMs = performance.now() - started;
+      this.lastAutosave = { startedAt: started, ms: performance.now() - started };
       this.setLatest(saved.id);
       if (this.error?.startsWith("The browser's storage")) this.error = null;
     } catch (e) {
@@ -220,11 +220,11 @@ export class SnapshotShelf {
   }
 }
 
-/** "2 minutes ago", "yesterday", ... */
+/** "a moment ago", "2 minutes ago", "yesterday", ... */
 export function when(iso: string, now = Date.now()): string {
   const seconds = Math.round((now - Date.parse(iso)) / 1000);
   const format = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
-  if (seconds < 45) return "just now";
+  if (seconds < 45) return "a moment ago";
   if (seconds < 3600) return format.format(-Math.round(seconds / 60), "minute");
   if (seconds < 86400) return format.format(-Math.round(seconds / 3600), "hour");
   return format.format(-Math.round(seconds / 86400), "day");
