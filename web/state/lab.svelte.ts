@@ -51,6 +51,7 @@ export class Lab {
 
   private disposers: Array<() => void> = [];
   private promptSeen = false;
+  private firstStartSettled = false;
   private promptMarked = false;
   private readonly typist: Typist;
   private readonly mayTakeFocus: () => boolean;
@@ -140,10 +141,12 @@ export class Lab {
     const started = this.machine.start();
     this.disposers.push(await this.connection.listen((event) => this.dispatch(event)));
     const ok = await started;
+    this.firstStartSettled = true;
     const result = this.machine.lastStart;
     if (ok && result) {
       this.snapshots.started(result.resumed, result.resumeError);
       if (result.resumed) this.showRestored(result.resumed, this.linkedLesson);
+      else this.checkLesson();
     }
     void this.snapshots.refresh();
     return ok;
@@ -173,10 +176,7 @@ export class Lab {
     const saved = restored.lessonState;
     const runner = this.curriculum && isLessonSnapshot(saved) ? this.curriculum.restore(saved, linkedLesson ?? saved.lesson) : null;
     if (!runner) this.lesson?.machineReplaced();
-    if (this.lesson && this.machine.stage === "ready") {
-      void this.lesson.checkActive();
-      this.lesson.startPolling();
-    }
+    if (this.machine.stage === "ready") this.checkLesson();
   }
 
   /** The page is being hidden or closed: keep the machine if anything ran since the last save. */
@@ -199,10 +199,15 @@ export class Lab {
     for (const id of TERMINALS) void this.terminals[id].syncSize();
     this.markPrompt();
     if (this.mayTakeFocus()) this.terminals[this.activeTerminal].focus();
-    if (this.lesson) {
-      void this.lesson.checkActive();
-      this.lesson.startPolling();
-    }
+    // (the first start may have resumed a snapshot: its lesson step is checked once it is shown,
+    // and the step the URL named must not run its setup over the learner's machine first)
+    if (this.firstStartSettled) this.checkLesson();
+  }
+
+  private checkLesson(): void {
+    if (!this.lesson) return;
+    void this.lesson.checkActive();
+    this.lesson.startPolling();
   }
 
   private markPrompt(): void {

@@ -30,10 +30,14 @@ function memoryStorage() {
 }
 
 /** A visit of the lab: a page over a fake machine whose snapshots outlive it (as IndexedDB does). */
-async function visit(snapshots: FakeSnapshots, storage = memoryStorage(), { owner = true, resume }: { owner?: boolean; resume?: string } = {}) {
+async function visit(
+  snapshots: FakeSnapshots,
+  storage = memoryStorage(),
+  { owner = true, resume, course = lesson, step = -1 }: { owner?: boolean; resume?: string; course?: Lesson; step?: number } = {},
+) {
   const connection = await connectFake({ stepMs: 0, snapshots }, { ...(resume ? { resume } : {}) });
   const lab = new Lab(connection, {
-    lessons: { all: [lesson], start: { lesson, step: -1 }, store: memoryProgress() },
+    lessons: { all: [course], start: { lesson: course, step }, store: memoryProgress() },
     snapshots: { owner, storage, debounceMs: 20 },
   });
   const screens = { main: screen(), second: screen() };
@@ -142,5 +146,20 @@ describe("Lab snapshots", () => {
     expect(lab.transfer.message?.kind).toBe("done");
     expect(vm.files.has("/root/notes.txt")).toBe(true);
     lab.dispose();
+  });
+
+  it("a resumed machine is not set up again for the step the URL named: its steps done are on it", async () => {
+    const withSetup: Lesson = { ...lesson, steps: [lesson.steps[0], { ...lesson.steps[1], setup: "rm -f /root/hello.txt" }] };
+    const snapshots: FakeSnapshots = new Map();
+    const first = await visit(snapshots, memoryStorage(), { course: withSetup });
+    first.lab.terminals.main.type("echo hello > hello.txt\r");
+    await vi.waitFor(() => expect(first.storage.getItem(LATEST_KEY)).not.toBeNull());
+    first.lab.dispose();
+
+    const next = await visit(snapshots, first.storage, { course: withSetup, step: 1, resume: first.storage.getItem(LATEST_KEY)! });
+    await vi.waitFor(() => expect(next.lab.lesson?.steps[1].status).toBe("failed"));
+    expect(next.vm.execLog.some((command) => command.includes("rm -f /root/hello.txt"))).toBe(false);
+    expect(next.vm.files.has("/root/hello.txt")).toBe(true);
+    next.lab.dispose();
   });
 });
