@@ -46,6 +46,11 @@ export class SnapshotShelf {
   /** The last automatic save: when it began (performance.now()) and how long it took, ms (the benchmark reads it). */
   lastAutosave: { startedAt: number; ms: number } | null = null;
   private checkpointDue = false;
+  /**
+   * After a full storage refused an automatic save, the lab stops trying (each try costs a
+   * whole save) until the learner frees space (a delete) or a save by name succeeds.
+   */
+  autosavePaused = $state(false);
 
   constructor(private readonly options: SnapshotShelfOptions) {}
 
@@ -97,6 +102,7 @@ export class SnapshotShelf {
       if (this.error?.startsWith("The browser's storage")) this.error = null;
     } catch (e) {
       this.fail("autosave", e);
+      if (vmErrorInfo(e).code === "quota-exceeded") this.autosavePaused = true;
       throw e;
     }
     await this.requestPersistence();
@@ -108,6 +114,7 @@ export class SnapshotShelf {
     return this.act("save", "Saving…", async () => {
       await this.options.api.saveSnapshot({ ...this.options.context(), name: label, kind: "named" });
       this.notice = `Saved “${label}”.`;
+      this.autosavePaused = false;
       await this.requestPersistence();
     });
   }
@@ -131,6 +138,7 @@ export class SnapshotShelf {
     return this.act("delete", null, async () => {
       await this.options.api.deleteSnapshot(id);
       if (this.latest() === id) this.setLatest(null);
+      this.autosavePaused = false;
     });
   }
 

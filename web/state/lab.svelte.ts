@@ -90,7 +90,7 @@ export class Lab {
     });
     this.autosave = new AutosaveScheduler({
       save: () => this.snapshots.autosave(),
-      enabled: () => this.snapshots.owner && this.machine.stage === "ready" && this.machine.isRunning && this.snapshots.working === null,
+      enabled: () => this.snapshots.owner && !this.snapshots.autosavePaused && this.machine.stage === "ready" && this.machine.isRunning && this.snapshots.working === null,
       ...(snapshotOptions.debounceMs !== undefined ? { debounceMs: snapshotOptions.debounceMs } : {}),
     });
     this.typist = new Typist({

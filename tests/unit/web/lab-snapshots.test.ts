@@ -131,6 +131,22 @@ describe("Lab snapshots", () => {
     lab.dispose();
   });
 
+  it("after a full storage refused an automatic save, the lab stops saving until space is freed", async () => {
+    const snapshots: FakeSnapshots = new Map();
+    const { lab, vm } = await visit(snapshots);
+    const save = vi.spyOn(vm, "saveSnapshot").mockRejectedValueOnce(Object.assign(new Error("full"), { code: "quota-exceeded" }));
+    lab.terminals.main.type("echo one\r");
+    await vi.waitFor(() => expect(lab.snapshots.error).toMatch(/storage for this site is full/));
+    lab.terminals.main.type("echo two\r");
+    await lab.pageHidden();
+    expect(save).toHaveBeenCalledTimes(1);
+    expect(snapshots.size).toBe(0);
+    expect(await lab.snapshots.save("kept")).toBe(true);
+    await lab.pageHidden();
+    expect([...snapshots.values()].map((s) => s.summary.kind)).toEqual(["named", "auto"]);
+    lab.dispose();
+  });
+
   it("a transfer running across a restore stops with a message, and the next one works", async () => {
     const { lab, vm } = await visit(new Map());
     expect(await lab.snapshots.save("before")).toBe(true);
