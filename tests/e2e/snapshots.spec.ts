@@ -98,6 +98,7 @@ test("a snapshot exported, the machine reset, the file imported and restored: th
   await openSnapshots(page);
   await page.getByTestId("snapshot-import").setInputFiles({ name: "before-reset.contained-snapshot", mimeType: "application/octet-stream", buffer: file });
   await expect(page.getByTestId("snapshot-notice")).toContainText("Imported “before reset”");
+  await lab.screenshot("snapshot-manager");
   await page.locator("[data-snapshot]", { hasText: "before reset" }).getByRole("button", { name: "Restore" }).click();
   await expect(page.getByTestId("snapshot-notice")).toContainText("Restored “before reset”");
   await page.keyboard.press("Escape");
