@@ -57,6 +57,8 @@ export interface KernelPicture {
   shown: GuestProcess[];
   /** The lab's processes left out. */
   hidden: number;
+  /** The cgroups the learner's login shells are in (the usual place, so not marked on each process). */
+  homeCgroups: Set<string>;
 }
 
 export const TERMINAL_NAMES: Record<TerminalId, string> = { main: "Shell", second: "Second shell" };
@@ -178,6 +180,7 @@ export function picture(snapshot: KernelSnapshot, { showLab }: { showLab: boolea
     net: net(snapshot, shown),
     shown,
     hidden: snapshot.processes.length - shown.length,
+    homeCgroups: new Set(snapshot.processes.filter((p) => p.loginShell).map((p) => p.cgroup)),
   };
 }
 
