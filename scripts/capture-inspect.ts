@@ -51,17 +51,29 @@ async function main() {
     // learner/shells holds the shells), else a group of its own at the top
     const nested = (await lab.vm.api.exec("grep -qw pids /sys/fs/cgroup/learner/cgroup.subtree_control")).exitCode === 0;
     const group = nested ? "/sys/fs/cgroup/learner/box" : "/sys/fs/cgroup/box";
-    await must(lab, "main", `mkdir ${group} && echo 20 > ${group}/pids.max && echo 32M > ${group}/memory.max && echo "20000 100000" > ${group}/cpu.max && echo $$ > ${group}/cgroup.procs`);
+    await must(
+      lab,
+      "main",
+      `mkdir ${group} && echo 20 > ${group}/pids.max && echo 32M > ${group}/memory.max && echo "20000 100000" > ${group}/cpu.max && echo $$ > ${group}/cgroup.procs`,
+    );
     await capture(lab, "cgroup-limits");
 
     await must(lab, "second", "ip netns add blue && ip link add veth0 type veth peer name veth1 && ip link set veth1 netns blue");
-    await must(lab, "second", "ip addr add 10.0.0.1/24 dev veth0 && ip link set veth0 up && ip -n blue addr add 10.0.0.2/24 dev veth1 && ip -n blue link set veth1 up");
+    await must(
+      lab,
+      "second",
+      "ip addr add 10.0.0.1/24 dev veth0 && ip link set veth0 up && ip -n blue addr add 10.0.0.2/24 dev veth1 && ip -n blue link set veth1 up",
+    );
     await capture(lab, "net-veth");
 
     await lab.type("second", "setpriv --reuid=1000 --regid=1000 --clear-groups unshare --user --map-root-user bash");
     await capture(lab, "user-namespace", await pidOf(lab, "bash"));
 
-    await must(lab, "main", "mkdir -p /srv/box/bin /srv/box/lib/i386-linux-gnu && cp /bin/bash /srv/box/bin/ && cp /lib/i386-linux-gnu/libtinfo.so.6 /lib/i386-linux-gnu/libc.so.6 /srv/box/lib/i386-linux-gnu/ && cp /lib/ld-linux.so.2 /srv/box/lib/");
+    await must(
+      lab,
+      "main",
+      "mkdir -p /srv/box/bin /srv/box/lib/i386-linux-gnu && cp /bin/bash /srv/box/bin/ && cp /lib/i386-linux-gnu/libtinfo.so.6 /lib/i386-linux-gnu/libc.so.6 /srv/box/lib/i386-linux-gnu/ && cp /lib/ld-linux.so.2 /srv/box/lib/",
+    );
     await lab.type("main", "chroot /srv/box /bin/bash");
     await capture(lab, "chroot", await pidOf(lab, "/bin/bash"));
   } finally {

@@ -24,7 +24,8 @@ export async function imageHasInspector(exec: Exec): Promise<boolean> {
 /** Makes sure the guest has the inspector; returns "image" or "uploaded". */
 export async function installInspector(exec: Exec): Promise<"image" | "uploaded"> {
   if (await imageHasInspector(exec)) return "image";
-  if (!existsSync(BUILT) || statSync(BUILT).mtimeMs < statSync(SOURCE).mtimeMs) execFileSync("bash", [repoPath("scripts/build-agent.sh")], { stdio: ["ignore", "ignore", "inherit"] });
+  if (!existsSync(BUILT) || statSync(BUILT).mtimeMs < statSync(SOURCE).mtimeMs)
+    execFileSync("bash", [repoPath("scripts/build-agent.sh")], { stdio: ["ignore", "ignore", "inherit"] });
   const packed = gzipSync(readFileSync(BUILT), { level: 9 });
   for (let offset = 0; offset < packed.length; offset += CHUNK) {
     const chunk = new Uint8Array(packed.subarray(offset, offset + CHUNK));

@@ -2,7 +2,19 @@
 // nothing here trusts it: a malformed answer is an InspectFormatError that says what was wrong,
 // never a crash further on. Unknown fields are ignored (a newer inspector may add some).
 import type { TerminalId } from "../../worker/api";
-import { NS_KINDS, type CgroupUsage, type GuestProcess, type IdMapping, type KernelSnapshot, type Limit, type Mount, type NetInterface, type NetNamespace, type NsIds, type ProcessDetail } from "./model";
+import {
+  NS_KINDS,
+  type CgroupUsage,
+  type GuestProcess,
+  type IdMapping,
+  type KernelSnapshot,
+  type Limit,
+  type Mount,
+  type NetInterface,
+  type NetNamespace,
+  type NsIds,
+  type ProcessDetail,
+} from "./model";
 
 export class InspectFormatError extends Error {}
 
@@ -110,7 +122,8 @@ function cgroup(value: unknown, where: string): CgroupUsage {
   read("throttledUsec", count);
   read("cpuMax", (v, at) => {
     const [quota, period, extra] = text(v, at).split(" ");
-    if (extra !== undefined || !/^\d+$/.test(period ?? "") || !(quota === "max" || /^\d+$/.test(quota))) fail(at, `is not "QUOTA PERIOD" (${JSON.stringify(v)})`);
+    if (extra !== undefined || !/^\d+$/.test(period ?? "") || !(quota === "max" || /^\d+$/.test(quota)))
+      fail(at, `is not "QUOTA PERIOD" (${JSON.stringify(v)})`);
     return { quota: quota === "max" ? "max" : Number(quota), period: Number(period) };
   });
   return usage;
@@ -129,7 +142,8 @@ export function parseMountinfo(source: string): Mount[] {
     .map((line, i) => {
       const words = line.split(" ");
       const dash = words.indexOf("-", 6);
-      if (words.length < 7 || dash < 0 || !/^\d+$/.test(words[0]) || !/^\d+$/.test(words[1])) fail(`mountinfo line ${i + 1}`, `is not a mount (${JSON.stringify(line.slice(0, 80))})`);
+      if (words.length < 7 || dash < 0 || !/^\d+$/.test(words[0]) || !/^\d+$/.test(words[1]))
+        fail(`mountinfo line ${i + 1}`, `is not a mount (${JSON.stringify(line.slice(0, 80))})`);
       return {
         id: Number(words[0]),
         parent: Number(words[1]),
@@ -149,7 +163,8 @@ export function parseIdMap(source: string, where = "uid_map"): IdMapping[] {
     .filter((line) => line.trim() !== "")
     .map((line, i) => {
       const numbers = line.trim().split(/\s+/);
-      if (numbers.length !== 3 || !numbers.every((n) => /^\d+$/.test(n))) fail(`${where} line ${i + 1}`, `is not "INSIDE OUTSIDE COUNT" (${JSON.stringify(line)})`);
+      if (numbers.length !== 3 || !numbers.every((n) => /^\d+$/.test(n)))
+        fail(`${where} line ${i + 1}`, `is not "INSIDE OUTSIDE COUNT" (${JSON.stringify(line)})`);
       const [inside, outside, n] = numbers.map(Number);
       return { inside, outside, count: n };
     });

@@ -20,6 +20,8 @@ export interface PidNamespaceBox {
   initial: boolean;
   /** The pid, as the lab sees it, of the process that is pid 1 inside (null if hidden or gone). */
   initPid: number | null;
+  /** The pid of that process's parent (outside: in the box around), to draw the box beneath it. */
+  parentPid: number | null;
   entries: ProcessEntry[];
   children: PidNamespaceBox[];
 }
@@ -110,7 +112,14 @@ function pidTree(snapshot: KernelSnapshot, shown: GuestProcess[]): PidNamespaceB
     let b = boxes.get(id);
     if (!b) {
       const init = snapshot.processes.find((p) => p.ns.pid === id && p.nspid[p.nspid.length - 1] === 1);
-      b = { id, initial: id === snapshot.initialNs.pid, initPid: init && shown.includes(init) ? init.pid : null, entries: [], children: [] };
+      b = {
+        id,
+        initial: id === snapshot.initialNs.pid,
+        initPid: init && shown.includes(init) ? init.pid : null,
+        parentPid: init?.ppid ?? null,
+        entries: [],
+        children: [],
+      };
       boxes.set(id, b);
       // a box is drawn inside its parent's, even one whose own processes are all hidden
       if (!b.initial) box(parents.get(id) ?? snapshot.initialNs.pid).children.push(b);

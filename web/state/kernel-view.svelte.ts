@@ -118,9 +118,12 @@ export class KernelView {
     }
   }
 
-  /** A learner's command ended: refresh now (or right after the one running) to show what it did. */
+  /**
+   * A learner's command ended: refresh now (or right after the one running) to show what it did.
+   * On a machine without the inspector too: the command may have installed it.
+   */
   commandEnded(): void {
-    if (!this.active || this.status === "missing") return;
+    if (!this.active) return;
     if (this.inFlight) {
       this.again = true;
       return;
@@ -152,7 +155,7 @@ export class KernelView {
     this.cancelTimer();
     this.inFlight = this.refreshOnce().finally(() => {
       this.inFlight = null;
-      if (this.again && this.status === "ready") this.nextDelay = Math.min(this.nextDelay, MIN_GAP_MS);
+      if (this.again) this.nextDelay = Math.min(this.nextDelay, MIN_GAP_MS);
       this.again = false;
       this.wake();
     });
@@ -188,7 +191,8 @@ export class KernelView {
       this.nextDelay = MISSING_RETRY_MS;
       return;
     }
-    if (result.exitCode !== 0) return this.failed(`contained-inspect failed (exit status ${result.exitCode}): ${result.stderr.trim() || "no message"}`, ERROR_RETRY_MS);
+    if (result.exitCode !== 0)
+      return this.failed(`contained-inspect failed (exit status ${result.exitCode}): ${result.stderr.trim() || "no message"}`, ERROR_RETRY_MS);
     const parseStart = performance.now();
     let snapshot: KernelSnapshot;
     try {

@@ -58,7 +58,7 @@ describe("contained-inspect's answers from the real guest", () => {
     expect(tree.initial).toBe(true);
     expect(tree.children).toHaveLength(1);
     const box = tree.children[0];
-    expect(box).toMatchObject({ id: inner.ns.pid, initPid: inner.pid });
+    expect(box).toMatchObject({ id: inner.ns.pid, initPid: inner.pid, parentPid: unshare.pid });
     expect(box.entries.map((e) => [e.process.pid, e.pidInside, e.own])).toEqual([[inner.pid, 1, ["pid", "mnt"]]]);
     // the shell, then unshare as its child, in the host's box
     const host = tree.entries.map((e) => [e.process.comm, e.depth]);
