@@ -4,13 +4,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { startLab, type Lab } from "../tests/integration/harness";
 import { installInspector } from "../tests/integration/inspector";
-import { inspectCommand } from "../web/inspect/command";
+import { inspectCommand, type InspectOptions } from "../web/inspect/command";
 import { repoPath } from "../worker/node-client";
 
 const dir = repoPath("tests/fixtures/inspect");
 
-async function capture(lab: Lab, name: string, pid?: number): Promise<Record<string, unknown>> {
-  const result = await lab.vm.api.exec(inspectCommand(pid));
+async function capture(lab: Lab, name: string, options: InspectOptions = {}): Promise<Record<string, unknown>> {
+  const result = await lab.vm.api.exec(inspectCommand(options));
   if (result.exitCode !== 0) throw new Error(`${name}: the inspector failed: ${result.stderr}`);
   const parsed = JSON.parse(result.stdout);
   // one line per process, so a diff of a new capture is readable
@@ -38,10 +38,11 @@ async function main() {
   try {
     console.log(`inspector: ${await installInspector((c, o) => lab.vm.api.exec(c, o))}`);
     await capture(lab, "fresh");
+    await capture(lab, "fresh-all", { all: true });
 
     await lab.type("main", "unshare --pid --fork --mount-proc bash");
     await capture(lab, "pid-namespace");
-    await capture(lab, "detail-pid-namespace", await pidOf(lab, "bash"));
+    await capture(lab, "detail-pid-namespace", { pid: await pidOf(lab, "bash") });
 
     await lab.type("second", "unshare --uts bash");
     await must(lab, "second", "hostname box");
@@ -67,7 +68,7 @@ async function main() {
     await capture(lab, "net-veth");
 
     await lab.type("second", "setpriv --reuid=1000 --regid=1000 --clear-groups unshare --user --map-root-user bash");
-    await capture(lab, "user-namespace", await pidOf(lab, "bash"));
+    await capture(lab, "user-namespace", { pid: await pidOf(lab, "bash") });
 
     await must(
       lab,
@@ -75,7 +76,7 @@ async function main() {
       "mkdir -p /srv/box/bin /srv/box/lib/i386-linux-gnu && cp /bin/bash /srv/box/bin/ && cp /lib/i386-linux-gnu/libtinfo.so.6 /lib/i386-linux-gnu/libc.so.6 /srv/box/lib/i386-linux-gnu/ && cp /lib/ld-linux.so.2 /srv/box/lib/",
     );
     await lab.type("main", "chroot /srv/box /bin/bash");
-    await capture(lab, "chroot", await pidOf(lab, "/bin/bash"));
+    await capture(lab, "chroot", { all: true, pid: await pidOf(lab, "/bin/bash") });
   } finally {
     await lab.close();
   }

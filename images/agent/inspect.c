@@ -1,24 +1,27 @@
 /*
  * contained-inspect: the kernel's view of the guest, as one JSON document on stdout, for the
- * lab's "see the container from outside" panel. The page runs it about once a second over the
- * control channel, so it must stay cheap: it never forks, reads each /proc file once, and
- * enters (setns) each uts and net namespace once to read its hostname and interfaces.
+ * lab's kernel view ("see the container from outside"). The page runs it about once a second
+ * over the control channel, so it must stay cheap: it never forks, reads each /proc file once,
+ * and enters (setns) each uts and net namespace once to read its hostname and interfaces.
  *
- *   contained-inspect            every process, namespace, cgroup
- *   contained-inspect --pid N    the same, plus "detail": N's mountinfo, uid/gid maps and the
- *                                files of its cgroup
+ *   contained-inspect [--all] [--pid N]
+ *     --all     kernel threads too (else only counted: the view hides them unless asked)
+ *     --pid N   also "detail": N's mountinfo, uid/gid maps and the files of its cgroup
  *
- * {"version":1, "self":PID, "cpuUs":N, "elapsedUs":N,
- *  "processes":[{"pid","ppid","nspid":[...],"comm","cmdline","state","uid","tty","ns":{KIND:ID},
- *                "root","cgroup", flags "kernel","lab","login"}],
+ * {"version":1, "self":PID, "kernelNs":{KIND:ID}, "kernelThreads":N (without --all),
+ *  "processes":[{"pid","ppid","nspid":[...],"comm","cmdline","state","uid","tty",
+ *                "ns":{KIND:ID, only where it differs from kernelNs},"root","cgroup",
+ *                flags "kernel","lab","login"}],
  *  "uts":[{"id","hostname"}], "net":[{"id","names":[...],"interfaces":[{"name","up","running",
- *  "ipv4":["a.b.c.d/len"]}]}], "cgroups":[{"path","controllers","memoryCurrent","memoryMax",
- *  "pidsCurrent","pidsMax","cpuMax","nrThrottled","throttledUsec"}], "detail":{...}}
+ *  "ipv4":["a.b.c.d/len"]}]}], "cgroups":[{"path","memoryCurrent","memoryMax","pidsCurrent",
+ *  "pidsMax","cpuMax","nrThrottled","throttledUsec"}], "detail":{...}, "cpuUs", "elapsedUs"}
  *
- * A limit of "max" is the string "max"; a file the cgroup lacks is left out. The lab's own
- * processes are flagged "lab" (init, kernel threads, anything in /sys/fs/cgroup/lab: the control
- * agent and this program); the learner's login shells (session leaders on ttyS0 and ttyS1 that
- * init started) are flagged "login".
+ * A limit of "max" is the string "max"; a file the cgroup lacks is left out. A kernel thread is
+ * only {"pid","ppid","state","comm","kernel":true}: it shares kernelNs (kthreadd's), / and the
+ * root cgroup. Without --all, kernel threads are not read at all: pids in the root cgroup whose
+ * /proc/PID/exe cannot be read (no memory map) are counted instead. The lab's own processes are
+ * flagged "lab" (init, anything in /sys/fs/cgroup/lab: the control agent and this program); the
+ * learner's login shells (session leaders on ttyS0 and ttyS1 that init started) "login".
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -153,6 +156,9 @@ struct proc {
 static struct proc *procs;
 static size_t nprocs, procs_cap;
 static unsigned long long kernel_ns[NS_COUNT]; /* every kernel thread shares kthreadd's */
+static unsigned long long self_ns[NS_COUNT];   /* this program's own */
+static int all;                                /* --all: kernel threads too */
+static int kernel_hidden;                      /* kernel threads left out without --all */
 
 /* ttyS0..3 are major 4, minor 64+; /dev/pts/N majors 136..143 */
 static void put_tty(unsigned dev) {
@@ -162,10 +168,10 @@ static void put_tty(unsigned dev) {
 	else if (dev) putf(",\"tty\":\"%u:%u\"", major, minor);
 }
 
-/* NSpid and the effective uid from /proc/PID/status. */
-static void put_status(int dfd) {
+/* NSpid and the effective uid from /proc/PID/status; 0 when it cannot be read (it ended). */
+static int put_status(int dfd) {
 	static char status[4096];
-	if (read_at(dfd, "status", status, sizeof status) < 0) return;
+	if (read_at(dfd, "status", status, sizeof status) <= 0) return 0;
 	char *line = strstr(status, "\nUid:");
 	if (line) {
 		unsigned real, effective;
@@ -187,6 +193,7 @@ static void put_status(int dfd) {
 		}
 		LIT("]");
 	}
+	return line != NULL;
 }
 
 /* The cgroup v2 path ("0::/learner"), written into path; returns 0 when there is none. */
@@ -200,12 +207,15 @@ static int cgroup_of(int dfd, char *path, size_t size) {
 	return 1;
 }
 
-static void put_ns(const char *key, const unsigned long long *ns) {
+/* A process's namespaces: those that differ from `base` (all of them when base is NULL). */
+static void put_ns(const char *key, const unsigned long long *ns, const unsigned long long *base) {
 	LIT(",\"");
 	puts_(key);
 	LIT("\":{");
-	for (int k = 0; k < NS_COUNT; k++) {
-		if (k) LIT(",");
+	for (int k = 0, first = 1; k < NS_COUNT; k++) {
+		if (base && ns[k] == base[k]) continue;
+		if (!first) LIT(",");
+		first = 0;
 		put_str(NS_KINDS[k], strlen(NS_KINDS[k]));
 		LIT(":");
 		put_num(ns[k]);
@@ -231,16 +241,14 @@ static long next_num(char **p) {
 
 /* One process as a JSON object; returns 0 (writes nothing) when it is gone. */
 static int put_process(int proc_fd, const char *name, int pid, int first) {
-	char stat[1024];
-	int dfd = openat(proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) return 0;
-	/* pid (comm) state ppid pgrp session tty_nr tpgid flags ... */
-	ssize_t n = read_at(dfd, "stat", stat, sizeof stat);
+	size_t mark = out_len, count = nprocs; /* to take it back if it ends halfway */
+	char stat[1024], path[32];
+	/* pid (comm) state ppid pgrp session tty_nr tpgid flags ... (read by its path: a kernel
+	 * thread needs nothing more, so no directory is opened for it) */
+	snprintf(path, sizeof path, "%s/stat", name);
+	ssize_t n = read_at(proc_fd, path, stat, sizeof stat);
 	char *open = n > 0 ? strchr(stat, '(') : NULL, *close_ = n > 0 ? strrchr(stat, ')') : NULL;
-	if (!open || !close_ || close_[1] != ' ' || !close_[2]) {
-		close(dfd);
-		return 0;
-	}
+	if (!open || !close_ || close_[1] != ' ' || !close_[2]) return 0;
 	char state = close_[2], *p = close_ + 3;
 	int ppid = (int)next_num(&p);
 	next_num(&p); /* pgrp */
@@ -268,9 +276,10 @@ static int put_process(int proc_fd, const char *name, int pid, int first) {
 		/* Kernel threads share kthreadd's namespaces ("kernelNs"), root and cgroup: nothing more to read. */
 		memcpy(entry->ns, kernel_ns, sizeof kernel_ns);
 		LIT(",\"kernel\":true}");
-		close(dfd);
 		return 1;
 	}
+	int dfd = openat(proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) goto gone;
 	static char cmdline[512];
 	n = read_at(dfd, "cmdline", cmdline, sizeof cmdline);
 	if (n > 0) {
@@ -280,10 +289,12 @@ static int put_process(int proc_fd, const char *name, int pid, int first) {
 		LIT(",\"cmdline\":");
 		put_str(cmdline, (size_t)n);
 	}
-	put_status(dfd);
+	if (!put_status(dfd)) goto gone;
 	put_tty((unsigned)tty_nr);
 	read_ns(dfd, entry->ns);
-	put_ns("ns", entry->ns);
+	for (int k = 0; k < NS_COUNT; k++)
+		if (!entry->ns[k]) goto gone;
+	put_ns("ns", entry->ns, kernel_ns);
 	char root[1024];
 	n = readlinkat(dfd, "root", root, sizeof root - 1);
 	if (n > 0) {
@@ -303,6 +314,11 @@ static int put_process(int proc_fd, const char *name, int pid, int first) {
 	LIT("}");
 	close(dfd);
 	return 1;
+gone: /* it ended while being read: as if it had not been there */
+	if (dfd >= 0) close(dfd);
+	out_len = mark;
+	nprocs = count;
+	return 0;
 }
 
 static void put_processes(void) {
@@ -311,31 +327,65 @@ static void put_processes(void) {
 		read_ns(kthreadd, kernel_ns);
 		close(kthreadd);
 	}
-	put_ns("kernelNs", kernel_ns);
+	int self = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (self >= 0) {
+		read_ns(self, self_ns);
+		close(self);
+	}
+	put_ns("kernelNs", kernel_ns, NULL);
+	/* kernel threads live in the root cgroup (with init, and what the learner may move there) */
+	static unsigned char in_root[32768 / 8];
+	static char procs_text[16384];
+	if (!all && read_at(AT_FDCWD, CG "/cgroup.procs", procs_text, sizeof procs_text) > 0)
+		for (char *p = procs_text, *end; *p; p = end + (*end != 0)) {
+			long pid = strtol(p, &end, 10);
+			if (end == p) break;
+			if (pid > 0 && pid < 32768) in_root[pid / 8] |= (unsigned char)(1 << (pid % 8));
+		}
 	LIT(",\"processes\":[");
 	DIR *d = opendir("/proc");
 	int first = 1;
 	for (struct dirent *e; d && (e = readdir(d));) {
-		char *end;
+		char *end, link[32], exe[8];
 		long pid = strtol(e->d_name, &end, 10);
 		if (*end || pid <= 0) continue;
+		if (pid != 1 && pid < 32768 && (in_root[pid / 8] & (1 << (pid % 8)))) {
+			/* no executable: a kernel thread (or, rarely, a zombie moved there) */
+			snprintf(link, sizeof link, "%ld/exe", pid);
+			if (readlinkat(dirfd(d), link, exe, sizeof exe) < 0) {
+				kernel_hidden++;
+				continue;
+			}
+		}
 		if (put_process(dirfd(d), e->d_name, (int)pid, first)) first = 0;
 	}
 	if (d) closedir(d);
 	LIT("]");
+	if (!all) put_field("kernelThreads", (unsigned)kernel_hidden);
 }
 
 /* --- namespaces entered: uts (hostname) and net (interfaces) ------------------------------- */
 
-/* Enters the namespace of `kind` that process pid is in; 0 on success. */
-static int enter(int pid, const char *kind, int nstype) {
+/*
+ * Enters the namespace of `kind` that process pid is in (id), unless this program is in it
+ * already: *here is the one it is in. 0 on success.
+ */
+static int enter(int pid, const char *kind, int nstype, unsigned long long id, unsigned long long *here) {
+	if (id == *here) return 0;
 	char path[48];
 	snprintf(path, sizeof path, "/proc/%d/ns/%s", pid, kind);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) return -1;
 	int rc = setns(fd, nstype);
 	close(fd);
+	if (rc == 0) *here = id;
 	return rc;
+}
+
+/* Back to this program's own namespace of a kind (home: /proc/self/ns/KIND, opened at start). */
+static void go_home(int home, int nstype, unsigned long long self, unsigned long long here) {
+	if (here != self && home >= 0) setns(home, nstype);
+	if (home >= 0) close(home);
 }
 
 static int seen_before(size_t i, int kind) {
@@ -346,19 +396,20 @@ static int seen_before(size_t i, int kind) {
 
 static void put_uts(void) {
 	int home = open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC);
+	unsigned long long here = self_ns[NS_UTS];
 	LIT(",\"uts\":[");
 	int first = 1;
 	for (size_t i = 0; i < nprocs; i++) {
 		if (!procs[i].ns[NS_UTS] || seen_before(i, NS_UTS)) continue;
 		struct utsname u;
-		if (enter(procs[i].pid, "uts", CLONE_NEWUTS) != 0 || uname(&u) != 0) continue;
+		if (enter(procs[i].pid, "uts", CLONE_NEWUTS, procs[i].ns[NS_UTS], &here) != 0 || uname(&u) != 0) continue;
 		putf("%s{\"id\":%llu,\"hostname\":", first ? "" : ",", procs[i].ns[NS_UTS]);
 		put_cstr(u.nodename);
 		LIT("}");
 		first = 0;
 	}
 	LIT("]");
-	if (home >= 0) setns(home, CLONE_NEWUTS);
+	go_home(home, CLONE_NEWUTS, self_ns[NS_UTS], here);
 }
 
 static void put_interfaces(void) {
@@ -456,21 +507,25 @@ static void put_net(void) {
 	for (size_t i = 0; i < nprocs; i++)
 		if (procs[i].ns[NS_MNT] && !seen_before(i, NS_MNT)) find_named(procs[i].pid);
 	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	unsigned long long here = self_ns[NS_NET];
 	LIT(",\"net\":[");
 	int first = 1;
 	/* the namespaces that processes are in, then the named ones no process is in */
 	for (size_t i = 0; i < nprocs; i++)
-		if (procs[i].ns[NS_NET] && !seen_before(i, NS_NET) && enter(procs[i].pid, "net", CLONE_NEWNET) == 0)
+		if (procs[i].ns[NS_NET] && !seen_before(i, NS_NET) && enter(procs[i].pid, "net", CLONE_NEWNET, procs[i].ns[NS_NET], &here) == 0)
 			put_net_ns(procs[i].ns[NS_NET], &first);
 	for (int i = 0; i < nnamed; i++) {
 		int taken = 0;
 		for (size_t j = 0; j < nprocs && !taken; j++) taken = procs[j].ns[NS_NET] == named[i].id;
 		for (int j = 0; j < i && !taken; j++) taken = named[j].id == named[i].id;
-		if (!taken && setns(named[i].fd, CLONE_NEWNET) == 0) put_net_ns(named[i].id, &first);
+		if (!taken && setns(named[i].fd, CLONE_NEWNET) == 0) {
+			here = named[i].id;
+			put_net_ns(named[i].id, &first);
+		}
 	}
 	for (int i = 0; i < nnamed; i++) close(named[i].fd);
 	LIT("]");
-	if (home >= 0) setns(home, CLONE_NEWNET);
+	go_home(home, CLONE_NEWNET, self_ns[NS_NET], here);
 }
 
 /* --- cgroups ------------------------------------------------------------------------------- */
@@ -596,10 +651,13 @@ static long long us(clockid_t clock) {
 int main(int argc, char **argv) {
 	long long started = us(CLOCK_MONOTONIC);
 	int detail = 0;
-	if (argc == 3 && strcmp(argv[1], "--pid") == 0) detail = atoi(argv[2]);
-	else if (argc != 1) {
-		fprintf(stderr, "usage: contained-inspect [--pid N]\n");
-		return 2;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--all") == 0) all = 1;
+		else if (strcmp(argv[i], "--pid") == 0 && i + 1 < argc && atoi(argv[i + 1]) > 0) detail = atoi(argv[++i]);
+		else {
+			fprintf(stderr, "usage: contained-inspect [--all] [--pid N]\n");
+			return 2;
+		}
 	}
 	putf("{\"version\":1,\"self\":%d", (int)getpid());
 	put_processes();

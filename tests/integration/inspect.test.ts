@@ -2,7 +2,7 @@
 // uploaded when the image predates it) after the learner types the commands that make a
 // container's pieces into their shells.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inspectCommand } from "../../web/inspect/command";
+import { inspectCommand, type InspectOptions } from "../../web/inspect/command";
 import type { KernelSnapshot } from "../../web/inspect/model";
 import { parseSnapshot } from "../../web/inspect/parse";
 import { picture } from "../../web/inspect/picture";
@@ -11,8 +11,8 @@ import { installInspector } from "./inspector";
 
 let lab: Lab;
 
-async function inspect(pid?: number): Promise<KernelSnapshot> {
-  const result = await lab.vm.api.exec(inspectCommand(pid));
+async function inspect(options: InspectOptions = {}): Promise<KernelSnapshot> {
+  const result = await lab.vm.api.exec(inspectCommand(options));
   expect(result.exitCode, result.stderr).toBe(0);
   return parseSnapshot(result.stdout);
 }
@@ -39,6 +39,13 @@ describe("contained-inspect on the real VM", () => {
     expect(s.processes.filter((p) => p.lab && !p.kernel).map((p) => p.comm)).toEqual(expect.arrayContaining(["init", "contained-agent", "contained-inspe"]));
     // its cost: scripts/bench-view.ts measures it (a loaded test machine runs the guest slowly)
     expect(s.cpuUs).toBeGreaterThan(0);
+    // kernel threads: counted, listed only when asked
+    expect(s.processes.some((p) => p.kernel)).toBe(false);
+    const all = await inspect({ all: true });
+    const kernel = all.processes.filter((p) => p.kernel);
+    expect(kernel.map((p) => p.comm)).toContain("kthreadd");
+    expect(Math.abs(kernel.length - s.kernelThreadsHidden)).toBeLessThanOrEqual(2); // a kworker may come or go
+    expect(all.kernelThreadsHidden).toBe(0);
   });
 
   it("after unshare --pid --fork --mount-proc bash in the learner's shell, the shell's child is pid 1 in a new pid namespace", async () => {
@@ -57,7 +64,7 @@ describe("contained-inspect on the real VM", () => {
     const tree = picture(s, { showLab: false }).pidTree;
     expect(tree.children.map((b) => [b.id, b.initPid])).toEqual([[child.ns.pid, child.pid]]);
     // its own /proc, mounted in its own mount namespace
-    const detail = (await inspect(child.pid)).detail!;
+    const detail = (await inspect({ pid: child.pid })).detail!;
     expect(detail.pid).toBe(child.pid);
     expect(detail.mounts.filter((m) => m.mountPoint === "/proc" && m.fsType === "proc").length).toBe(2);
     await lab.type("main", "exit");

@@ -2,7 +2,14 @@
 
 export const INSPECTOR_PATH = "/usr/sbin/contained-inspect";
 
-/** The command for one refresh; with `pid`, that process's details too. (`exec`: no shell left waiting.) */
-export function inspectCommand(pid?: number): string {
-  return pid === undefined ? `exec ${INSPECTOR_PATH}` : `exec ${INSPECTOR_PATH} --pid ${Math.trunc(pid)}`;
+export interface InspectOptions {
+  /** Kernel threads too (else only counted). */
+  all?: boolean;
+  /** That process's details too. */
+  pid?: number;
+}
+
+/** The command for one refresh. (`exec`: no shell left waiting for it.) */
+export function inspectCommand({ all = false, pid }: InspectOptions = {}): string {
+  return `exec ${INSPECTOR_PATH}${all ? " --all" : ""}${pid === undefined ? "" : ` --pid ${Math.trunc(pid)}`}`;
 }

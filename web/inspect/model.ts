@@ -105,6 +105,8 @@ export interface KernelSnapshot {
   /** The initial namespaces: the kernel's own (kthreadd's), which every host process shares. */
   initialNs: NsIds;
   processes: GuestProcess[];
+  /** Kernel threads counted but not listed (the inspector lists them only when asked). */
+  kernelThreadsHidden: number;
   /** Each uts namespace's hostname, by namespace id. */
   hostnames: Map<number, string>;
   net: NetNamespace[];

@@ -61,9 +61,10 @@ function limit(value: unknown, where: string): Limit {
   return value === "max" ? "max" : count(value, where);
 }
 
-function nsIds(value: unknown, where: string): NsIds {
+/** Every kind's id; with `base`, the kinds left out are base's (a process lists only those it does not share with the kernel). */
+function nsIds(value: unknown, where: string, base?: NsIds): NsIds {
   const o = fields(value, where);
-  return Object.fromEntries(NS_KINDS.map((kind) => [kind, count(o[kind], `${where}.${kind}`)])) as NsIds;
+  return Object.fromEntries(NS_KINDS.map((kind) => [kind, base && o[kind] === undefined ? base[kind] : count(o[kind], `${where}.${kind}`)])) as NsIds;
 }
 
 function process(value: unknown, where: string, initialNs: NsIds): GuestProcess {
@@ -84,7 +85,7 @@ function process(value: unknown, where: string, initialNs: NsIds): GuestProcess 
     cmdline: optional(o.cmdline, (v) => text(v, `${where}.cmdline`)) ?? "",
     uid: optional(o.uid, (v) => count(v, `${where}.uid`)) ?? null,
     tty,
-    ns: nsIds(o.ns, `${where}.ns`),
+    ns: nsIds(o.ns, `${where}.ns`, initialNs),
     root: optional(o.root, (v) => text(v, `${where}.root`)) ?? "?",
     cgroup: optional(o.cgroup, (v) => text(v, `${where}.cgroup`)) ?? "?",
     lab: flag(o.lab, `${where}.lab`),
@@ -211,6 +212,7 @@ export function parseSnapshot(stdout: string): KernelSnapshot {
     self: count(o.self, "self"),
     initialNs,
     processes,
+    kernelThreadsHidden: optional(o.kernelThreads, (v) => count(v, "kernelThreads")) ?? 0,
     hostnames,
     net: list(o.net, "net").map((n, i) => netNamespace(n, `net[${i}]`)),
     cgroups: list(o.cgroups, "cgroups").map((c, i) => cgroup(c, `cgroups[${i}]`)),

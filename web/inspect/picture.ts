@@ -57,7 +57,7 @@ export interface KernelPicture {
   net: NetEntry[];
   /** Processes shown, in pid order. */
   shown: GuestProcess[];
-  /** The lab's processes left out. */
+  /** The lab's processes left out (kernel threads the inspector only counted among them). */
   hidden: number;
   /** The cgroups the learner's login shells are in (the usual place, so not marked on each process). */
   homeCgroups: Set<string>;
@@ -188,7 +188,7 @@ export function picture(snapshot: KernelSnapshot, { showLab }: { showLab: boolea
     cgroups: cgroups(snapshot, shown, showLab),
     net: net(snapshot, shown),
     shown,
-    hidden: snapshot.processes.length - shown.length,
+    hidden: snapshot.processes.length - shown.length + snapshot.kernelThreadsHidden,
     homeCgroups: new Set(snapshot.processes.filter((p) => p.loginShell).map((p) => p.cgroup)),
   };
 }

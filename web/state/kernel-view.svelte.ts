@@ -98,8 +98,10 @@ export class KernelView {
     this.wake();
   }
 
+  /** Shows or hides the lab's processes (the kernel threads among them are read only while shown). */
   setShowLab(show: boolean): void {
     this.showLab = show;
+    if (show) this.refreshSoon();
   }
 
   setMode(mode: KernelViewMode): void {
@@ -123,6 +125,10 @@ export class KernelView {
    * On a machine without the inspector too: the command may have installed it.
    */
   commandEnded(): void {
+    this.refreshSoon();
+  }
+
+  private refreshSoon(): void {
     if (!this.active) return;
     if (this.inFlight) {
       this.again = true;
@@ -179,7 +185,7 @@ export class KernelView {
     this.lastStart = started;
     let result: ExecResult;
     try {
-      result = await this.options.exec(inspectCommand(pid), { timeoutMs: INSPECT_TIMEOUT_MS });
+      result = await this.options.exec(inspectCommand({ all: this.showLab, pid }), { timeoutMs: INSPECT_TIMEOUT_MS });
     } catch (e) {
       return this.failed(`The machine did not answer: ${(e as Error).message}`, ERROR_RETRY_MS);
     }

@@ -30,15 +30,19 @@ describe("contained-inspect's answers from the real guest", () => {
     expect(init.lab).toBe(true);
     expect(s.processes.find((p) => p.comm === "contained-agent")?.lab).toBe(true);
     expect(s.processes.find((p) => p.pid === s.self)?.lab).toBe(true);
-    const kthread = s.processes.find((p) => p.comm === "kthreadd")!;
-    expect(kthread).toMatchObject({ kernel: true, lab: true, ns: s.initialNs, nspid: [2] });
+    expect(s.processes.some((p) => p.kernel)).toBe(false);
+    expect(s.kernelThreadsHidden).toBeGreaterThan(10);
+    const all = snapshot("fresh-all");
+    const kthread = all.processes.find((p) => p.comm === "kthreadd")!;
+    expect(kthread).toMatchObject({ kernel: true, lab: true, ns: all.initialNs, nspid: [2] });
+    expect(all.kernelThreadsHidden).toBe(0);
     expect([...s.hostnames.values()]).toEqual(["contained"]);
     expect(s.net).toHaveLength(1);
     expect(s.net[0].interfaces.map((i) => i.name)).toEqual(["lo"]);
 
     const p = picture(s, { showLab: false });
     expect(p.shown.map((x) => x.pid)).toEqual(shells.map((x) => x.pid));
-    expect(p.hidden).toBe(s.processes.length - 2);
+    expect(p.hidden).toBe(s.processes.length - 2 + s.kernelThreadsHidden);
     expect(p.pidTree.children).toEqual([]);
     expect(p.cgroups.map((c) => c.usage.path)).not.toContain("/lab");
     expect(picture(s, { showLab: true }).shown).toHaveLength(s.processes.length);
@@ -152,7 +156,7 @@ describe("answers that are not what contained-inspect prints", () => {
     [broken((o) => (o.processes = {})), /processes is not a list/],
     [broken((o) => ((o.processes as Array<Record<string, unknown>>)[0].pid = "1")), /processes\[0\]\.pid is not a whole number/],
     [broken((o) => ((o.processes as Array<Record<string, unknown>>)[0].nspid = [7])), /processes\[0\]\.nspid does not start with the pid 1/],
-    [broken((o) => ((o.processes as Array<Record<string, unknown>>).at(-1)!.ns = { pid: 1 })), /\.ns\.net is not a whole number/],
+    [broken((o) => ((o.processes as Array<Record<string, unknown>>).at(-1)!.ns = { net: "blue" })), /\.ns\.net is not a whole number/],
     [broken((o) => ((o.cgroups as Array<Record<string, unknown>>)[1].cpuMax = "lots")), /cgroups\[1\]\.cpuMax is not "QUOTA PERIOD"/],
     [broken((o) => ((o.cgroups as Array<Record<string, unknown>>)[1].pidsMax = -3)), /pidsMax is not a whole number/],
     [broken((o) => (o.uts = [{ id: 1 }])), /uts\[0\]\.hostname is not a string/],

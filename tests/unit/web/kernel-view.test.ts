@@ -179,12 +179,16 @@ describe("KernelView", () => {
     view.dispose();
   });
 
-  it("shows the lab's processes only when asked", async () => {
-    const view = new KernelView({ exec: guest().exec, canRun: () => true });
+  it("shows the lab's processes only when asked, asking the machine for its kernel threads then", async () => {
+    const g = guest((command) => result(fixture(command.includes("--all") ? "fresh-all" : "fresh")));
+    const view = new KernelView({ exec: g.exec, canRun: () => true });
     view.setOpen(true);
     await vi.advanceTimersByTimeAsync(100);
     const few = view.picture!.shown.length;
+    expect(view.picture!.hidden).toBeGreaterThan(20);
     view.setShowLab(true);
+    await vi.advanceTimersByTimeAsync(400);
+    expect(g.calls.at(-1)?.command).toBe("exec /usr/sbin/contained-inspect --all");
     expect(view.picture!.shown.length).toBeGreaterThan(few + 20);
     expect(view.picture!.hidden).toBe(0);
     view.dispose();
