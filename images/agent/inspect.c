@@ -619,7 +619,12 @@ static void walk_cgroups(const char *path, int *first, int depth) {
 static char text_buf[MAX_TEXT];
 
 static void put_file_field(int dfd, const char *file, const char *key) {
-	if (read_at(dfd, file, text_buf, sizeof text_buf) < 0) return;
+	ssize_t n = read_at(dfd, file, text_buf, sizeof text_buf);
+	if (n < 0) return;
+	if ((size_t)n == sizeof text_buf - 1) { /* more than fits: whole lines only */
+		char *last = strrchr(text_buf, '\n');
+		if (last) last[1] = 0;
+	}
 	putf(",\"%s\":", key);
 	put_cstr(text_buf);
 }

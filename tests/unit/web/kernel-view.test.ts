@@ -6,6 +6,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ExecOptions, ExecResult } from "../../../worker/api";
 import { buildLessons } from "../../../web/lessons/format";
 import { KernelView } from "../../../web/state/kernel-view.svelte";
+import { Lab } from "../../../web/state/lab.svelte";
+import { memoryProgress } from "../../../web/state/progress";
+import { connectFake } from "../../../web/vm/adapter";
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/inspect/${name}.json`, import.meta.url), "utf8");
 const encoder = new TextEncoder();
@@ -210,5 +213,13 @@ describe("a lesson step's highlight field", () => {
 
   it("is refused, with the file's name, when it names nothing the view draws", () => {
     expect(() => buildLessons(files("pids"))).toThrow(/01-step\/index\.md: highlight must be one of pid, net, mnt/);
+  });
+
+  it("is what the lab's kernel view points at while that step is open", async () => {
+    vi.useRealTimers();
+    const [lesson] = buildLessons(files("uts"));
+    const lab = new Lab(await connectFake({ stepMs: 0 }), { lessons: { all: [lesson], start: { lesson, step: 0 }, store: memoryProgress() } });
+    expect(lab.kernelView.highlight).toBe("uts");
+    lab.dispose();
   });
 });
