@@ -10,6 +10,8 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
+import { resolve as resolvePath } from "node:path";
+import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { chromium, type Page } from "@playwright/test";
 import { createRequire } from "node:module";
@@ -235,7 +237,8 @@ export async function benchView(figure: Figure): Promise<void> {
   await pageSide(figure);
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, ""))) {
+// run on its own: npx tsx scripts/bench-view.ts
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolvePath(process.argv[1])) {
   console.log("Kernel view:");
   await benchView((name, value, target) => console.log(`  ${name}: ${value}${target ? `   (target ${target})` : ""}`));
 }
