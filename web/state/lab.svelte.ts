@@ -3,7 +3,7 @@
 import { createContext, tick } from "svelte";
 import { TERMINALS, type TerminalId, type VmEvent } from "../../worker/api";
 import type { Lesson } from "../lessons/catalog";
-import type { TypedLine } from "../lessons/solution";
+import { commandLines, type TypedLine } from "../lessons/solution";
 import type { VmConnection } from "../vm/adapter";
 import { TerminalSession } from "../terminal/session.svelte";
 import { Typist } from "../terminal/typist";
@@ -152,8 +152,7 @@ export class Lab {
    * it: a line at a time, each once that shell is back at its prompt (see Typist).
    */
   runInTerminal(command: string, terminal: TerminalId = "main"): void {
-    const lines = command.split(/\r?\n/).filter((line) => line.trim() !== "");
-    this.typeLines(lines.map((text) => ({ terminal, text })));
+    this.typeLines(commandLines(command, terminal));
   }
 
   /** Types lines (a step's solution) into the shells they name. */
