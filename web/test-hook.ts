@@ -1,6 +1,7 @@
 // What the page tells tests and benchmarks about itself: `window.__contained`. Read-only views
 // of the lab's state, so tests wait on real signals (text on a screen, a size the guest knows).
 import type { StartTimeline, StateSource, TerminalId, VmStatus } from "../worker/api";
+import type { RefreshCost } from "./state/kernel-view.svelte";
 import type { Lab } from "./state/lab.svelte";
 import type { BootStage } from "./state/machine.svelte";
 import type { CheckStatus } from "./state/lesson.svelte";
@@ -23,6 +24,8 @@ export interface ContainedHook {
   stateSource(): StateSource | null;
   /** How the last start went, part by part (ms since the worker's start() began). */
   startTimeline(): StartTimeline | null;
+  /** What the kernel view's last refresh cost, and how many it has made. */
+  kernelView(): { status: string; cost: RefreshCost | null; refreshes: number };
 }
 
 declare global {
@@ -43,5 +46,6 @@ export function installTestHook(lab: Lab): void {
     lesson: () => (lab.curriculum ? { id: lab.curriculum.place.lesson.id, step: lab.curriculum.place.step + 1 } : null),
     startTimeline: () => lab.machine.timeline,
     stateSource: () => lab.machine.stateSource,
+    kernelView: () => ({ status: lab.kernelView.status, cost: lab.kernelView.lastCost, refreshes: lab.kernelView.refreshCount }),
   };
 }

@@ -8,6 +8,7 @@ import type { VmConnection } from "../vm/adapter";
 import { TerminalSession } from "../terminal/session.svelte";
 import { Typist } from "../terminal/typist";
 import { Curriculum, type Place } from "./curriculum.svelte";
+import { KernelView } from "./kernel-view.svelte";
 import type { LessonRunner } from "./lesson.svelte";
 import { MachineState } from "./machine.svelte";
 import { memoryProgress, type ProgressStore } from "./progress";
@@ -30,6 +31,7 @@ export class Lab {
   readonly terminals: Record<TerminalId, TerminalSession>;
   readonly transfer: FileTransfer;
   readonly curriculum: Curriculum | null;
+  readonly kernelView: KernelView;
   activeTerminal = $state<TerminalId>("main");
   /** Why commands from the lesson were not all typed (a shell did not come back to its prompt). */
   typingNotice = $state<string | null>(null);
@@ -56,6 +58,7 @@ export class Lab {
     this.transfer = new FileTransfer(exec);
     const course = options.lessons;
     this.curriculum = course ? new Curriculum(course.all, course.start, { exec, canCheck: isRunning, store: course.store ?? memoryProgress() }) : null;
+    this.kernelView = new KernelView({ exec, canRun: isRunning, highlight: () => this.lesson?.active.step.highlight ?? null });
     this.typist = new Typist({
       type: (terminal, text) => this.terminals[terminal].type(text),
       stuck: (message) => (this.typingNotice = message),
@@ -70,7 +73,10 @@ export class Lab {
             this.promptSeen = true;
             this.markPrompt();
           }
-          if (afterCommand) void this.lesson?.checkActive();
+          if (afterCommand) {
+            void this.lesson?.checkActive();
+            this.kernelView.commandEnded();
+          }
           this.typist.promptShown(id);
         }),
         this.terminals[id].onCommand(() => this.lesson?.commandEntered()),
@@ -111,6 +117,7 @@ export class Lab {
   private whenReady(): void {
     for (const id of TERMINALS) void this.terminals[id].syncSize();
     this.markPrompt();
+    this.kernelView.wake();
     if (this.mayTakeFocus()) this.terminals[this.activeTerminal].focus();
     if (this.lesson) {
       void this.lesson.checkActive();
@@ -138,6 +145,7 @@ export class Lab {
     this.typingNotice = null;
     if (forgetProgress) this.curriculum?.forgetAll();
     this.lesson?.machineReplaced();
+    this.kernelView.machineReplaced();
     return this.machine.reset();
   }
 
@@ -170,6 +178,7 @@ export class Lab {
   dispose(): void {
     this.lesson?.stopPolling();
     this.typist.cancel();
+    this.kernelView.dispose();
     for (const d of this.disposers) d();
     for (const id of TERMINALS) this.terminals[id].dispose();
     this.connection.close();
