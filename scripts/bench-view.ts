@@ -1,7 +1,8 @@
 // The kernel view's part of the bench: what one refresh costs and what the view costs the
 // learner. `benchView(figure)` (or `npx tsx scripts/bench-view.ts`) prints:
-//  - one refresh: the inspector's own CPU time in the guest, the exec round trip, the answer's
-//    bytes and the bytes on the serial line (Node; a fresh machine, then one with a container)
+//  - one refresh: the guest instructions it takes (whatever the host's load), the inspector's own
+//    CPU time in the guest, the exec round trip, the answer's bytes and the bytes on the serial
+//    line (Node; a fresh machine, then one with a container)
 //  - the guest CPU share at one refresh a second, against the same time idle (guest /proc/stat)
 //  - in Chromium, the panel open: parsing and drawing a refresh in the page; keystroke to echo
 //    with the panel open and closed, side by side in one run (alternating blocks of keys)
@@ -11,10 +12,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { gzipSync } from "node:zlib";
 import { chromium, type Page } from "@playwright/test";
-import { startLab, type Lab } from "../tests/integration/harness";
+import { createRequire } from "node:module";
 import { installInspector } from "../tests/integration/inspector";
+import { PromptWatcher } from "../web/terminal/prompt";
 import { inspectCommand, type InspectOptions } from "../web/inspect/command";
 import { repoPath } from "../worker/node-client";
+import { VmService } from "../worker/vm-service";
 
 type Figure = (name: string, value: string, target?: string) => void;
 
@@ -45,44 +48,57 @@ function wireBytes(command: string, answer: number, timeoutMs = 5000): { sent: n
   return { sent, received };
 }
 
+type Exec = VmService["exec"];
+
 /** Busy and total jiffies of the guest's CPU so far. */
-async function guestJiffies(lab: Lab): Promise<{ busy: number; total: number }> {
-  const line = (await lab.vm.api.exec("head -1 /proc/stat")).stdout;
+async function guestJiffies(exec: Exec): Promise<{ busy: number; total: number }> {
+  const line = (await exec("head -1 /proc/stat")).stdout;
   const [, ...values] = line.trim().split(/\s+/).map(Number);
   const total = values.reduce((a, b) => a + b, 0);
   return { busy: total - values[3] - values[4], total }; // minus idle and iowait
 }
 
-async function refreshes(lab: Lab, label: string, figure: Figure, options: InspectOptions = {}): Promise<void> {
+async function refreshes(vm: VmService, label: string, figure: Figure, options: InspectOptions = {}): Promise<void> {
   const cpu: number[] = [];
   const roundTrip: number[] = [];
+  const instructions: number[] = [];
+  const rates: number[] = [];
   let bytes = 0;
   for (let i = 0; i < RUNS + 3; i++) {
+    const before = vm.instructionCount();
     const t0 = performance.now();
-    const result = await lab.vm.api.exec(inspectCommand(options), { timeoutMs: 5000 });
+    const result = await vm.exec(inspectCommand(options), { timeoutMs: 5000 });
     const ms = performance.now() - t0;
+    const ran = (vm.instructionCount() - before) >>> 0;
     if (result.exitCode !== 0) throw new Error(`contained-inspect failed: ${result.stderr}`);
     if (i < 3) continue; // warm: the binary and /proc in the guest's caches
     cpu.push(JSON.parse(result.stdout).cpuUs / 1000);
     roundTrip.push(ms);
+    instructions.push(ran / 1e6);
+    rates.push(ran / 1e3 / ms);
     bytes = result.stdoutBytes.length;
   }
   const wire = wireBytes(inspectCommand(options), bytes);
-  figure(`kernel view refresh, ${label}: the inspector's CPU time in the guest, p50 of ${RUNS}`, spread(cpu, "ms"), "< 50 ms");
-  figure(`kernel view refresh, ${label}: exec round trip (Node)`, spread(roundTrip, "ms"));
+  figure(`kernel view refresh, ${label}: guest instructions (sh and the agent included), p50 of ${RUNS}`, spread(instructions, "M", 2));
+  figure(`kernel view refresh, ${label}: the inspector's CPU time in the guest`, spread(cpu, "ms"), "< 50 ms");
+  figure(
+    `kernel view refresh, ${label}: exec round trip (Node), and the emulator's speed meanwhile`,
+    `${spread(roundTrip, "ms")}, ${percentile(rates, 50).toFixed(0)} M instructions/s`,
+  );
   figure(`kernel view refresh, ${label}: answer / on the serial line`, `${bytes} B JSON / ${wire.sent} B sent + ${wire.received} B received (base64 lines)`);
 }
 
-async function cpuShare(lab: Lab, figure: Figure): Promise<void> {
+async function cpuShare(vm: VmService, figure: Figure): Promise<void> {
+  const exec: Exec = (c, o) => vm.exec(c, o);
   const window = async (refresh: boolean) => {
-    const start = await guestJiffies(lab);
+    const start = await guestJiffies(exec);
     const end = performance.now() + SHARE_WINDOW_MS;
     while (performance.now() < end) {
       const t0 = performance.now();
-      if (refresh) await lab.vm.api.exec(inspectCommand(), { timeoutMs: 5000 });
+      if (refresh) await vm.exec(inspectCommand(), { timeoutMs: 5000 });
       await sleep(Math.max(0, 1000 - (performance.now() - t0))); // the page's pace: one a second
     }
-    const stop = await guestJiffies(lab);
+    const stop = await guestJiffies(exec);
     return (stop.busy - start.busy) / (stop.total - start.total);
   };
   const idle = await window(false);
@@ -94,24 +110,37 @@ async function cpuShare(lab: Lab, figure: Figure): Promise<void> {
   );
 }
 
+/** Types a line into the learner's shell and waits for its next prompt. */
+async function typeLine(vm: VmService, line: string): Promise<void> {
+  const watcher = new PromptWatcher();
+  let unsubscribe = 0;
+  const prompted = new Promise<void>((resolve) => {
+    void vm.subscribe((e) => e.type === "output" && e.terminal === "main" && watcher.push(e.data) && resolve()).then((id) => (unsubscribe = id));
+  });
+  await vm.write("main", `${line}\n`);
+  await prompted;
+  await vm.unsubscribe(unsubscribe);
+}
+
 async function guestSide(figure: Figure): Promise<void> {
-  const lab = await startLab("state");
+  const vm = new VmService();
+  await vm.start({ imagesBase: repoPath("images"), wasmPath: createRequire(import.meta.url).resolve("v86/build/v86.wasm"), from: "state" });
   try {
-    console.log(`  (inspector: ${await installInspector((c, o) => lab.vm.api.exec(c, o))})`);
-    await refreshes(lab, "fresh machine", figure);
-    await refreshes(lab, "fresh machine, the lab's processes shown (--all)", figure, { all: true });
-    await cpuShare(lab, figure);
-    await lab.type("main", "unshare --pid --fork --mount-proc --uts --net bash");
-    await refreshes(lab, "a shell in its own pid, mount, uts and net namespaces", figure);
+    console.log(`  (inspector: ${await installInspector((c, o) => vm.exec(c, o))})`);
+    await refreshes(vm, "fresh machine", figure);
+    await refreshes(vm, "fresh machine, the lab's processes shown (--all)", figure, { all: true });
+    await cpuShare(vm, figure);
+    await typeLine(vm, "unshare --pid --fork --mount-proc --uts --net bash");
+    await refreshes(vm, "a shell in its own pid, mount, uts and net namespaces", figure);
   } finally {
-    await lab.close();
+    await vm.stop();
   }
 }
 
 async function serve(): Promise<ChildProcess> {
   execFileSync("npx", ["vite", "build", "--logLevel", "error"], { stdio: "inherit" });
   const server = spawn("npx", ["vite", "preview", "--port", String(PORT), "--strictPort"], { stdio: "ignore", detached: true });
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 300; i++) {
     try {
       if ((await fetch(`http://localhost:${PORT}/`)).ok) return server;
     } catch {

@@ -5,10 +5,11 @@
  * and enters (setns) each uts and net namespace once to read its hostname and interfaces.
  *
  *   contained-inspect [--all] [--pid N]
- *     --all     kernel threads too (else only counted: the view hides them unless asked)
+ *     --all     the lab's own processes too: kernel threads, init, the control agent and this
+ *               program (else only counted: the view hides them unless asked)
  *     --pid N   also "detail": N's mountinfo, uid/gid maps and the files of its cgroup
  *
- * {"version":1, "self":PID, "kernelNs":{KIND:ID}, "kernelThreads":N (without --all),
+ * {"version":1, "self":PID, "kernelNs":{KIND:ID}, "unlisted":N (without --all),
  *  "processes":[{"pid","ppid","nspid":[...],"comm","cmdline","state","uid","tty",
  *                "ns":{KIND:ID, only where it differs from kernelNs},"root","cgroup",
  *                flags "kernel","lab","login"}],
@@ -18,10 +19,15 @@
  *
  * A limit of "max" is the string "max"; a file the cgroup lacks is left out. A kernel thread is
  * only {"pid","ppid","state","comm","kernel":true}: it shares kernelNs (kthreadd's), / and the
- * root cgroup. Without --all, kernel threads are not read at all: pids in the root cgroup whose
- * /proc/PID/exe cannot be read (no memory map) are counted instead. The lab's own processes are
- * flagged "lab" (init, anything in /sys/fs/cgroup/lab: the control agent and this program); the
+ * root cgroup. Without --all, those are not read at all, only counted in "unlisted": kernel
+ * threads (pids in the root cgroup whose /proc/PID/exe cannot be read: no memory map), init,
+ * this program and the agent that runs it. The lab's processes that are listed are flagged
+ * "lab" (init, anything in /sys/fs/cgroup/lab: the agent, the lab's checks; this program); the
  * learner's login shells (session leaders on ttyS0 and ttyS1 that init started) "login".
+ *
+ * It runs in a cgroup of its own, /sys/fs/cgroup/lab-view (made on its first run), not in the
+ * agent's /sys/fs/cgroup/lab: that one's cpu.weight (10000 to the learner's 100) would have a
+ * key the learner types wait for this whole run before their shell could echo it.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -158,7 +164,7 @@ static size_t nprocs, procs_cap;
 static unsigned long long kernel_ns[NS_COUNT]; /* every kernel thread shares kthreadd's */
 static unsigned long long self_ns[NS_COUNT];   /* this program's own */
 static int all;                                /* --all: kernel threads too */
-static int kernel_hidden;                      /* kernel threads left out without --all */
+static int unlisted;                           /* the lab's processes left out without --all */
 
 /* ttyS0..3 are major 4, minor 64+; /dev/pts/N majors 136..143 */
 static void put_tty(unsigned dev) {
@@ -245,7 +251,7 @@ static int put_process(int proc_fd, const char *name, int pid, int first) {
 	char stat[1024], path[32];
 	/* pid (comm) state ppid pgrp session tty_nr tpgid flags ... (read by its path: a kernel
 	 * thread needs nothing more, so no directory is opened for it) */
-	snprintf(path, sizeof path, "%s/stat", name);
+	snprintf(path, sizeof path, "%d/stat", pid);
 	ssize_t n = read_at(proc_fd, path, stat, sizeof stat);
 	char *open = n > 0 ? strchr(stat, '(') : NULL, *close_ = n > 0 ? strrchr(stat, ')') : NULL;
 	if (!open || !close_ || close_[1] != ' ' || !close_[2]) return 0;
@@ -307,7 +313,7 @@ static int put_process(int proc_fd, const char *name, int pid, int first) {
 		LIT(",\"cgroup\":");
 		put_cstr(cgroup);
 	}
-	if (pid == 1 || (in_cgroup && (strcmp(cgroup, "/lab") == 0 || strncmp(cgroup, "/lab/", 5) == 0))) LIT(",\"lab\":true");
+	if (pid == 1 || (in_cgroup && (strcmp(cgroup, "/lab") == 0 || strncmp(cgroup, "/lab/", 5) == 0 || strcmp(cgroup, "/lab-view") == 0))) LIT(",\"lab\":true");
 	/* init starts each login shell as a session leader on its serial port */
 	unsigned minor = tty_nr & 0xff;
 	if (ppid == 1 && session == pid && (tty_nr >> 8 & 0xfff) == 4 && (minor == 64 || minor == 65)) LIT(",\"login\":true");
@@ -327,12 +333,24 @@ static void put_processes(void) {
 		read_ns(kthreadd, kernel_ns);
 		close(kthreadd);
 	}
-	int self = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (self >= 0) {
-		read_ns(self, self_ns);
-		close(self);
+	int self_dir = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (self_dir >= 0) {
+		read_ns(self_dir, self_ns);
+		close(self_dir);
 	}
 	put_ns("kernelNs", kernel_ns, NULL);
+	/* this program's own namespaces come first, listed or not: the host's, in the usual case */
+	procs = malloc((procs_cap = 128) * sizeof *procs);
+	if (!procs) _exit(1);
+	procs[nprocs].pid = (int)getpid();
+	memcpy(procs[nprocs++].ns, self_ns, sizeof self_ns);
+	/* left out without --all: this program, and the agent that runs it (in the lab's cgroup) */
+	int self = (int)getpid(), parent = (int)getppid();
+	char path[64], cgroup[512];
+	snprintf(path, sizeof path, "/proc/%d", parent);
+	int parent_dir = all ? -1 : open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (parent_dir < 0 || !cgroup_of(parent_dir, cgroup, sizeof cgroup) || strcmp(cgroup, "/lab") != 0) parent = 0;
+	if (parent_dir >= 0) close(parent_dir);
 	/* kernel threads live in the root cgroup (with init, and what the learner may move there) */
 	static unsigned char in_root[32768 / 8];
 	static char procs_text[16384];
@@ -349,11 +367,15 @@ static void put_processes(void) {
 		char *end, link[32], exe[8];
 		long pid = strtol(e->d_name, &end, 10);
 		if (*end || pid <= 0) continue;
-		if (pid != 1 && pid < 32768 && (in_root[pid / 8] & (1 << (pid % 8)))) {
+		if (!all && (pid == 1 || pid == self || pid == parent)) {
+			unlisted++;
+			continue;
+		}
+		if (!all && pid < 32768 && (in_root[pid / 8] & (1 << (pid % 8)))) {
 			/* no executable: a kernel thread (or, rarely, a zombie moved there) */
 			snprintf(link, sizeof link, "%ld/exe", pid);
 			if (readlinkat(dirfd(d), link, exe, sizeof exe) < 0) {
-				kernel_hidden++;
+				unlisted++;
 				continue;
 			}
 		}
@@ -361,7 +383,7 @@ static void put_processes(void) {
 	}
 	if (d) closedir(d);
 	LIT("]");
-	if (!all) put_field("kernelThreads", (unsigned)kernel_hidden);
+	if (!all) put_field("unlisted", (unsigned)unlisted);
 }
 
 /* --- namespaces entered: uts (hostname) and net (interfaces) ------------------------------- */
@@ -561,14 +583,20 @@ static void put_cgroup(int dfd, const char *path, int first) {
 	LIT("}");
 }
 
-/* Every cgroup below CG, depth first; path is relative to CG ("" for the root). */
+/*
+ * Every cgroup below CG, depth first; path is relative to CG ("" for the root). Without --all,
+ * not the lab's (/lab, /lab-view and below) nor the root's own figures.
+ */
 static void walk_cgroups(const char *path, int *first, int depth) {
+	if (!all && (strcmp(path, "/lab") == 0 || strncmp(path, "/lab/", 5) == 0 || strcmp(path, "/lab-view") == 0)) return;
 	char dir[1024];
 	snprintf(dir, sizeof dir, CG "%s", path);
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) return;
-	put_cgroup(dfd, path, *first);
-	*first = 0;
+	if (all || path[0]) {
+		put_cgroup(dfd, path, *first);
+		*first = 0;
+	}
 	/* a leaf's directory is not listed: reading its ~40 files' names costs more than this */
 	char stat[256];
 	int parent = read_at(dfd, "cgroup.stat", stat, sizeof stat) < 0 || !strstr(stat, "nr_descendants 0\n");
@@ -642,6 +670,17 @@ static void put_detail(int pid) {
 
 /* --- main ---------------------------------------------------------------------------------- */
 
+#define VIEW_CGROUP CG "/lab-view"
+
+/* Into a cgroup that weighs as much as the learner's (cpu.weight's default, 100). */
+static void step_aside(void) {
+	mkdir(VIEW_CGROUP, 0755); /* (already there after the first run) */
+	int fd = open(VIEW_CGROUP "/cgroup.procs", O_WRONLY | O_CLOEXEC);
+	if (fd < 0) return;
+	if (write(fd, "0", 1) < 0) { /* a cgroup the learner broke: run where we are */ }
+	close(fd);
+}
+
 static long long us(clockid_t clock) {
 	struct timespec ts;
 	clock_gettime(clock, &ts);
@@ -659,6 +698,7 @@ int main(int argc, char **argv) {
 			return 2;
 		}
 	}
+	step_aside();
 	putf("{\"version\":1,\"self\":%d", (int)getpid());
 	put_processes();
 	put_uts();

@@ -51,6 +51,7 @@ test("a new uts namespace shows in the panel with its own hostname within 2 s, a
   await expect(panel.getByRole("group", { name: "uts namespace box", exact: true })).toBeVisible({ timeout: 2000 });
   const shownAfterMs = Date.now() - typed;
   testInfo.annotations.push({ type: "hostname box to the panel", description: `${shownAfterMs} ms` });
+  console.log(`hostname box (Enter) to its uts group in the panel: ${shownAfterMs} ms`);
   // contained: the host's namespace, and its name, did not change
   await expect(panel.getByRole("group", { name: "uts namespace contained (the host’s)" })).toBeVisible();
   await expect(panel.getByRole("group", { name: "uts namespace box", exact: true })).toContainText("bash");

@@ -105,8 +105,8 @@ export interface KernelSnapshot {
   /** The initial namespaces: the kernel's own (kthreadd's), which every host process shares. */
   initialNs: NsIds;
   processes: GuestProcess[];
-  /** Kernel threads counted but not listed (the inspector lists them only when asked). */
-  kernelThreadsHidden: number;
+  /** The lab's processes counted but not listed: kernel threads, init, the agent and the inspector (listed only when asked). */
+  unlisted: number;
   /** Each uts namespace's hostname, by namespace id. */
   hostnames: Map<number, string>;
   net: NetNamespace[];

@@ -212,7 +212,7 @@ export function parseSnapshot(stdout: string): KernelSnapshot {
     self: count(o.self, "self"),
     initialNs,
     processes,
-    kernelThreadsHidden: optional(o.kernelThreads, (v) => count(v, "kernelThreads")) ?? 0,
+    unlisted: optional(o.unlisted, (v) => count(v, "unlisted")) ?? 0,
     hostnames,
     net: list(o.net, "net").map((n, i) => netNamespace(n, `net[${i}]`)),
     cgroups: list(o.cgroups, "cgroups").map((c, i) => cgroup(c, `cgroups[${i}]`)),

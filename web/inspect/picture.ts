@@ -57,7 +57,7 @@ export interface KernelPicture {
   net: NetEntry[];
   /** Processes shown, in pid order. */
   shown: GuestProcess[];
-  /** The lab's processes left out (kernel threads the inspector only counted among them). */
+  /** The lab's processes left out (with those the inspector only counted). */
   hidden: number;
   /** The cgroups the learner's login shells are in (the usual place, so not marked on each process). */
   homeCgroups: Set<string>;
@@ -65,7 +65,8 @@ export interface KernelPicture {
 
 export const TERMINAL_NAMES: Record<TerminalId, string> = { main: "Shell", second: "Second shell" };
 
-const isLabCgroup = (path: string) => path === "/lab" || path.startsWith("/lab/");
+/** The agent's cgroup, and the one contained-inspect runs in. */
+const isLabCgroup = (path: string) => path === "/lab" || path.startsWith("/lab/") || path === "/lab-view";
 
 /** The pid namespace each pid namespace is nested in (by id), from the processes' parents. */
 function pidParents(snapshot: KernelSnapshot): Map<number, number> {
@@ -188,7 +189,7 @@ export function picture(snapshot: KernelSnapshot, { showLab }: { showLab: boolea
     cgroups: cgroups(snapshot, shown, showLab),
     net: net(snapshot, shown),
     shown,
-    hidden: snapshot.processes.length - shown.length + snapshot.kernelThreadsHidden,
+    hidden: snapshot.processes.length - shown.length + snapshot.unlisted,
     homeCgroups: new Set(snapshot.processes.filter((p) => p.loginShell).map((p) => p.cgroup)),
   };
 }

@@ -26,26 +26,26 @@ describe("contained-inspect's answers from the real guest", () => {
     const shells = s.processes.filter((p) => p.loginShell);
     expect(shells.map((p) => p.terminal)).toEqual(["main", "second"]);
     expect(shells.every((p) => !p.lab && p.comm === "bash")).toBe(true);
-    const init = s.processes.find((p) => p.pid === 1)!;
-    expect(init.lab).toBe(true);
-    expect(s.processes.find((p) => p.comm === "contained-agent")?.lab).toBe(true);
-    expect(s.processes.find((p) => p.pid === s.self)?.lab).toBe(true);
-    expect(s.processes.some((p) => p.kernel)).toBe(false);
-    expect(s.kernelThreadsHidden).toBeGreaterThan(10);
+    // the lab's own are only counted unless asked for
+    expect(s.processes).toHaveLength(2);
+    expect(s.unlisted).toBeGreaterThan(20);
     const all = snapshot("fresh-all");
+    expect(all.processes.find((p) => p.pid === 1)?.lab).toBe(true);
+    expect(all.processes.find((p) => p.comm === "contained-agent")?.lab).toBe(true);
+    expect(all.processes.find((p) => p.pid === all.self)?.lab).toBe(true);
     const kthread = all.processes.find((p) => p.comm === "kthreadd")!;
     expect(kthread).toMatchObject({ kernel: true, lab: true, ns: all.initialNs, nspid: [2] });
-    expect(all.kernelThreadsHidden).toBe(0);
+    expect(all.unlisted).toBe(0);
     expect([...s.hostnames.values()]).toEqual(["contained"]);
     expect(s.net).toHaveLength(1);
     expect(s.net[0].interfaces.map((i) => i.name)).toEqual(["lo"]);
 
     const p = picture(s, { showLab: false });
     expect(p.shown.map((x) => x.pid)).toEqual(shells.map((x) => x.pid));
-    expect(p.hidden).toBe(s.processes.length - 2 + s.kernelThreadsHidden);
+    expect(p.hidden).toBe(s.processes.length - 2 + s.unlisted);
     expect(p.pidTree.children).toEqual([]);
     expect(p.cgroups.map((c) => c.usage.path)).not.toContain("/lab");
-    expect(picture(s, { showLab: true }).shown).toHaveLength(s.processes.length);
+    expect(picture(all, { showLab: true }).shown).toHaveLength(all.processes.length);
   });
 
   it("after unshare --pid --fork --mount-proc bash: the shell's child is pid 1 in a new pid namespace, drawn inside the host's", () => {
@@ -88,7 +88,11 @@ describe("contained-inspect's answers from the real guest", () => {
     expect(typeof box.nrThrottled).toBe("number");
     const learner = s.cgroups.find((c) => c.path === "/learner")!;
     expect(learner.pidsMax).toBe(1024);
-    expect(s.cgroups.find((c) => c.path === "/lab")?.memoryMax).toBe("max");
+    // the lab's cgroups (the agent's, the inspector's) only with the lab's processes
+    expect(s.cgroups.map((c) => c.path).filter((path) => path.startsWith("/lab"))).toEqual([]);
+    const all = snapshot("fresh-all");
+    expect(all.cgroups.find((c) => c.path === "/lab")?.memoryMax).toBe("max");
+    expect(all.processes.find((p) => p.pid === all.self)?.cgroup).toBe("/lab-view");
     const entry = picture(s, { showLab: false }).cgroups.find((c) => c.usage === box)!;
     expect(entry.members.map((p) => p.nspid.at(-1))).toEqual([1]);
   });
@@ -155,10 +159,10 @@ describe("answers that are not what contained-inspect prints", () => {
     [broken((o) => delete o.kernelNs), /kernelNs is not an object/],
     [broken((o) => (o.processes = {})), /processes is not a list/],
     [broken((o) => ((o.processes as Array<Record<string, unknown>>)[0].pid = "1")), /processes\[0\]\.pid is not a whole number/],
-    [broken((o) => ((o.processes as Array<Record<string, unknown>>)[0].nspid = [7])), /processes\[0\]\.nspid does not start with the pid 1/],
+    [broken((o) => ((o.processes as Array<Record<string, unknown>>)[0].nspid = [7])), /processes\[0\]\.nspid does not start with the pid \d+/],
     [broken((o) => ((o.processes as Array<Record<string, unknown>>).at(-1)!.ns = { net: "blue" })), /\.ns\.net is not a whole number/],
-    [broken((o) => ((o.cgroups as Array<Record<string, unknown>>)[1].cpuMax = "lots")), /cgroups\[1\]\.cpuMax is not "QUOTA PERIOD"/],
-    [broken((o) => ((o.cgroups as Array<Record<string, unknown>>)[1].pidsMax = -3)), /pidsMax is not a whole number/],
+    [broken((o) => ((o.cgroups as Array<Record<string, unknown>>)[0].cpuMax = "lots")), /cgroups\[0\]\.cpuMax is not "QUOTA PERIOD"/],
+    [broken((o) => ((o.cgroups as Array<Record<string, unknown>>)[0].pidsMax = -3)), /pidsMax is not a whole number/],
     [broken((o) => (o.uts = [{ id: 1 }])), /uts\[0\]\.hostname is not a string/],
     [broken((o) => (o.detail = { pid: 5, mountinfo: "no mounts here" })), /mountinfo line 1 is not a mount/],
     [broken((o) => (o.detail = { pid: 5, uidMap: "0 1000" })), /uid_map line 1 is not "INSIDE OUTSIDE COUNT"/],
