@@ -2,7 +2,7 @@
 // while the step is open (it runs every 2 s and after each command), over every step of every
 // lesson, walked in order on the real VM with the steps' own solutions.
 import { createRequire } from "node:module";
-import type { LessonStep } from "../web/lessons/format";
+import { setupCommand, type LessonStep } from "../web/lessons/format";
 import { parseSolution } from "../web/lessons/solution";
 import { PromptWatcher } from "../web/terminal/prompt";
 import { Typist } from "../web/terminal/typist";
@@ -45,7 +45,7 @@ export async function benchLessons(figure: Figure): Promise<void> {
       await vm.reset();
       let first = true;
       for (const step of lesson.steps.filter((s) => !s.quiz)) {
-        if (first && step.setup) await vm.exec(step.setup, { timeoutMs: 90_000 });
+        if (first && step.setup) await vm.exec(setupCommand(step.setup), { timeoutMs: 90_000 });
         first = false;
         for (let i = 0; i < 3; i++) open.push((await timeCheck(step)).ms);
         await typeSolution(vm, watchers, step, onPrompt);

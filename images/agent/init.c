@@ -9,9 +9,13 @@
  * instructions each).
  *
  * cgroups: /sys/fs/cgroup/lab (the agent: cpu.weight 10000, out of the OOM killer's reach) and
- * /sys/fs/cgroup/learner (the shells: cpu.weight 100, pids.max 1024, memory.max = RAM - 24 MiB).
- * `echo 1 > /sys/fs/cgroup/learner/cgroup.kill` ends every learner process; init starts the
- * shells again.
+ * /sys/fs/cgroup/learner (cpu.weight 100, pids.max 1024, memory.max = RAM - 24 MiB), which holds
+ * no process itself: the shells live in its leaf learner/shells, and learner hands the cpu,
+ * memory and pids controllers down, so a group the learner makes in it (learner/box) has
+ * pids.max, memory.max and cpu.max of its own, inside the lab's limits (cgroup v2 gives no
+ * controllers to the children of a group that holds processes).
+ * `echo 1 > /sys/fs/cgroup/learner/cgroup.kill` ends every learner process, in every group
+ * below it; init starts the shells again.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -97,6 +101,9 @@ static void cgroups(void) {
 	write_file(CG "/cgroup.subtree_control", "+cpu +memory +pids");
 	mkdir(CG "/lab", 0755);
 	mkdir(CG "/learner", 0755);
+	mkdir(CG "/learner/shells", 0755);
+	/* while learner is still empty: afterwards only its children may hold processes */
+	write_file(CG "/learner/cgroup.subtree_control", "+cpu +memory +pids");
 	write_file(CG "/lab/cpu.weight", "10000");
 	write_file(CG "/learner/cpu.weight", "100");
 	write_file(CG "/learner/pids.max", "1024"); /* the kernel's threads-max is ~1700 with 128 MB */
@@ -190,7 +197,9 @@ static void start(int which) {
 	} else {
 		/* The first shell on ttyS1 waits 2 s at boot: one CPU, and ttyS0's prompt comes first. */
 		if (which == SHELL1 && starts[which] == 1) sleep(2);
-		join_cgroup("learner");
+		/* The leaf again, in case the learner removed it (it is empty after a cgroup.kill). */
+		mkdir(CG "/learner/shells", 0755);
+		join_cgroup("learner/shells");
 		const char *tty = which == SHELL0 ? "/dev/ttyS0" : "/dev/ttyS1";
 		/* rows and columns until the page sets the size; later shells keep the tty's size */
 		if (starts[which] == 1) execl("/usr/sbin/contained-login", "contained-login", tty, "24", "80", (char *)NULL);

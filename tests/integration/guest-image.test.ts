@@ -1,6 +1,6 @@
 // The guest Linux: boots, and every command of the course notes works as written.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLab, type Lab } from "./harness";
+import { PROMPT, startLab, type Lab } from "./harness";
 
 describe("booting", () => {
   it("boots from the kernel to a working shell on both terminals", async () => {
@@ -9,7 +9,7 @@ describe("booting", () => {
       const { output, exitCode } = await lab.run("main", "echo hello from $(uname -m)");
       expect(exitCode).toBe(0);
       expect(output).toContain("hello from i686");
-      await lab.terminals.second.waitFor(/# $/);
+      await lab.terminals.second.waitFor(PROMPT);
       expect((await lab.run("second", "tty")).output).toContain("/dev/ttyS1");
     } finally {
       await lab.close();
@@ -124,5 +124,78 @@ describe("the course notes, verbatim", () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/2 packets transmitted, 2 received/);
     await lab.vm.api.exec("ip netns del red; ip netns del blue");
+  });
+});
+
+describe("the learner's cgroups and shell marks", () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await startLab("state");
+    await lab.terminals.second.waitFor(PROMPT);
+  });
+  afterAll(() => lab.close());
+
+  const cgroupOf = async (terminal: "main" | "second") => (await lab.run(terminal, "cat /proc/$$/cgroup")).output.trim();
+
+  it("a group made in learner/ gets pids.max, and the shells live in learner/shells", async () => {
+    expect(await cgroupOf("main")).toBe("0::/learner/shells");
+    expect(await cgroupOf("second")).toBe("0::/learner/shells");
+    const learner = await lab.vm.api.exec(
+      "cat /sys/fs/cgroup/learner/cgroup.subtree_control /sys/fs/cgroup/learner/cgroup.procs /sys/fs/cgroup/learner/pids.max",
+    );
+    expect(learner.stdout).toBe("cpu memory pids\n1024\n"); // no process in learner itself
+    const run = (c: string) => lab.run("main", c);
+    expect((await run("mkdir /sys/fs/cgroup/learner/box && echo 20 > /sys/fs/cgroup/learner/box/pids.max")).exitCode).toBe(0);
+    expect((await run("echo 16M > /sys/fs/cgroup/learner/box/memory.max")).exitCode).toBe(0);
+    expect((await run("echo 50000 100000 > /sys/fs/cgroup/learner/box/cpu.max")).exitCode).toBe(0);
+    const box = await run("cd /sys/fs/cgroup/learner/box && cat pids.max memory.max cpu.max; cd ~");
+    expect(box.output).toBe("20\n16777216\n50000 100000\n");
+    // The learner's own shell moves into the group; the lab's limits still hold above it.
+    expect((await run("echo $$ > /sys/fs/cgroup/learner/box/cgroup.procs")).exitCode).toBe(0);
+    expect(await cgroupOf("main")).toBe("0::/learner/box");
+    expect((await lab.vm.api.exec("cat /sys/fs/cgroup/learner/pids.current")).stdout).toBe("2\n");
+    // The group's own limit holds: a shell in it forks until box/pids.max (20) says no.
+    const forks = await lab.vm.api.exec(
+      "sh -c 'echo $$ > /sys/fs/cgroup/learner/box/cgroup.procs; while :; do sleep 600 </dev/null >/dev/null 2>&1 & done' 2>&1; " +
+        "cat /sys/fs/cgroup/learner/box/pids.current /sys/fs/cgroup/learner/box/pids.events",
+      { timeoutMs: 30_000 },
+    );
+    expect(forks.stdout).toMatch(/Cannot fork\n19\nmax [1-9]\d*\n$/); // the shell that hit it exited
+  });
+
+  it("cgroup.kill on learner/ ends the shells in every group below it, and init starts them again in learner/shells", async () => {
+    const prompt = /\x1b\]133;A\x07root@contained:~# (?:\x1b\[K)?$/;
+    const shells = { main: "", second: "" };
+    const from = { main: 0, second: 0 };
+    for (const t of ["main", "second"] as const) {
+      shells[t] = (await lab.run(t, "echo $$")).output.trim();
+      await lab.terminals[t].waitFor(prompt); // back at the prompt: what comes next is the new shell's
+      from[t] = lab.terminals[t].text.length;
+    }
+    expect((await lab.vm.api.exec("echo 1 > /sys/fs/cgroup/learner/cgroup.kill")).exitCode).toBe(0);
+    for (const t of ["main", "second"] as const) {
+      const fresh = await lab.terminals[t].waitFor(prompt, 30_000, from[t]);
+      expect(fresh).not.toContain("\x1b]133;D"); // a new shell: no command ended yet
+      expect((await lab.run(t, "echo $$")).output.trim()).not.toBe(shells[t]);
+      expect(await cgroupOf(t)).toBe("0::/learner/shells");
+    }
+    const r = await lab.vm.api.exec("cat /sys/fs/cgroup/learner/box/cgroup.procs; rmdir /sys/fs/cgroup/learner/box");
+    expect(r).toMatchObject({ stdout: "", exitCode: 0 });
+  });
+
+  it("marks where each prompt starts and how the command before it ended (OSC 133), and $? stays the command's", async () => {
+    const log = lab.terminals.main;
+    let from = log.text.length;
+    await lab.vm.api.write("main", "false\n");
+    await log.waitFor("\x1b]133;D;1\x07\x1b[?2004h\x1b]133;A\x07root@contained:~# ", 30_000, from);
+    expect((await lab.run("main", "(exit 7)")).exitCode).toBe(7);
+    from = log.text.length;
+    await lab.vm.api.write("main", "(exit 42)\n");
+    await log.waitFor("\x1b]133;D;42\x07", 30_000, from);
+    from = log.text.length;
+    expect((await lab.run("main", "echo $?")).output.trim()).toBe("42");
+    // The terminal shows the same prompt as ever: the marks are escape sequences it hides.
+    const shown = await log.waitFor("\x1b]133;D;0\x07\x1b[?2004h\x1b]133;A\x07root@contained:~# ", 30_000, from);
+    expect(shown.replace(/\x1b\][^\x07]*\x07|\x1b\[[0-9;?]*[a-zA-Z]|\r/g, "")).toMatch(/\n42\n@@done-\w+=0\nroot@contained:~# $/);
   });
 });

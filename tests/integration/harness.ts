@@ -79,6 +79,12 @@ export interface Lab {
   close(): Promise<void>;
 }
 
+/**
+ * The end of a shell prompt as the terminal receives it. Readline may clear the rest of the line
+ * after a prompt that holds invisible characters (the OSC 133 marks): `# ` then ESC [ K.
+ */
+export const PROMPT = /# (?:\x1b\[K)?$/;
+
 let runCounter = 0;
 
 export async function startLab(from: StartFrom = "state"): Promise<Lab> {
@@ -96,7 +102,7 @@ export async function startLab(from: StartFrom = "state"): Promise<Lab> {
     if (event.type === "status") statuses.push(event.status);
   });
   await vm.api.start({ imagesBase: vm.imagesBase, wasmPath: vm.wasmPath, from });
-  await terminals.main.waitFor(/# $/, 30_000);
+  await terminals.main.waitFor(PROMPT, 30_000);
   // Wide terminals: readline then never wraps a typed line, so its echo is one line.
   await vm.api.resize("main", 50, 400);
   await vm.api.resize("second", 50, 400);
@@ -113,21 +119,27 @@ export async function startLab(from: StartFrom = "state"): Promise<Lab> {
       const log = terminals[terminal];
       const id = `${++runCounter}${Math.random().toString(36).slice(2, 8)}`;
       const from = log.text.length;
-      // The marker is split in the typed text, so only its output (not the echo) matches.
+      // The marker is split in the typed text, so only its output (not the echo) matches; the
+      // whole line, so the next command is not typed before the marker's line ended.
+      const echoed = `@@done-${id}"'='$?`;
+      const marker = new RegExp(`@@done-${id}=(\\d+)\r?\n`);
       await vm.api.write(terminal, `${command}; echo "@@done-${id}"'='$?\n`);
-      const out = await log.waitFor(new RegExp(`@@done-${id}=(\\d+)`), timeoutMs, from);
-      const exitCode = Number(new RegExp(`@@done-${id}=(\\d+)`).exec(out)![1]);
-      const start = out.indexOf("\n") + 1; // skip the echoed command line
+      const out = await log.waitFor(marker, timeoutMs, from);
+      const exitCode = Number(marker.exec(out)![1]);
+      // Skip the echoed command line: twice when it was typed before the shell was back at its
+      // prompt (the tty echoes it, then readline does).
+      const start = out.indexOf("\n", out.lastIndexOf(echoed)) + 1;
       const output = out
         .slice(start, out.indexOf(`@@done-${id}=`))
         .replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, "") // bash's bracketed-paste switches
+        .replace(/\x1b\][^\x07]*\x07/g, "") // the prompt's OSC 133 marks
         .replace(/\r/g, "");
       return { output, exitCode };
     },
     async type(terminal, line, timeoutMs = 30_000) {
       const from = terminals[terminal].text.length;
       await vm.api.write(terminal, `${line}\n`);
-      await terminals[terminal].waitFor(/# $/, timeoutMs, from);
+      await terminals[terminal].waitFor(PROMPT, timeoutMs, from);
     },
     async close() {
       await vm.api.stop().catch(() => undefined);

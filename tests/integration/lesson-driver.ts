@@ -1,7 +1,7 @@
 // Drives a lesson step on the real VM the way a learner does: its solution typed into the
 // learner's shells through their serial consoles (the page's own Typist, so both type alike),
 // its setup and check run on the control channel as the page runs them.
-import type { LessonStep } from "../../web/lessons/format";
+import { setupCommand, type LessonStep } from "../../web/lessons/format";
 import { PromptWatcher } from "../../web/terminal/prompt";
 import { Typist } from "../../web/terminal/typist";
 import type { TerminalId } from "../../worker/api";
@@ -31,7 +31,7 @@ export class StepDriver {
 
   async setup(step: LessonStep): Promise<void> {
     if (!step.setup) return;
-    const result = await this.lab.vm.api.exec(step.setup, { timeoutMs: 90_000 });
+    const result = await this.lab.vm.api.exec(setupCommand(step.setup), { timeoutMs: 90_000 });
     if (result.status !== "ok" || result.exitCode !== 0) {
       throw new Error(`${step.id}/setup.sh failed (${result.status}, exit ${result.exitCode}): ${result.stdout}${result.stderr}`);
     }
@@ -44,6 +44,7 @@ export class StepDriver {
     const typist = new Typist({
       type: (terminal, text) => void this.lab.vm.api.write(terminal, text),
       stuck: (message) => (stuck = message),
+      guestBusy: () => this.lab.statuses.at(-1) === "busy",
     });
     const stop = this.lab.onOutput((terminal, data) => {
       if (watchers[terminal].push(data)) typist.promptShown(terminal);

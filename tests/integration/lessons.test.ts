@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readLessons } from "../../scripts/lesson-files";
 import type { LessonStep } from "../../web/lessons/format";
-import { startLab, type Lab } from "./harness";
+import { PROMPT, startLab, type Lab } from "./harness";
 import { StepDriver } from "./lesson-driver";
 
 const lessons = readLessons();
@@ -50,7 +50,7 @@ for (const lesson of lessons.filter((l) => !only || l.id === only)) {
       it(`opens ${step.id} on a fresh machine: its setup, then its check fails before its solution and passes after`, async () => {
         const from = lab.terminals.main.text.length;
         await lab.vm.api.reset();
-        await lab.terminals.main.waitFor(/# $/, 30_000, from);
+        await lab.terminals.main.waitFor(PROMPT, 30_000, from);
         await driver.setup(step);
         await solve(driver, step);
       }, 300_000);
@@ -67,15 +67,18 @@ describe("checks and setups", () => {
       for (const terminal of ["main", "second"] as const) {
         await lab.run(terminal, "true");
         const log = lab.terminals[terminal];
-        await log.waitFor(/# $/, 10_000, log.text.length - 2);
+        await log.waitFor(PROMPT, 10_000); // the text ends with a prompt
       }
       const from = { main: lab.terminals.main.text.length, second: lab.terminals.second.text.length };
       for (const lesson of lessons.filter((l) => !only || l.id === only)) {
-        for (const step of lesson.steps.filter((s) => !s.quiz)) {
+        for (const step of lesson.steps) {
           await driver.setup(step);
-          await driver.check(step);
+          if (!step.quiz) await driver.check(step);
         }
       }
+      // What setups left running lives with the learner's processes, not in the lab's own cgroup.
+      const labProcesses = await lab.vm.api.exec("for p in $(cat /sys/fs/cgroup/lab/cgroup.procs); do cat /proc/$p/comm; done | sort -u");
+      expect(labProcesses.stdout.split("\n").filter((name) => name && !["contained-agent", "sh", "cat", "sort"].includes(name))).toEqual([]);
       // Output is flushed on a timer: a marker typed now arrives after anything they printed.
       for (const terminal of ["main", "second"] as const) {
         await lab.vm.api.write(terminal, "echo '@@'quiet\n");

@@ -146,6 +146,15 @@ export function buildLessons(files: LessonFiles): Lesson[] {
   return lessons;
 }
 
+/**
+ * The command that runs a step's setup.sh on the control channel: in the learner's cgroup and
+ * within the OOM killer's reach (the agent is neither), so what it leaves running (a background
+ * `sleep`, a container) is limited, killed and reset as the learner's own processes are.
+ */
+export function setupCommand(setup: string): string {
+  return `echo $$ > /sys/fs/cgroup/learner/shells/cgroup.procs && echo 0 > /proc/self/oom_score_adj || exit 1\n${setup}`;
+}
+
 /** The lesson a URL names: by its id ("namespaces") or its folder ("05-namespaces"). */
 export function findLesson(lessons: Lesson[], name: string | null): Lesson | undefined {
   if (!name) return undefined;

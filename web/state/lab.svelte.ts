@@ -3,7 +3,7 @@
 import { createContext, tick } from "svelte";
 import { TERMINALS, type TerminalId, type VmEvent } from "../../worker/api";
 import type { Lesson } from "../lessons/catalog";
-import type { TypedLine } from "../lessons/solution";
+import { commandLines, type TypedLine } from "../lessons/solution";
 import type { VmConnection } from "../vm/adapter";
 import { TerminalSession } from "../terminal/session.svelte";
 import { Typist } from "../terminal/typist";
@@ -62,6 +62,7 @@ export class Lab {
     this.typist = new Typist({
       type: (terminal, text) => this.terminals[terminal].type(text),
       stuck: (message) => (this.typingNotice = message),
+      guestBusy: () => this.machine.status === "busy",
     });
 
     this.disposers.push(this.machine.onReady(() => this.whenReady()));
@@ -159,8 +160,7 @@ export class Lab {
    * it: a line at a time, each once that shell is back at its prompt (see Typist).
    */
   runInTerminal(command: string, terminal: TerminalId = "main"): void {
-    const lines = command.split(/\r?\n/).filter((line) => line.trim() !== "");
-    this.typeLines(lines.map((text) => ({ terminal, text })));
+    this.typeLines(commandLines(command, terminal));
   }
 
   /** Types lines (a step's solution) into the shells they name. */

@@ -6,6 +6,7 @@
 // check took. Steps done are kept (ProgressStore) across reloads until the learner forgets them.
 import type { ExecOptions, ExecResult } from "../../worker/api";
 import type { Lesson, LessonStep } from "../lessons/catalog";
+import { setupCommand } from "../lessons/format";
 import type { ProgressStore } from "./progress";
 
 export type CheckStatus = "unchecked" | "preparing" | "checking" | "passed" | "failed";
@@ -149,8 +150,8 @@ export class LessonRunner {
       this.again = false;
       const index = this.activeIndex;
       const progress = this.active;
-      if (progress.status === "passed" || progress.step.quiz || !this.options.canCheck()) return;
-      if (!(await this.prepare(index))) return;
+      if (progress.status === "passed" || !this.options.canCheck()) return;
+      if (!(await this.prepare(index)) || progress.step.quiz) return;
       const passed = await this.runCheck(progress);
       if (passed) {
         this.reached.add(index);
@@ -180,7 +181,7 @@ export class LessonRunner {
     progress.status = "preparing";
     progress.hint = "";
     try {
-      const result = await this.options.exec(setup, { timeoutMs: SETUP_TIMEOUT_MS });
+      const result = await this.options.exec(setupCommand(setup), { timeoutMs: SETUP_TIMEOUT_MS });
       if (result.status !== "ok" || result.exitCode !== 0) {
         progress.status = "failed";
         progress.hint = `Could not prepare this step: ${lastLine(result) || (result.status === "timeout" ? "it took too long" : `exit status ${result.exitCode}`)}`;

@@ -3,7 +3,7 @@
 // type-ahead. A line that leaves its shell running a program (`tail -f`, a server) lets the next
 // line go to the other shell once it has had a moment to start; a line for a shell that never
 // comes back to its prompt is not typed: the rest is dropped with a message instead of waiting
-// forever. Used by the page (Run, Show me) and by the solution test, so both type alike.
+// forever (unless the guest is still busy computing). Used by the page (Run, Show me) and by the solution test, so both type alike.
 import type { TerminalId } from "../../worker/api";
 import type { TypedLine } from "../lessons/solution";
 
@@ -13,6 +13,12 @@ export interface TypistOptions {
   stuck(message: string): void;
   /** How long a shell may take to show its prompt again before the rest is dropped. */
   promptTimeoutMs?: number;
+  /**
+   * Whether the guest is busy computing: a shell that has not shown its prompt yet while the
+   * guest works (a `tar -xf` of a root filesystem) gets more time; one that waits idle (a
+   * `tail -f`) does not.
+   */
+  guestBusy?: () => boolean;
   /** How long a line that is still running gets before a line goes to the other shell. */
   settleMs?: number;
   now?: () => number;
@@ -20,6 +26,8 @@ export interface TypistOptions {
 
 export const PROMPT_TIMEOUT_MS = 15_000;
 export const SETTLE_MS = 1500;
+/** While the guest is busy, a waiting line is looked at again this often. */
+const BUSY_GRACE_MS = 2000;
 
 interface Typed {
   text: string;
@@ -81,6 +89,10 @@ export class Typist {
       if (own) {
         const left = own.at + this.promptTimeoutMs - now;
         if (left > 0) return this.wake(left);
+        if (this.options.guestBusy?.()) {
+          own.at = now - this.promptTimeoutMs + BUSY_GRACE_MS;
+          return this.wake(BUSY_GRACE_MS);
+        }
         const dropped = this.queue.length;
         this.queue = [];
         this.running.delete(next.terminal);
@@ -92,6 +104,8 @@ export class Typist {
       }
       const other = [...this.running.entries()].find(([terminal]) => terminal !== next.terminal)?.[1];
       if (other && other.at + this.settleMs > now) return this.wake(other.at + this.settleMs - now);
+      // A slow command (the guest still busy with it) is waited for, up to the prompt timeout.
+      if (other && other.at + this.promptTimeoutMs > now && this.options.guestBusy?.()) return this.wake(Math.min(BUSY_GRACE_MS, other.at + this.promptTimeoutMs - now));
       this.queue.shift();
       this.running.set(next.terminal, { text: next.text, at: now });
       this.options.type(next.terminal, next.text + "\r");

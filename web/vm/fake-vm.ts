@@ -1,7 +1,8 @@
 // A scripted stand-in for the machine: the same VmApi, no emulator. It downloads nothing, boots
 // in a few ticks, runs a toy shell on both terminals and a toy `sh -c` for exec, over an
 // in-memory file system. For UI development (`?backend=fake`) and UI unit tests only.
-import type { ExecOptions, ExecResult, SnapshotInfo, StartOptions, StartResult, TerminalId, VmApi, VmErrorInfo, VmEvent, VmStatus } from "../../worker/api";
+import { VmError } from "../../worker/errors";
+import type { ExecOptions, ExecResult, RestoredSnapshot, SavedSnapshot, SnapshotRequest, SnapshotSummary, StartOptions, StartResult, StorageEstimate, TerminalId, VmApi, VmErrorInfo, VmEvent, VmStatus } from "../../worker/api";
 
 export interface FakeVmOptions {
   /** Pause between boot steps; 0 in tests. */
@@ -63,6 +64,7 @@ export class FakeVm implements VmApi {
   private failNextStart: VmErrorInfo | undefined;
   private readonly stepMs: number;
   private readonly initialFiles: ReadonlyMap<string, Uint8Array>;
+  private readonly snapshots = new Map<string, { summary: SnapshotSummary; request: SnapshotRequest; files: Map<string, Uint8Array> }>();
 
   constructor(options: FakeVmOptions = {}) {
     this.stepMs = options.stepMs ?? 120;
@@ -116,8 +118,7 @@ export class FakeVm implements VmApi {
     this.failNextStart = undefined;
     if (failure) {
       this.setStatus("error");
-      this.emit({ type: "error", error: failure });
-      throw new Error(failure.message);
+      throw new VmError(failure.code, failure.message);
     }
     return this.boot();
   }
@@ -231,12 +232,68 @@ export class FakeVm implements VmApi {
     return result(127, "", `the fake machine cannot run this: ${command.split("\n").find((l) => l && !l.startsWith("#"))}\n`);
   }
 
-  async saveState(): Promise<Uint8Array> {
-    return new Uint8Array();
+  async saveSnapshot(request: SnapshotRequest): Promise<SavedSnapshot> {
+    this.requireRunning();
+    const summary: SnapshotSummary = {
+      id: `fake-${this.nextId++}`,
+      name: request.name,
+      kind: request.kind,
+      createdAt: new Date().toISOString(),
+      ...(request.place ? { place: request.place } : {}),
+      imageId: "fake",
+      v86Version: "fake",
+      memorySize: 128 << 20,
+      appVersion: "fake",
+      matchesImage: true,
+      size: [...this.files.values()].reduce((n, f) => n + f.length, 0),
+      addedBytes: 0,
+    };
+    this.snapshots.set(summary.id, { summary, request, files: new Map(this.files) });
+    return { ...summary, timeline: { state: 0, split: 0, store: 0, prune: 0 } };
   }
 
-  async restoreState(_snapshot: Uint8Array): Promise<SnapshotInfo> {
-    return { imageId: "fake", v86Version: "fake", createdAt: new Date(0).toISOString() };
+  async listSnapshots(): Promise<SnapshotSummary[]> {
+    return [...this.snapshots.values()].map((s) => s.summary).reverse();
+  }
+
+  private snapshot(id: string) {
+    const found = this.snapshots.get(id);
+    if (!found) throw new VmError("no-such-snapshot", "there is no such snapshot");
+    return found;
+  }
+
+  async restoreSnapshot(id: string): Promise<RestoredSnapshot> {
+    this.requireRunning();
+    const { summary, request, files } = this.snapshot(id);
+    this.files.clear();
+    for (const [path, content] of files) this.files.set(path, content);
+    return { summary, timeline: { read: 0, assemble: 0, restore: 0 }, ...(request.lessonState !== undefined ? { lessonState: request.lessonState } : {}), ...(request.screens ? { screens: request.screens } : {}) };
+  }
+
+  async renameSnapshot(id: string, name: string): Promise<SnapshotSummary> {
+    const found = this.snapshot(id);
+    found.summary = { ...found.summary, name };
+    return found.summary;
+  }
+
+  async deleteSnapshot(id: string): Promise<void> {
+    this.snapshots.delete(id);
+  }
+
+  async exportSnapshot(id: string): Promise<Uint8Array> {
+    return encoder.encode(`FAKE-SNAPSHOT ${JSON.stringify(this.snapshot(id).summary)}`);
+  }
+
+  async importSnapshot(file: Uint8Array): Promise<SnapshotSummary> {
+    const text = decoder.decode(file);
+    if (!text.startsWith("FAKE-SNAPSHOT ")) throw new VmError("bad-snapshot", "this file is not a Contained snapshot");
+    const summary = { ...(JSON.parse(text.slice(14)) as SnapshotSummary), id: `fake-${this.nextId++}` };
+    this.snapshots.set(summary.id, { summary, request: { name: summary.name, kind: summary.kind }, files: new Map(this.files) });
+    return summary;
+  }
+
+  async storageEstimate(): Promise<StorageEstimate> {
+    return { usage: null, quota: null, persisted: null, snapshotBytes: [...this.snapshots.values()].reduce((n, s) => n + s.summary.size, 0) };
   }
 
   async stop(): Promise<void> {

@@ -29,7 +29,7 @@ function guest() {
   const ran: string[] = [];
   const exec = vi.fn(async (command: string) => {
     ran.push(command);
-    const [verb, name] = command.split(" ");
+    const [verb, name] = command.split("\n").pop()!.split(" ");
     if (verb === "setup") {
       facts.add(`${name} set up`);
       return ok(0);
@@ -60,7 +60,7 @@ describe("LessonRunner", () => {
     await r.checkActive();
     expect(r.steps.map((s) => s.status)).toEqual(["passed", "failed", "unchecked"]);
     expect(r.activeIndex).toBe(1);
-    expect(g.ran).not.toContain("setup 02-kernel");
+    expect(g.ran.filter((c) => c.endsWith("setup 02-kernel"))).toEqual([]);
     g.facts.add("02-kernel").add("03-chroot");
     await r.checkActive();
     expect(r.complete).toBe(true);
@@ -72,7 +72,7 @@ describe("LessonRunner", () => {
     await vi.waitFor(() => expect(r.steps[1].status).toBe("failed"));
     expect(g.facts.has("02-kernel set up")).toBe(true);
     await r.checkActive();
-    expect(g.ran.filter((c) => c === "setup 02-kernel")).toHaveLength(1);
+    expect(g.ran.filter((c) => c.endsWith("setup 02-kernel"))).toHaveLength(1);
   });
 
   it("sets the step up again on a fresh machine, and keeps the steps done", async () => {
@@ -88,7 +88,7 @@ describe("LessonRunner", () => {
   });
 
   it("says a setup failed, and does not check the step", async () => {
-    const exec = vi.fn(async (command: string) => (command.startsWith("setup") ? ok(2, "", "tar: no space left on device\n") : ok(0)));
+    const exec = vi.fn(async (command: string) => (command.endsWith("setup 02-kernel") ? ok(2, "", "tar: no space left on device\n") : ok(0)));
     const r = new LessonRunner(lesson, { exec, canCheck: () => true, store: memoryProgress() });
     r.open(1);
     await vi.waitFor(() => expect(r.steps[1].status).toBe("failed"));
@@ -218,6 +218,16 @@ describe("a quiz step", () => {
       step("02-next"),
     ],
   };
+
+  it("runs a quiz step's setup when it opens on a fresh machine, and never a check", async () => {
+    const g = guest();
+    const withSetup: Lesson = { ...quizLesson, steps: [step("01-first"), { ...quizLesson.steps[0], setup: "setup 02-quiz" }] };
+    const r = new LessonRunner(withSetup, { exec: g.exec, canCheck: () => true, store: memoryProgress() });
+    r.open(1);
+    await vi.waitFor(() => expect(g.facts.has("02-quiz set up")).toBe(true));
+    expect(g.ran.filter((c) => c.startsWith("check"))).toEqual([]);
+    expect(r.steps[1].status).toBe("unchecked");
+  });
 
   it("passes on the right answer only, says why a wrong one is wrong, and never runs a check", async () => {
     const g = guest();

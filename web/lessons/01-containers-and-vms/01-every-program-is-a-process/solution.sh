@@ -1,0 +1,6 @@
+ps aux
+ls /proc
+cat /proc/1/cmdline
+cat /proc/version
+sleep infinity &
+ls /proc/$!

@@ -1,0 +1,4 @@
+cat /proc/version
+ps aux
+cd /proc/$(pgrep -nx sleep)
+ls -l exe cwd root

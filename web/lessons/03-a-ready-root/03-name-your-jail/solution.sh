@@ -1,0 +1,2 @@
+echo rootfs > /root/rootfs/etc/debian_chroot
+chroot /root/rootfs bash

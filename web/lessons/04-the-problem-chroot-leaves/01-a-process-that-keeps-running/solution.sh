@@ -1,0 +1,3 @@
+chroot /root/rootfs bash
+touch /tmp/log
+tail -f /tmp/log

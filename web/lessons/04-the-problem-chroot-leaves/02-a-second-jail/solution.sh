@@ -1,0 +1,3 @@
+chroot /root/rootfs bash
+echo hello from the second jail >> /tmp/log
+exit

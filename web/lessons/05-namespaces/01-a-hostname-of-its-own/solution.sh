@@ -1,0 +1,4 @@
+unshare --uts bash
+hostname container
+#@ second
+hostname

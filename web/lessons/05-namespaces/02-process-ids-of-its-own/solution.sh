@@ -1,0 +1,4 @@
+unshare --pid --fork --mount-proc bash
+ps aux
+#@ second
+ps -o pid,ppid,cmd -t ttyS0

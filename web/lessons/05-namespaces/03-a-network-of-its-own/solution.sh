@@ -1,0 +1,2 @@
+unshare --net bash
+ip link

@@ -1,0 +1,3 @@
+unshare --user --map-root-user bash
+id
+cat /proc/self/uid_map
