@@ -172,7 +172,7 @@ export class VmService implements VmApi {
 
   /** Guest instructions run so far (32 bits: it wraps): what a guest command costs, whatever the host's load (the bench). */
   instructionCount(): number {
-    return this.requireMachine().machine.instructionCount();
+    return this.requireRunning().machine.instructionCount();
   }
 
   /** The disk chunks the guest has read so far, in order (for scripts/preboot.ts and the bench). */
