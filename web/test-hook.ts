@@ -1,6 +1,7 @@
 // What the page tells tests and benchmarks about itself: `window.__contained`. Read-only views
 // of the lab's state, so tests wait on real signals (text on a screen, a size the guest knows).
 import type { SnapshotSummary, StartTimeline, StateSource, TerminalId, VmStatus } from "../worker/api";
+import type { RefreshCost } from "./state/kernel-view.svelte";
 import type { Lab } from "./state/lab.svelte";
 import type { BootStage } from "./state/machine.svelte";
 import type { CheckStatus } from "./state/lesson.svelte";
@@ -29,6 +30,8 @@ export interface ContainedHook {
   /** Whether something ran since the last automatic save; how long the last one took (ms). */
   autosavePending(): boolean;
   lastAutosave(): { startedAt: number; ms: number } | null;
+  /** What the kernel view's last refresh cost, and how many it has made. */
+  kernelView(): { status: string; cost: RefreshCost | null; refreshes: number };
 }
 
 declare global {
@@ -53,5 +56,6 @@ export function installTestHook(lab: Lab): void {
     resumedFrom: () => lab.snapshots.resumedFrom?.id ?? null,
     autosavePending: () => lab.autosave.pending || lab.autosave.saving,
     lastAutosave: () => lab.snapshots.lastAutosave,
+    kernelView: () => ({ status: lab.kernelView.status, cost: lab.kernelView.lastCost, refreshes: lab.kernelView.refreshCount }),
   };
 }

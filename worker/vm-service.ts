@@ -170,6 +170,11 @@ export class VmService implements VmApi {
     return this.requireRunning().machine.save();
   }
 
+  /** Guest instructions run so far (32 bits: it wraps): what a guest command costs, whatever the host's load (the bench). */
+  instructionCount(): number {
+    return this.requireRunning().machine.instructionCount();
+  }
+
   /** The disk chunks the guest has read so far, in order (for scripts/preboot.ts and the bench). */
   diskChunksRead(): number[] {
     return [...this.requireRunning().machine.disk.chunksRead];

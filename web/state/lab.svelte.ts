@@ -3,7 +3,7 @@
 import { createContext, tick } from "svelte";
 import { TERMINALS, type RestoredSnapshot, type TerminalId, type VmEvent } from "../../worker/api";
 import type { Lesson } from "../lessons/catalog";
-import type { TypedLine } from "../lessons/solution";
+import { commandLines, type TypedLine } from "../lessons/solution";
 import type { VmConnection } from "../vm/adapter";
 import { TerminalSession } from "../terminal/session.svelte";
 import { Typist } from "../terminal/typist";
@@ -11,6 +11,7 @@ import { AutosaveScheduler } from "../snapshots/autosave";
 import { SnapshotShelf, type SnapshotContext } from "../snapshots/shelf.svelte";
 import type { KeyValue } from "../snapshots/tab-lock";
 import { Curriculum, isLessonSnapshot, type Place } from "./curriculum.svelte";
+import { KernelView } from "./kernel-view.svelte";
 import type { LessonRunner } from "./lesson.svelte";
 import { MachineState } from "./machine.svelte";
 import { memoryProgress, type ProgressStore } from "./progress";
@@ -45,6 +46,7 @@ export class Lab {
   readonly curriculum: Curriculum | null;
   readonly snapshots: SnapshotShelf;
   readonly autosave: AutosaveScheduler;
+  readonly kernelView: KernelView;
   activeTerminal = $state<TerminalId>("main");
   /** Why commands from the lesson were not all typed (a shell did not come back to its prompt). */
   typingNotice = $state<string | null>(null);
@@ -93,6 +95,7 @@ export class Lab {
       enabled: () => this.snapshots.owner && !this.snapshots.autosavePaused && this.machine.stage === "ready" && this.machine.isRunning && this.snapshots.working === null,
       ...(snapshotOptions.debounceMs !== undefined ? { debounceMs: snapshotOptions.debounceMs } : {}),
     });
+    this.kernelView = new KernelView({ exec, canRun: isRunning, highlight: () => this.lesson?.active.step.highlight ?? null });
     this.typist = new Typist({
       type: (terminal, text) => this.terminals[terminal].type(text),
       stuck: (message) => (this.typingNotice = message),
@@ -107,7 +110,10 @@ export class Lab {
             this.promptSeen = true;
             this.markPrompt();
           }
-          if (afterCommand) void this.lesson?.checkActive();
+          if (afterCommand) {
+            void this.lesson?.checkActive();
+            this.kernelView.commandEnded();
+          }
           this.typist.promptShown(id);
         }),
         this.terminals[id].onCommand(() => {
@@ -176,6 +182,7 @@ export class Lab {
     const saved = restored.lessonState;
     const runner = this.curriculum && isLessonSnapshot(saved) ? this.curriculum.restore(saved, linkedLesson ?? saved.lesson) : null;
     if (!runner) this.lesson?.machineReplaced();
+    this.kernelView.machineReplaced();
     if (this.machine.stage === "ready") this.checkLesson();
   }
 
@@ -198,6 +205,7 @@ export class Lab {
   private whenReady(): void {
     for (const id of TERMINALS) void this.terminals[id].syncSize();
     this.markPrompt();
+    this.kernelView.wake();
     if (this.mayTakeFocus()) this.terminals[this.activeTerminal].focus();
     // (the first start may have resumed a snapshot: its lesson step is checked once it is shown,
     // and the step the URL named must not run its setup over the learner's machine first)
@@ -232,6 +240,7 @@ export class Lab {
     this.lesson?.machineReplaced();
     this.autosave.replaced();
     this.snapshots.forgetLatest();
+    this.kernelView.machineReplaced();
     return this.machine.reset();
   }
 
@@ -246,8 +255,7 @@ export class Lab {
    * it: a line at a time, each once that shell is back at its prompt (see Typist).
    */
   runInTerminal(command: string, terminal: TerminalId = "main"): void {
-    const lines = command.split(/\r?\n/).filter((line) => line.trim() !== "");
-    this.typeLines(lines.map((text) => ({ terminal, text })));
+    this.typeLines(commandLines(command, terminal));
   }
 
   /** Types lines (a step's solution) into the shells they name. */
@@ -266,6 +274,7 @@ export class Lab {
     this.autosave.dispose();
     this.lesson?.stopPolling();
     this.typist.cancel();
+    this.kernelView.dispose();
     for (const d of this.disposers) d();
     for (const id of TERMINALS) this.terminals[id].dispose();
     this.connection.close();
