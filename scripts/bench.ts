@@ -4,6 +4,7 @@
 //  - exec round trips on the control channel (p50/p95 over 200 calls)
 //  - throughput from the guest's shell to the UI side
 //  - download size of a first visit (firmware, state, wasm, disk chunks read), compressed
+//  - snapshots: save, storage added by the next one, restore; booted and after an unpack
 //  - in Chromium: navigation to a usable prompt (first and repeat visit), keystroke to echo
 import { gzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
@@ -13,6 +14,8 @@ import { parseManifest } from "../worker/manifest";
 import { VmService } from "../worker/vm-service";
 import { benchBrowser } from "./bench-browser";
 import { benchLessons } from "./bench-lessons";
+import { benchSnapshots } from "./bench-snapshots";
+import { benchSnapshotsBrowser } from "./bench-snapshots-browser";
 
 const require = createRequire(import.meta.url);
 const images = new URL("../images/", import.meta.url).pathname;
@@ -139,6 +142,14 @@ async function main() {
   if (want("lessons")) {
     console.log("Lessons (Node):");
     await benchLessons(figure);
+  }
+  if (want("snapshots")) {
+    console.log("Snapshots (Node):");
+    await benchSnapshots(figure);
+  }
+  if (want("snapshots-browser")) {
+    console.log("Snapshots (Chromium):");
+    await benchSnapshotsBrowser(figure);
   }
   if (want("browser")) {
     console.log("Chromium:");

@@ -210,11 +210,11 @@ echo "# UNCONFIGURED FSTAB FOR BASE SYSTEM" > "$MINBASE"/etc/fstab
 cp -a "$OVERLAY"/. "$TREE"/
 chmod 0640 "$TREE"/etc/shadow "$TREE"/etc/gshadow
 chmod 0700 "$TREE"/root
-# /sbin/init, the control agent and the login-shell starter (static i386 C programs).
+# /sbin/init, the control agent, the login-shell starter and the inspector (static i386 C programs).
 install -d -m 0755 "$TREE"/usr/sbin
 bash scripts/build-agent.sh >&2
 install -m 0755 build/agent/contained-init "$TREE"/sbin/init
-install -m 0755 build/agent/contained-agent build/agent/contained-login "$TREE"/usr/sbin/
+install -m 0755 build/agent/contained-agent build/agent/contained-login build/agent/contained-inspect "$TREE"/usr/sbin/
 # busybox: links for its applets that no Debian package here provides (vi, awk, nc, wget, ...),
 # in /usr/local/bin; minus the ones that make no sense here (init, modules, consoles, ...).
 deny=" [ [[ busybox sh ash init linuxrc halt poweroff reboot getty login sulogin passwd mkpasswd

@@ -9,6 +9,8 @@ import { lessons } from "./lessons/catalog";
 import { findLesson, findStep } from "./lessons/format";
 import { storageProgress, memoryProgress, type ProgressStore } from "./state/progress";
 import { installTestHook } from "./test-hook";
+import { saveToHost } from "./files/save";
+import type { KeyValue } from "./snapshots/tab-lock";
 
 /** The terminal takes focus when the machine is ready, unless the learner is busy elsewhere. */
 function terminalMayTakeFocus(): boolean {
@@ -24,7 +26,7 @@ function progressStore(): ProgressStore {
   }
 }
 
-export function launch(connection: VmConnection, params: URLSearchParams): void {
+export function launch(connection: VmConnection, params: URLSearchParams, tab: { owner: boolean; storage: KeyValue | null }): void {
   // The lesson and step the URL names (a link, a reload); the first lesson otherwise.
   const lesson = findLesson(lessons, params.get("lesson")) ?? lessons[0];
   const settings = new Settings();
@@ -32,11 +34,29 @@ export function launch(connection: VmConnection, params: URLSearchParams): void 
   const lab = new Lab(connection, {
     lessons: lesson ? { all: lessons, start: { lesson, step: findStep(lesson, params.get("step")) }, store: progressStore() } : undefined,
     mayTakeFocus: terminalMayTakeFocus,
+    snapshots: {
+      ...tab,
+      download: saveToHost,
+      persist: () => navigator.storage?.persist?.() ?? Promise.resolve(false),
+      linkedLesson: params.get("lesson"),
+    },
   });
+  // The machine is kept when the learner leaves (a tab switched away from may never come back).
+  const leaving = () => void lab.pageHidden();
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") leaving();
+  });
+  addEventListener("pagehide", leaving);
   mount(App, {
     target: document.getElementById("app")!,
     props: { lab, settings, sandbox: params.get("mode") === "sandbox" },
   });
   installTestHook(lab);
+  // ?fresh asked for this start only: a reload resumes again.
+  if (params.has("fresh")) {
+    const url = new URL(location.href);
+    url.searchParams.delete("fresh");
+    history.replaceState(null, "", url);
+  }
   void lab.start();
 }

@@ -1,6 +1,7 @@
 // What the page tells tests and benchmarks about itself: `window.__contained`. Read-only views
 // of the lab's state, so tests wait on real signals (text on a screen, a size the guest knows).
-import type { StartTimeline, StateSource, TerminalId, VmStatus } from "../worker/api";
+import type { SnapshotSummary, StartTimeline, StateSource, TerminalId, VmStatus } from "../worker/api";
+import type { RefreshCost } from "./state/kernel-view.svelte";
 import type { Lab } from "./state/lab.svelte";
 import type { BootStage } from "./state/machine.svelte";
 import type { CheckStatus } from "./state/lesson.svelte";
@@ -28,6 +29,14 @@ export interface ContainedHook {
   stateSource(): StateSource | null;
   /** How the last start went, part by part (ms since the worker's start() began). */
   startTimeline(): StartTimeline | null;
+  /** The snapshots the page lists, and the one the machine resumed from. */
+  snapshots(): SnapshotSummary[];
+  resumedFrom(): string | null;
+  /** Whether something ran since the last automatic save; how long the last one took (ms). */
+  autosavePending(): boolean;
+  lastAutosave(): { startedAt: number; ms: number } | null;
+  /** What the kernel view's last refresh cost, and how many it has made. */
+  kernelView(): { status: string; cost: RefreshCost | null; refreshes: number };
 }
 
 declare global {
@@ -50,5 +59,10 @@ export function installTestHook(lab: Lab): void {
     lesson: () => (lab.curriculum ? { id: lab.curriculum.place.lesson.id, step: lab.curriculum.place.step + 1 } : null),
     startTimeline: () => lab.machine.timeline,
     stateSource: () => lab.machine.stateSource,
+    snapshots: () => lab.snapshots.list,
+    resumedFrom: () => lab.snapshots.resumedFrom?.id ?? null,
+    autosavePending: () => lab.autosave.pending || lab.autosave.saving,
+    lastAutosave: () => lab.snapshots.lastAutosave,
+    kernelView: () => ({ status: lab.kernelView.status, cost: lab.kernelView.lastCost, refreshes: lab.kernelView.refreshCount }),
   };
 }

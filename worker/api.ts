@@ -37,11 +37,21 @@ export type VmErrorCode =
   | "download-failed"
   | "bad-image"
   | "bad-state"
+  /** not a snapshot, or a damaged one */
+  | "bad-snapshot"
+  /** a snapshot of another image, v86 version or memory size */
+  | "snapshot-mismatch"
+  | "no-such-snapshot"
+  /** the browser's storage quota ran out */
+  | "quota-exceeded"
+  /** the request was given up: the machine under it was restored, reset or stopped */
+  | "abandoned"
   | "out-of-memory"
   | "control-timeout"
   | "not-running"
   | "internal";
 
+/** A failure: every call that fails rejects with an Error carrying these (see worker/errors.ts). */
 export interface VmErrorInfo {
   code: VmErrorCode;
   message: string;
@@ -65,6 +75,13 @@ export interface StartOptions {
    * screen draws it. Without it, output goes out as fast as the guest writes it.
    */
   pacedOutput?: boolean;
+  /**
+   * A stored snapshot to start from instead of the pre-booted state (the learner's last
+   * automatic save, say): v86 restores it directly, which is quicker than a start and then
+   * restoreSnapshot. If it cannot be (deleted, of another image, damaged), the machine starts
+   * from the pre-booted state as usual and StartResult.resumeError says why.
+   */
+  resume?: string;
 }
 
 /** v86's wasm compiled by the caller, or undefined when that failed. */
@@ -98,13 +115,97 @@ export interface StartResult {
   from: "state" | "kernel";
   elapsedMs: number;
   stateSource?: StateSource;
+  /** The snapshot StartOptions.resume named, when the machine started from it. */
+  resumed?: RestoredSnapshot;
+  /** Why it did not, when it did not. */
+  resumeError?: VmErrorInfo;
 }
 
-/** What a snapshot says about itself (stored in its header). */
-export interface SnapshotInfo {
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** Where in a lesson the learner was. */
+export interface LessonPlace {
+  lesson: string;
+  step: number;
+}
+
+/** What the page says about a snapshot it asks the machine to take. */
+export interface SnapshotRequest {
+  name: string;
+  /**
+   * "auto": a checkpoint the lab took; the newest 10 and the newest of each lesson step are
+   * kept, older ones deleted after each automatic save. "named": the learner's, never pruned.
+   */
+  kind: "auto" | "named";
+  /** Shown in the list; checkpoints are kept one per step. */
+  place?: LessonPlace;
+  /** The lesson's state, opaque to the machine: given back by restoreSnapshot. */
+  lessonState?: JsonValue;
+  /** What each terminal showed (opaque strings, e.g. serialized by xterm), given back by restoreSnapshot. */
+  screens?: Partial<Record<TerminalId, string>>;
+}
+
+/** A stored snapshot, as listSnapshots shows it. */
+export interface SnapshotSummary {
+  id: string;
+  name: string;
+  kind: "auto" | "named";
+  /** ISO 8601 */
+  createdAt: string;
+  place?: LessonPlace;
   imageId: string;
   v86Version: string;
-  createdAt: string;
+  memorySize: number;
+  appVersion: string;
+  /** Whether this lab can restore it: the same image, v86 version and memory size. */
+  matchesImage: boolean;
+  /** Stored bytes of the blocks it is made of (blocks shared with other snapshots count in each). */
+  size: number;
+  /** Bytes its save added to storage (what it did not share with the snapshots before it). */
+  addedBytes: number;
+}
+
+/** How long each part of a save took, in ms (the benchmark prints them). */
+export interface SaveTimeline {
+  /** the raw state taken (and the page cache dropped first, when it was) */
+  state: number;
+  /** split into blocks and hashed */
+  split: number;
+  /** new blocks compressed and stored, then the record */
+  store: number;
+  /** old checkpoints pruned (automatic saves) */
+  prune: number;
+}
+
+export interface SavedSnapshot extends SnapshotSummary {
+  timeline: SaveTimeline;
+}
+
+/** How long each part of a restore took, in ms. */
+export interface RestoreTimeline {
+  /** blocks read from storage and decompressed */
+  read: number;
+  /** the state put together and checked */
+  assemble: number;
+  /** v86 restored it and the agent answered */
+  restore: number;
+}
+
+export interface RestoredSnapshot {
+  summary: SnapshotSummary;
+  timeline: RestoreTimeline;
+  lessonState?: JsonValue;
+  screens?: Partial<Record<TerminalId, string>>;
+}
+
+export interface StorageEstimate {
+  /** what this site stores, in bytes, and how much it may (navigator.storage.estimate()); null where unknown */
+  usage: number | null;
+  quota: number | null;
+  /** whether the browser keeps this site's storage until the learner clears it; null where unknown */
+  persisted: boolean | null;
+  /** bytes of blocks the snapshots use, together (shared blocks once) */
+  snapshotBytes: number;
 }
 
 export interface VmApi {
@@ -125,9 +226,30 @@ export interface VmApi {
   resize(terminal: TerminalId, rows: number, cols: number): Promise<void>;
   /** Runs a command on the control channel, never on a learner's terminal. Calls are queued. */
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
-  /** The whole machine as a snapshot (header + compressed v86 state). */
-  saveState(): Promise<Uint8Array>;
-  restoreState(snapshot: Uint8Array): Promise<SnapshotInfo>;
+  /**
+   * Saves the whole machine to the browser's storage (IndexedDB): the guest's page cache is
+   * dropped first when it is big, and only blocks no stored snapshot has are written. A
+   * snapshot is listed only once all its blocks are stored. Rejects with "quota-exceeded" when
+   * storage is full (earlier snapshots stay as they were).
+   */
+  saveSnapshot(request: SnapshotRequest): Promise<SavedSnapshot>;
+  /** Newest first. */
+  listSnapshots(): Promise<SnapshotSummary[]>;
+  /**
+   * Puts the machine back as the snapshot saved it (files, processes). Checks in flight or
+   * queued reject with "abandoned". A snapshot of another image is refused
+   * ("snapshot-mismatch") and kept; a damaged one is refused ("bad-snapshot"); either way the
+   * running machine is as it was.
+   */
+  restoreSnapshot(id: string): Promise<RestoredSnapshot>;
+  renameSnapshot(id: string, name: string): Promise<SnapshotSummary>;
+  /** Deletes it, and the blocks no other snapshot uses. */
+  deleteSnapshot(id: string): Promise<void>;
+  /** One self-contained file (header and blocks), for the learner to keep. */
+  exportSnapshot(id: string): Promise<Uint8Array>;
+  /** Checks all of a file (format, header, every block's hash) before it stores anything. */
+  importSnapshot(file: Uint8Array): Promise<SnapshotSummary>;
+  storageEstimate(): Promise<StorageEstimate>;
   stop(): Promise<void>;
   /** Back to a freshly booted machine (the pre-booted state when there is one). */
   reset(): Promise<StartResult>;

@@ -8,11 +8,20 @@ export class ControlTimeoutError extends Error {
   readonly code = "control-timeout";
 }
 
+/** A request given up because the machine under it was restored, reset or stopped. */
+export class AbandonedError extends Error {
+  readonly code = "abandoned";
+  constructor() {
+    super("the machine was restored, reset or stopped before the guest answered");
+  }
+}
+
 type Pending = {
   nonce: string;
   stdout: Uint8Array[];
   stderr: Uint8Array[];
   resolve: (end: { exitCode: number; status: string; stdout: Uint8Array; stderr: Uint8Array }) => void;
+  reject: (error: Error) => void;
 };
 
 /** How long past its own timeout the agent may take to answer before we give up on it. */
@@ -36,6 +45,8 @@ export class ControlChannel {
   private current: Pending | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private readyWaiters: Array<() => void> = [];
+  /** Bumped when the machine is replaced: requests made before then are abandoned. */
+  private generation = 0;
 
   /** `send` writes bytes to the agent's serial port. */
   constructor(private readonly send: (bytes: Uint8Array) => void) {}
@@ -50,10 +61,21 @@ export class ControlChannel {
     return new Promise((resolve) => this.readyWaiters.push(resolve));
   }
 
-  /** Forgets the request in flight (the machine under it was replaced). */
+  /**
+   * The machine under the channel is being replaced (restored, reset, stopped): the request in
+   * flight and those queued reject with AbandonedError at once; later ones run as usual.
+   */
   abandon(): void {
-    this.current?.resolve({ exitCode: -1, status: "error:abandoned", stdout: new Uint8Array(), stderr: new Uint8Array() });
+    this.generation++;
+    this.current?.reject(new AbandonedError());
     this.current = null;
+  }
+
+  /** Runs `fn` once no request is in flight; requests made meanwhile wait until it is done. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(fn, fn);
+    this.queue = result.catch(() => undefined);
+    return result;
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
@@ -84,10 +106,8 @@ export class ControlChannel {
   }
 
   private request(make: (nonce: string) => AgentRequest, agentTimeoutMs: number) {
-    const run = () => this.runOne(make(newNonce()), agentTimeoutMs);
-    const result = this.queue.then(run, run);
-    this.queue = result.catch(() => undefined);
-    return result;
+    const generation = this.generation;
+    return this.exclusive(() => (generation === this.generation ? this.runOne(make(newNonce()), agentTimeoutMs) : Promise.reject(new AbandonedError())));
   }
 
   private runOne(request: AgentRequest, agentTimeoutMs: number) {
@@ -106,6 +126,10 @@ export class ControlChannel {
         resolve: (end) => {
           clearTimeout(timer);
           resolve(end);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
         },
       };
       this.send(encodeRequest(request));

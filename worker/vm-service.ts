@@ -1,71 +1,33 @@
-// The implementation of VmApi: boots the machine from the manifest, carries the learner's
-// terminals and the control channel, and saves and restores the whole machine.
-import type { CompiledWasm, StartTimeline, ExecOptions, ExecResult, SnapshotInfo, StartOptions, StartResult, StateSource, TerminalId, VmApi, VmErrorCode, VmEvent, VmStatus } from "./api";
-import { DownloadError, joinPath, loadRaw, loadUnchecked, loadVerified, loadWasm, type Progress } from "./artifacts";
-import { ControlChannel } from "./control";
-import type { Machine, MachineFiles } from "./machine";
-import { BadImageError, hasCurrentState, parseManifest, type FileEntry, type Manifest, type StateEntry } from "./manifest";
-import { MachinePacer, OutputBatcher } from "./output-batcher";
-import { fromBase64 } from "./protocol";
-import { decodeSnapshot, encodeSnapshot } from "./snapshot";
-import { cacheState, keptState } from "./state-cache";
-import { StateFrames, decompressFrames } from "./state-frames";
+// The implementation of VmApi: the machine's life (start, reset, stop) and its status and
+// events. What a machine boots from is boot-files.ts's; what exists while one runs (control
+// channel, terminals, busy sampling) is running-machine.ts's; snapshots are snapshots.ts's.
+import { transfer } from "comlink";
+import type { CompiledWasm, ExecOptions, ExecResult, RestoredSnapshot, SavedSnapshot, SnapshotRequest, SnapshotSummary, StartOptions, StartResult, StartTimeline, StorageEstimate, TerminalId, VmApi, VmEvent, VmStatus } from "./api";
+import type { Progress } from "./artifacts";
+import { keepStateForNextVisit, loadBootFiles, loadCheckedState, loadMachineModule, loadManifest, type StateCandidate } from "./boot-files";
+import { VmError, toVmError } from "./errors";
+import type { Machine } from "./machine";
+import type { Manifest } from "./manifest";
 import { throttled } from "./progress";
-import { WasmZstd } from "./zstd";
+import { fromBase64 } from "./protocol";
+import { RunningMachine } from "./running-machine";
+import { baseLoader, readForResume, resumeState, startedFrom, type Loaded, type Resume } from "./resume";
+import * as store from "./snapshot-store";
+import * as snapshots from "./snapshots";
 
-/** Instructions per second above which the guest counts as busy (an idle guest halts). */
-const BUSY_INSTRUCTIONS_PER_SECOND = 30_000_000;
-const BUSY_SAMPLE_MS = 1000;
-
-/**
- * A start's state, maybe still being checked: `problem` resolves to what is wrong with it, or
- * null; it is what is wrong when that is known already.
- */
-interface StateCandidate {
-  /** the raw state (decompressed) */
-  data: Uint8Array;
-  source: StateSource;
-  problem: Promise<string | null> | string;
-}
-
-/**
- * The emulator's module (v86's JavaScript, most of the worker's code), loaded apart and asked
- * for as soon as the worker starts: the worker answers start() before it has compiled it, and
- * its downloads begin meanwhile.
- */
-let machineModule: Promise<typeof import("./machine")> | null = null;
-export function loadMachineModule(): Promise<typeof import("./machine")> {
-  machineModule ??= import("./machine").catch((e: unknown) => {
-    machineModule = null; // a retry asks again
-    throw new DownloadError(`could not load the emulator's code: ${(e as Error).message}`);
-  });
-  return machineModule;
-}
-
-export class VmError extends Error {
-  constructor(readonly code: VmErrorCode, message: string) {
-    super(message);
-  }
-}
-
-function errorCode(e: unknown): VmErrorCode {
-  const code = (e as { code?: unknown })?.code;
-  return typeof code === "string" ? (code as VmErrorCode) : "internal";
-}
+export { loadMachineModule };
 
 export class VmService implements VmApi {
   private listeners = new Map<number, (event: VmEvent) => void>();
   private nextListenerId = 1;
   private currentStatus: VmStatus = "stopped";
-  private machine: Machine | null = null;
-  private manifest: Manifest | null = null;
-  private options: StartOptions | null = null;
-  private files: MachineFiles | null = null;
-  private control: ControlChannel | null = null;
-  private disposers: Array<() => void> = [];
-  private batchers = new Map<TerminalId, OutputBatcher>();
-  private pacer: MachinePacer | null = null;
-  private busyTimer: ReturnType<typeof setInterval> | null = null;
+  private loaded: Loaded | null = null;
+  private running: RunningMachine | null = null;
+  /** The pre-booted state named by a snapshot, loaded if this machine did not start from it. */
+  private readonly baseState = baseLoader(() => this.loaded);
+
+  /** `stores`: where snapshots are kept (the browser's IndexedDB unless a test gives others). */
+  constructor(private readonly stores: () => store.SnapshotStores = store.defaultStores) {}
 
   async subscribe(listener: (event: VmEvent) => void): Promise<number> {
     const id = this.nextListenerId++;
@@ -98,47 +60,24 @@ export class VmService implements VmApi {
     this.emit({ type: "status", status });
   }
 
+  /** A start or reset failed: the status says so, and the rejection says what failed. */
   private fail(e: unknown): never {
-    const error = e instanceof Error ? e : new Error(String(e));
-    const code = errorCode(e);
     this.setStatus("error");
-    this.emit({ type: "error", error: { code, message: error.message } });
-    throw new VmError(code, error.message);
+    throw toVmError(e);
   }
 
   async start(options: StartOptions, compiled?: CompiledWasm): Promise<StartResult> {
-    if (this.machine) await this.stop();
-    this.options = options;
+    if (this.running) await this.stop();
     this.setStatus("starting");
     const t0 = performance.now();
     try {
-      const manifestText = new TextDecoder().decode(await loadRaw(joinPath(options.imagesBase, "manifest.json")));
-      let manifestJson: unknown;
-      try {
-        manifestJson = JSON.parse(manifestText);
-      } catch {
-        throw new BadImageError("images/manifest.json is not valid JSON");
-      }
-      const manifest = parseManifest(manifestJson);
-      this.manifest = manifest;
+      const manifest = await loadManifest(options.imagesBase);
       const manifestAt = performance.now() - t0;
-      const state = options.from !== "kernel" && hasCurrentState(manifest) ? manifest.state : undefined;
-      if (options.from === "state" && !state) throw new BadImageError("there is no pre-booted state for this image");
-      const progress = (file: string) => this.downloadProgress(file);
-      const load = (entry: FileEntry, file: string) => loadVerified(options.imagesBase, entry, progress(file));
-      const loadV86Wasm = async () => (await compiled?.().catch(() => undefined)) ?? loadWasm(options.wasmPath, progress("v86.wasm"));
-      const times = { wasm: 0, boot: 0 };
-      const timed = <T>(part: keyof typeof times, loading: Promise<T>) => loading.then((value) => ((times[part] = performance.now() - t0), value));
-      const wasmLoading = timed("wasm", loadV86Wasm());
-      const [wasm, bios, vgaBios, boot] = await Promise.all([
-        wasmLoading,
-        load(manifest.files.bios, "bios"),
-        load(manifest.files.vgaBios, "vga-bios"),
-        timed<Uint8Array | StateCandidate>("boot", state ? this.stateCandidate(state, progress("state"), wasmLoading) : load(manifest.files.kernel, "kernel")),
-      ]);
-      const kernel = boot instanceof Uint8Array;
-      this.files = kernel ? { wasm, bios, vgaBios, kernel: boot } : { wasm, bios, vgaBios, state: boot.data };
-      return await this.boot(t0, { manifest: manifestAt, ...times, files: performance.now() - t0 }, kernel ? undefined : boot);
+      const reading = options.resume ? readForResume(options.resume, manifest, this.stores()) : undefined;
+      const { files, unchecked, times } = await loadBootFiles(manifest, options, (file) => this.downloadProgress(file), t0, compiled);
+      this.loaded = { manifest, options, files };
+      const resume = reading && files.state ? await resumeState(reading, this.loaded, unchecked) : undefined;
+      return await this.boot(this.loaded, t0, { manifest: manifestAt, ...times }, unchecked, resume);
     } catch (e) {
       this.fail(e);
     }
@@ -150,77 +89,68 @@ export class VmService implements VmApi {
   }
 
   /**
-   * The pre-booted state from the quickest place: the copy a first visit kept (a repeat visit),
-   * else the download. The download begins only once no copy was found: begun alongside, it
-   * slowed a repeat visit by up to 0.2 s (the browser took that long to open the kept copy while
-   * it read the download from its cache).
-   */
-  private async stateCandidate(entry: StateEntry, progress: Progress, wasm: Promise<WebAssembly.Module>): Promise<StateCandidate> {
-    const kept = await keptState(entry.sha256, entry.rawSize);
-    if (kept) return { data: kept.data, source: "cache", problem: kept.intact.then((ok) => (ok ? null : "the kept copy is damaged")) };
-    // Decompressed frame by frame as it downloads (see state-frames.ts).
-    const frames = new StateFrames(entry.frames, entry.rawSize, wasm.then((module) => WasmZstd.for(module)));
-    const file = await loadUnchecked(this.options!.imagesBase, entry, progress, (data, loaded) => frames.feed(data, loaded));
-    try {
-      return { data: await frames.finish(file.data), source: "download", problem: file.problem };
-    } catch (e) {
-      // Damaged (or an older copy from the HTTP cache): it is loaded again (see boot()).
-      return { data: file.data, source: "download", problem: `the state could not be decompressed: ${(e as Error).message}` };
-    }
-  }
-
-  /** After a start from the downloaded state, and off its critical path: see state-cache.ts. */
-  private keepStateForNextVisit(state: StateEntry, raw: Uint8Array): void {
-    setTimeout(() => void cacheState(state.sha256, raw), 1000);
-  }
-
-  /**
    * Creates the machine from the files and waits for it to be ready. From a state whose check
    * is still running (`unchecked`), the machine restores meanwhile; if the check fails, that
    * machine is thrown away and the state is loaded again, checked first.
    */
-  private async boot(t0: number, before: Omit<StartTimeline, "calledAt" | "machine" | "agent">, unchecked?: StateCandidate): Promise<StartResult> {
-    const manifest = this.manifest!;
-    const files = this.files!;
+  private async boot(loaded: Loaded, t0: number, before: Omit<StartTimeline, "calledAt" | "machine" | "agent">, unchecked?: StateCandidate, resume?: Resume): Promise<StartResult> {
+    const { manifest, options, files } = loaded;
     const from = files.state ? "state" : "kernel";
     this.emit({ type: "progress", progress: { phase: "booting", from } });
     let stateSource = unchecked?.source;
     const problem = unchecked?.problem;
-    let machine = typeof problem === "string" ? null : await this.createMachine(files, problem);
-    if (!machine) {
-      const state = manifest.state!;
-      const file = await loadVerified(this.options!.imagesBase, state, this.downloadProgress("state"));
-      try {
-        files.state = decompressFrames(state.frames, state.rawSize, file, WasmZstd.for(files.wasm));
-      } catch (e) {
-        throw new BadImageError(`${state.path} matches its sha256 but not its frames in the manifest: ${(e as Error).message}`);
-      }
+    let resumeError = resume && "error" in resume ? resume.error : undefined;
+    let resumed: RestoredSnapshot | undefined;
+    let machine: Machine | null = null;
+    if (resume && "state" in resume) {
+      const t = performance.now();
+      machine = await this.createMachine({ ...loaded, files: { ...files, state: resume.state } }).catch((e: Error) => {
+        resumeError = { code: "bad-state", message: `the snapshot could not be restored (${e.message}); the machine started fresh` };
+        return null;
+      });
+      if (machine) resumed = snapshots.restored(resume.record, snapshots.identity(manifest), { read: resume.read, assemble: 0, restore: performance.now() - t });
+    }
+    if (!machine) machine = typeof problem === "string" ? null : await this.createMachine(loaded, problem);
+    if (!machine && manifest.state) {
+      files.state = await loadCheckedState(options.imagesBase, manifest.state, files.wasm, this.downloadProgress("state"));
       stateSource = "download";
-      machine = (await this.createMachine(files))!;
+      machine = await this.createMachine(loaded);
     }
-    this.attach(machine);
+    if (!machine) throw new VmError("internal", "the machine could not be created");
+    const running = new RunningMachine(
+      machine,
+      manifest,
+      {
+        output: (terminal, data) => this.emit({ type: "output", terminal, data }),
+        busy: (busy) => (this.currentStatus === "running" || this.currentStatus === "busy") && this.setStatus(busy ? "busy" : "running"),
+      },
+      { pacedOutput: options.pacedOutput ?? false },
+    );
+    this.running = running;
     const machineAt = performance.now() - t0;
-    const control = this.control!;
-    if (from === "kernel") await control.nextReady();
-    else {
-      await control.setTime(Date.now()); // its answer also says the agent is alive
-      this.replayScreens(manifest);
-    }
+    await running.agentReady(from);
+    if (from === "state" && !resumed) this.replayScreens(manifest); // (a snapshot's screens are the page's to show)
     const elapsedMs = performance.now() - t0;
     this.setStatus("running");
     const timeline = { calledAt: performance.timeOrigin + t0, ...before, machine: machineAt, agent: elapsedMs };
     this.emit({ type: "progress", progress: { phase: "ready", from, elapsedMs, timeline } });
-    if (stateSource === "download" && unchecked) this.keepStateForNextVisit(manifest.state!, files.state!);
-    return { from, elapsedMs, stateSource };
+    if (stateSource === "download" && unchecked && manifest.state && files.state) keepStateForNextVisit(manifest.state, files.state);
+    this.prepareSnapshots();
+    return { from, elapsedMs, stateSource, ...(resumed ? { resumed } : {}), ...(resumeError ? { resumeError } : {}) };
+  }
+
+  /** Where the base's blocks are, worked out once the machine is up, so the first save need not (~0.1 s). */
+  private prepareSnapshots(): void {
+    const base = startedFrom(this.loaded);
+    if (base) setTimeout(() => void snapshots.placesOf(base), 2000);
   }
 
   /** A machine from the files; null (and no machine) when `problem` resolves to one. */
-  private async createMachine(files: MachineFiles, problem: Promise<string | null> = Promise.resolve(null)): Promise<Machine | null> {
+  private async createMachine({ manifest, options, files }: Loaded, problem: Promise<string | null> = Promise.resolve(null)): Promise<Machine | null> {
     const abort = new AbortController();
     const { Machine } = await loadMachineModule();
-    const creating = Machine.create(this.manifest!, this.options!.imagesBase, files, (message) => this.emit({ type: "error", error: { code: "download-failed", message } }), {
-      signal: abort.signal,
-    });
+    const onDiskError = (message: string) => this.emit({ type: "error", error: { code: "download-failed", message } });
+    const creating = Machine.create(manifest, options.imagesBase, files, onDiskError, { signal: abort.signal });
     creating.catch(() => {}); // (a failure is the caller's, through the promise returned)
     if ((await problem) === null) return creating;
     abort.abort(new Error("the state was not the right one"));
@@ -235,150 +165,97 @@ export class VmService implements VmApi {
     }
   }
 
+  private requireRunning(): RunningMachine {
+    if (!this.running) throw new VmError("not-running", "the machine is not running");
+    return this.running;
+  }
+
   /** The raw v86 state, for scripts/preboot.ts (not part of VmApi). */
   async saveRawState(): Promise<Uint8Array> {
-    return this.requireMachine().machine.save();
+    return this.requireRunning().machine.save();
+  }
+
+  /** Guest instructions run so far (32 bits: it wraps): what a guest command costs, whatever the host's load (the bench). */
+  instructionCount(): number {
+    return this.requireRunning().machine.instructionCount();
   }
 
   /** The disk chunks the guest has read so far, in order (for scripts/preboot.ts and the bench). */
   diskChunksRead(): number[] {
-    return [...this.requireMachine().machine.disk.chunksRead];
-  }
-
-  private attach(machine: Machine): void {
-    const ports = this.manifest!.ports;
-    this.machine = machine;
-    const control = new ControlChannel((bytes) => machine.sendNow(ports.control, bytes));
-    this.control = control;
-    this.disposers.push(machine.onOutput(ports.control, (bytes) => control.receive(bytes)));
-    const pacer = this.options?.pacedOutput ? new MachinePacer(() => machine.pause(), () => machine.resume()) : null;
-    this.pacer = pacer;
-    for (const terminal of ["main", "second"] as const) {
-      const pacing = pacer ? { onBacklog: (backlogged: boolean) => pacer.backlog(terminal, backlogged) } : undefined;
-      const batcher = new OutputBatcher((data) => this.emit({ type: "output", terminal, data }), undefined, pacing);
-      this.batchers.set(terminal, batcher);
-      this.disposers.push(machine.onOutput(ports[terminal], (bytes) => batcher.push(bytes)));
-    }
-    this.watchBusy(machine);
-  }
-
-  private watchBusy(machine: Machine): void {
-    let last = machine.instructionCount();
-    let lastAt = performance.now();
-    this.busyTimer = setInterval(() => {
-      const count = machine.instructionCount();
-      const now = performance.now();
-      // The counter is 32 bits and wraps.
-      const rate = (((count - last) >>> 0) * 1000) / Math.max(1, now - lastAt);
-      last = count;
-      lastAt = now;
-      if (this.currentStatus === "running" || this.currentStatus === "busy") {
-        this.setStatus(rate > BUSY_INSTRUCTIONS_PER_SECOND ? "busy" : "running");
-      }
-    }, BUSY_SAMPLE_MS);
-  }
-
-  private async detach(): Promise<void> {
-    if (this.busyTimer) clearInterval(this.busyTimer);
-    this.busyTimer = null;
-    for (const d of this.disposers) d();
-    this.disposers = [];
-    for (const b of this.batchers.values()) {
-      b.flush();
-      b.dispose();
-    }
-    this.batchers.clear();
-    this.pacer?.dispose();
-    this.pacer = null;
-    this.control?.abandon();
-    this.control = null;
-    const machine = this.machine;
-    this.machine = null;
-    await machine?.destroy();
-  }
-
-  private requireMachine(): { machine: Machine; control: ControlChannel; manifest: Manifest } {
-    if (!this.machine || !this.control || !this.manifest) throw new VmError("not-running", "the machine is not running");
-    return { machine: this.machine, control: this.control, manifest: this.manifest };
+    return [...this.requireRunning().machine.disk.chunksRead];
   }
 
   async write(terminal: TerminalId, data: Uint8Array | string): Promise<void> {
-    const { machine, manifest } = this.requireMachine();
-    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-    machine.type(manifest.ports[terminal], bytes);
-    this.pacer?.inputTyped();
+    this.requireRunning().write(terminal, data);
   }
 
   async outputDrawn(terminal: TerminalId, bytes: number): Promise<void> {
-    this.batchers.get(terminal)?.drawn(bytes);
+    this.running?.outputDrawn(terminal, bytes);
   }
 
   async resize(terminal: TerminalId, rows: number, cols: number): Promise<void> {
-    const { control, manifest } = this.requireMachine();
-    if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1 || rows > 1000 || cols > 1000) {
-      throw new VmError("internal", `bad terminal size ${rows}x${cols}`);
-    }
-    await control.setWindow(manifest.ports[terminal].tty, rows, cols);
+    await this.requireRunning().resize(terminal, rows, cols);
   }
 
   async exec(command: string, options?: ExecOptions): Promise<ExecResult> {
-    const { control } = this.requireMachine();
-    try {
-      return await control.exec(command, options);
-    } catch (e) {
-      throw new VmError(errorCode(e), (e as Error).message);
-    }
+    return this.requireRunning().exec(command, options);
   }
 
-  private snapshotIdentity() {
-    const manifest = this.manifest!;
-    return { imageId: manifest.id, v86Version: manifest.v86Version };
+  async saveSnapshot(request: SnapshotRequest): Promise<SavedSnapshot> {
+    return snapshots.saveSnapshot(this.requireRunning(), request, this.stores(), startedFrom(this.loaded));
   }
 
-  async saveState(): Promise<Uint8Array> {
-    const { machine } = this.requireMachine();
-    const state = await machine.save();
-    return encodeSnapshot(state, { ...this.snapshotIdentity(), createdAt: new Date().toISOString() });
+  async listSnapshots(): Promise<SnapshotSummary[]> {
+    const machine = this.loaded && snapshots.identity(this.loaded.manifest);
+    return (await store.listSnapshots(this.stores())).map((record) => snapshots.summary(record, machine));
   }
 
-  async restoreState(snapshot: Uint8Array): Promise<SnapshotInfo> {
-    const { machine } = this.requireMachine();
-    let decoded;
-    try {
-      decoded = await decodeSnapshot(snapshot, this.snapshotIdentity());
-    } catch (e) {
-      throw new VmError(errorCode(e), (e as Error).message);
-    }
-    await this.restoreRaw(machine, decoded.state);
-    return decoded.info;
-  }
-
-  /** Restores a raw v86 state; on failure the machine goes back to where it was. */
-  private async restoreRaw(machine: Machine, state: Uint8Array): Promise<void> {
-    const rollback = await machine.save();
-    this.control?.abandon();
-    try {
-      await machine.restore(state);
-    } catch (e) {
-      await machine.restore(rollback);
-      throw new VmError("bad-state", `the state could not be restored: ${(e as Error).message}`);
-    }
-    await this.control!.setTime(Date.now()); // its answer also says the agent is alive
+  async restoreSnapshot(id: string): Promise<RestoredSnapshot> {
+    const restored = await snapshots.restoreSnapshot(this.requireRunning(), id, this.stores(), this.baseState);
     this.setStatus("running");
+    return restored;
+  }
+
+  async renameSnapshot(id: string, name: string): Promise<SnapshotSummary> {
+    const record = await store.renameSnapshot(id, name, this.stores());
+    return snapshots.summary(record, this.loaded && snapshots.identity(this.loaded.manifest));
+  }
+
+  async deleteSnapshot(id: string): Promise<void> {
+    await store.deleteSnapshot(id, this.stores());
+  }
+
+  async exportSnapshot(id: string): Promise<Uint8Array> {
+    const file = await snapshots.exportSnapshot(id, this.stores(), this.baseState);
+    return transfer(file, [file.buffer]);
+  }
+
+  async importSnapshot(file: Uint8Array): Promise<SnapshotSummary> {
+    if (!this.loaded) throw new VmError("not-running", "the machine was never started: start it before importing a snapshot");
+    return snapshots.importSnapshot(file, snapshots.identity(this.loaded.manifest), this.stores());
+  }
+
+  async storageEstimate(): Promise<StorageEstimate> {
+    return snapshots.storageEstimate(this.stores());
   }
 
   async stop(): Promise<void> {
-    await this.detach();
+    const running = this.running;
+    this.running = null;
+    await running?.destroy();
     this.setStatus("stopped");
   }
 
   async reset(): Promise<StartResult> {
-    if (!this.files || !this.manifest) throw new VmError("not-running", "the machine was never started");
+    const loaded = this.loaded;
+    if (!loaded) throw new VmError("not-running", "the machine was never started");
     const t0 = performance.now();
     this.setStatus("starting");
-    await this.detach();
+    const running = this.running;
+    this.running = null;
+    await running?.destroy();
     try {
-      return await this.boot(t0, { manifest: 0, wasm: 0, boot: 0, files: 0 });
+      return await this.boot(loaded, t0, { manifest: 0, wasm: 0, boot: 0, files: 0 });
     } catch (e) {
       this.fail(e);
     }

@@ -1,7 +1,6 @@
-// The VM worker under stress: the control channel, floods, runaway guests, snapshots.
+// The VM worker under stress: the control channel, floods, runaway guests (snapshots: snapshots.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROMPT, startLab, type Lab } from "./harness";
-import { encodeSnapshot, readSnapshotInfo } from "../../worker/snapshot";
 
 describe("the control channel", () => {
   let lab: Lab;
@@ -16,9 +15,15 @@ describe("the control channel", () => {
   });
 
   it("never types into or reads from the learner's terminals", async () => {
-    const before = lab.terminals.main.text.length + lab.terminals.second.text.length;
-    await lab.vm.api.exec("echo invisible; ls /");
-    expect(lab.terminals.main.text.length + lab.terminals.second.text.length).toBe(before);
+    const from = { main: lab.terminals.main.text.length, second: lab.terminals.second.text.length };
+    await lab.vm.api.exec("echo invis''ible-output; ls /");
+    // Output reaches the UI in batches, on a timer: a command run in each terminal now comes
+    // after anything the exec could have leaked, so once its marker shows, all of that has.
+    for (const terminal of ["main", "second"] as const) {
+      expect((await lab.run(terminal, "echo after-exec")).output).toBe("after-exec\n");
+      const since = lab.terminals[terminal].text.slice(from[terminal]);
+      expect(since).not.toContain("invisible-output");
+    }
   });
 
   it("kills a command that never ends, and the next exec works", async () => {
@@ -58,6 +63,14 @@ describe("the control channel", () => {
 
 describe("floods and runaway guests", () => {
   let lab: Lab;
+  /** The share of the guest's CPU time that was not idle, over one second (from /proc/stat). */
+  const busyShare = async () => {
+    const r = await lab.vm.api.exec("head -1 /proc/stat; sleep 1; head -1 /proc/stat");
+    const [a, b] = r.stdout.trim().split("\n").map((line) => line.split(/\s+/).slice(1).map(Number));
+    const total = b.reduce((n, x) => n + x, 0) - a.reduce((n, x) => n + x, 0);
+    const idle = b[3] + b[4] - (a[3] + a[4]); // idle + iowait
+    return 1 - idle / total;
+  };
   beforeAll(async () => {
     lab = await startLab("state");
   });
@@ -83,8 +96,10 @@ describe("floods and runaway guests", () => {
     const t0 = Date.now();
     expect((await lab.vm.api.exec("echo still here")).stdout).toBe("still here\n");
     expect(Date.now() - t0).toBeLessThan(2000);
+    // The guest's own CPU accounting over a second: busy now, idle once reset.
+    expect(await busyShare()).toBeGreaterThan(0.8);
     await lab.vm.api.reset();
-    expect(await lab.vm.api.status()).not.toBe("busy");
+    expect(await busyShare()).toBeLessThan(0.5);
     expect((await lab.vm.api.exec("pgrep -c bash")).stdout.trim()).toBe("2");
   }, 60_000);
 
@@ -105,58 +120,4 @@ describe("floods and runaway guests", () => {
     expect(reset.from).toBe("state");
     expect((await lab.vm.api.exec("cat /sys/fs/cgroup/learner/pids.current")).stdout.trim()).toBe("2");
   }, 90_000);
-});
-
-describe("snapshots", () => {
-  let lab: Lab;
-  beforeAll(async () => {
-    lab = await startLab("state");
-  });
-  afterAll(() => lab.close());
-
-  it("saves the whole machine and restores it, files and all", async () => {
-    await lab.vm.api.exec("echo keep-me > /root/note.txt");
-    const snapshot = await lab.vm.api.saveState();
-    await lab.vm.api.exec("rm /root/note.txt");
-    const info = await lab.vm.api.restoreState(snapshot);
-    expect(info.imageId).toMatch(/^[0-9a-f]{64}$/);
-    expect((await lab.vm.api.exec("cat /root/note.txt")).stdout).toBe("keep-me\n");
-  });
-
-  it("refuses a snapshot of another image with a clear error, and keeps running", async () => {
-    const snapshot = await lab.vm.api.saveState();
-    const text = new TextDecoder("latin1").decode(snapshot.subarray(0, 200));
-    const id = /"imageId":"([0-9a-f]{64})"/.exec(text)![1];
-    const other = snapshot.slice();
-    const at = text.indexOf(id);
-    other.set(new TextEncoder().encode("0".repeat(64)), at);
-    await expect(lab.vm.api.restoreState(other)).rejects.toThrow(/another Linux image/);
-    expect((await lab.vm.api.exec("echo ok")).stdout).toBe("ok\n");
-  });
-
-  it("refuses a snapshot from another v86 version", async () => {
-    const snapshot = await lab.vm.api.saveState();
-    const text = new TextDecoder("latin1").decode(snapshot.subarray(0, 300));
-    const m = /"v86Version":"([^"]+)"/.exec(text)!;
-    const at = text.indexOf(m[0]) + '"v86Version":"'.length;
-    const other = snapshot.slice();
-    other.set(new TextEncoder().encode("9".repeat(m[1].length)), at);
-    await expect(lab.vm.api.restoreState(other)).rejects.toThrow(/v86 9+/);
-  });
-
-  it("refuses damaged files with a clear error, and keeps running", async () => {
-    await expect(lab.vm.api.restoreState(new TextEncoder().encode("hello, not a snapshot"))).rejects.toThrow(/not a Contained snapshot/);
-    const snapshot = await lab.vm.api.saveState();
-    const truncated = snapshot.subarray(0, Math.floor(snapshot.length / 2));
-    await expect(lab.vm.api.restoreState(truncated)).rejects.toThrow(/damaged/);
-    expect((await lab.vm.api.exec("echo ok")).stdout).toBe("ok\n");
-  });
-
-  it("refuses a snapshot whose machine state is garbage, and rolls back to where it was", async () => {
-    await lab.vm.api.exec("echo before > /root/rollback.txt");
-    const info = readSnapshotInfo(await lab.vm.api.saveState());
-    const garbage = await encodeSnapshot(crypto.getRandomValues(new Uint8Array(4096)), info);
-    await expect(lab.vm.api.restoreState(garbage)).rejects.toThrow(/could not be restored/);
-    expect((await lab.vm.api.exec("cat /root/rollback.txt")).stdout).toBe("before\n");
-  });
 });

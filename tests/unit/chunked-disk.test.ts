@@ -51,10 +51,18 @@ describe("the chunked disk", () => {
     expect(got.subarray(512, 1024)).toEqual(data);
     expect(got.subarray(0, 512)).toEqual(image.subarray(0, 512));
     const state = d.get_state();
-    expect(state[0].map(([i]) => i)).toEqual([2, 3]);
+    expect([...state[0]]).toEqual([2, 3]);
+    expect(state[1].length).toBe(512);
     const other = disk();
     other.d.set_state(state);
     expect((await other.read(512, 512))).toEqual(data);
+  });
+
+  it("restores the written blocks from v86's own shape (the pre-booted state's)", async () => {
+    const { d, read } = disk();
+    d.set_state([[[3, new Uint8Array(256).fill(9)]]]);
+    expect((await read(768, 256))).toEqual(new Uint8Array(256).fill(9));
+    expect(await read(0, 256)).toEqual(image.subarray(0, 256));
   });
 
   it("retries a chunk that fails to load, and says so", async () => {

@@ -5,8 +5,12 @@ import { ControlChannel } from "../../worker/control";
 
 const dir = new URL("../fixtures/protocol/", import.meta.url);
 
+/** The transcript files the tests below have read (the last test checks none is left out). */
+const played = new Set<string>();
+
 /** A golden transcript: "> " lines the host sends, "< " lines the agent answers. */
 function transcript(name: string) {
+  played.add(name);
   const lines = readFileSync(new URL(name, dir), "utf8").split("\n").filter((l) => l && !l.startsWith("#"));
   return {
     sent: lines.filter((l) => l.startsWith("> ")).map((l) => l.slice(2)),
@@ -20,10 +24,6 @@ function decodeRequestLine(line: string) {
 }
 
 describe("control protocol framing", () => {
-  it("has a fixture for every transcript file", () => {
-    expect(readdirSync(dir).filter((f) => f.endsWith(".txt")).length).toBeGreaterThanOrEqual(5);
-  });
-
   it("encodes an exec request exactly as the echo transcript shows", () => {
     const { sent } = transcript("exec-echo.txt");
     const line = new TextDecoder().decode(
@@ -141,4 +141,67 @@ describe("control channel", () => {
     answer = true;
     await expect(channel.exec("true")).resolves.toMatchObject({ exitCode: 0 });
   }, 10_000);
+
+  it("abandons the request in flight and those queued when the machine is replaced; later ones run", async () => {
+    const sent: string[] = [];
+    let answering = false;
+    let firstSent!: () => void;
+    const onFirstSent = new Promise<void>((resolve) => (firstSent = resolve));
+    const channel: ControlChannel = new ControlChannel((bytes) => {
+      const [kind, nonce] = new TextDecoder().decode(bytes).split(" ");
+      sent.push(kind);
+      firstSent();
+      if (kind === "x" && answering) queueMicrotask(() => channel.receive(new TextEncoder().encode(`${nonce.trim()} o ${toBase64(new TextEncoder().encode("fresh"))}\n${nonce.trim()} x 0 ok\n`)));
+    });
+    const inFlight = channel.exec("sleep 100");
+    const queued = channel.exec("echo queued");
+    await onFirstSent; // the first is in flight, the second waits behind it
+    channel.abandon();
+    answering = true;
+    const later = channel.exec("echo later");
+    await expect(inFlight).rejects.toMatchObject({ code: "abandoned" });
+    await expect(queued).rejects.toMatchObject({ code: "abandoned" });
+    await expect(later).resolves.toMatchObject({ stdout: "fresh" });
+    expect(sent).toEqual(["x", "x"]); // the queued one never reached the guest
+  });
+
+  it("runs exclusive work only when no request is in flight", async () => {
+    const events: string[] = [];
+    const channel: ControlChannel = new ControlChannel((bytes) => {
+      const [, nonce] = new TextDecoder().decode(bytes).split(" ");
+      events.push("sent");
+      setTimeout(() => (events.push("answered"), channel.receive(new TextEncoder().encode(`${nonce.trim()} x 0 ok\n`))), 20);
+    });
+    const first = channel.exec("true");
+    const exclusive = channel.exclusive(async () => events.push("exclusive"));
+    const second = channel.exec("true");
+    await Promise.all([first, exclusive, second]);
+    expect(events).toEqual(["sent", "answered", "exclusive", "sent", "answered"]);
+  });
+
+  it("resolves nextReady when the agent announces itself, as the ready transcript shows", async () => {
+    const { answered } = transcript("ready.txt");
+    const got: AgentAnswer[] = [];
+    const reader = new AnswerReader((a) => got.push(a));
+    reader.push(new TextEncoder().encode(answered.join("\r\n") + "\r\n"));
+    expect(got).toEqual([{ kind: "ready", version: 1 }]);
+    const channel = new ControlChannel(() => {});
+    let ready = false;
+    const waiting = channel.nextReady().then(() => (ready = true));
+    channel.receive(new TextEncoder().encode("[    0.5] noise\n"));
+    await Promise.resolve();
+    expect(ready).toBe(false);
+    channel.receive(new TextEncoder().encode(answered.join("\n") + "\n"));
+    await waiting;
+    expect(ready).toBe(true);
+  });
+});
+
+describe("the protocol fixtures", () => {
+  // Last in this file: every transcript file is read by a test above.
+  it("are each played by a test", () => {
+    const files = readdirSync(dir).filter((f) => f.endsWith(".txt")).sort();
+    expect(files.length).toBeGreaterThan(0);
+    expect([...played].sort()).toEqual(files);
+  });
 });

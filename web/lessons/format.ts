@@ -2,6 +2,7 @@
 // into typed lessons and refuses anything malformed with the file's name, both when the site
 // builds (vite.config.ts reads the folder) and when the catalog loads. No DOM, no Vite.
 import type { TerminalId } from "../../worker/api";
+import { HIGHLIGHTS, isHighlight, type Highlight } from "../inspect/highlight";
 import { parseFrontmatter } from "./frontmatter";
 import { parseQuiz, type Quiz } from "./quiz";
 import { parseSolution, type TypedLine } from "./solution";
@@ -23,6 +24,8 @@ export interface LessonStep {
   setup?: string;
   /** A quiz step is answered in the page instead of checked on the machine. */
   quiz?: Quiz;
+  /** What the kernel view points at while the step is open. */
+  highlight?: Highlight;
 }
 
 export interface Lesson {
@@ -45,7 +48,7 @@ export class LessonFormatError extends Error {}
 const FOLDER = /^(\d\d)-([a-z0-9]+(?:-[a-z0-9]+)*)$/;
 const STEP_FILES = new Set(["index.md", "check.sh", "solution.sh", "setup.sh"]);
 const LESSON_FIELDS = new Set(["title", "summary"]);
-const STEP_FIELDS = new Set(["title", "terminal"]);
+const STEP_FIELDS = new Set(["title", "terminal", "highlight"]);
 
 function fail(path: string, message: string): never {
   throw new LessonFormatError(`${path}: ${message}`);
@@ -72,10 +75,16 @@ function terminalOf(value: string | undefined, path: string): TerminalId {
   fail(path, `terminal must be "main" or "second", not "${value}"`);
 }
 
+function highlightOf(value: string | undefined, path: string): Highlight | undefined {
+  if (value === undefined || isHighlight(value)) return value;
+  fail(path, `highlight must be one of ${HIGHLIGHTS.join(", ")}, not "${value}"`);
+}
+
 function buildStep(files: LessonFiles, dir: string, id: string): LessonStep {
   const page = `${dir}/index.md`;
   const { attributes, body, title } = attributesOf(files[page], page, STEP_FIELDS);
   const terminal = terminalOf(attributes.terminal, page);
+  const highlight = highlightOf(attributes.highlight, page);
   const check = files[`${dir}/check.sh`];
   const solutionSource = files[`${dir}/solution.sh`];
   const setup = files[`${dir}/setup.sh`];
@@ -87,7 +96,7 @@ function buildStep(files: LessonFiles, dir: string, id: string): LessonStep {
   }
   if (quiz) {
     if (check !== undefined || solutionSource !== undefined) fail(dir, "a quiz step is answered in the page: it has no check.sh or solution.sh");
-    return { id, title, markdown: body, terminal, quiz, setup };
+    return { id, title, markdown: body, terminal, quiz, setup, highlight };
   }
   if (check === undefined) fail(dir, "the step has no check.sh beside its index.md");
   if (solutionSource === undefined) fail(dir, "the step has no solution.sh beside its check.sh");
@@ -97,7 +106,7 @@ function buildStep(files: LessonFiles, dir: string, id: string): LessonStep {
   } catch (e) {
     fail(`${dir}/solution.sh`, (e as Error).message);
   }
-  return { id, title, markdown: body, terminal, check, solution, solutionSource, setup };
+  return { id, title, markdown: body, terminal, check, solution, solutionSource, setup, highlight };
 }
 
 /** Every lesson in `files`, in folder order, each step in folder order. Throws LessonFormatError naming the file at fault. */

@@ -36,3 +36,12 @@ export function parseSolution(source: string, terminal: TerminalId = "main"): Ty
   if (lines.length === 0) throw new Error("the solution types nothing");
   return lines;
 }
+
+/** A Run block's lines: typed as a solution is (a here-document whole), all into `terminal`. */
+export function commandLines(code: string, terminal: TerminalId): TypedLine[] {
+  try {
+    return parseSolution(code.replace(/^\s*#@.*$/gm, ""), terminal);
+  } catch {
+    return code.split(/\r?\n/).filter((text) => text.trim() !== "").map((text) => ({ terminal, text }));
+  }
+}

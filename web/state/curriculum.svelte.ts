@@ -13,6 +13,20 @@ export interface Place {
 
 export type CurriculumOptions = LessonRunnerOptions;
 
+/** The lesson's part of a snapshot: where the learner was and the steps done there. */
+export interface LessonSnapshot {
+  lesson: string;
+  /** the open step's index */
+  step: number;
+  /** the open lesson's steps done (ids) */
+  done: string[];
+}
+
+export function isLessonSnapshot(value: unknown): value is LessonSnapshot {
+  const v = value as Partial<LessonSnapshot> | null;
+  return typeof v?.lesson === "string" && typeof v.step === "number" && Array.isArray(v.done) && v.done.every((d) => typeof d === "string");
+}
+
 export class Curriculum {
   runner = $state<LessonRunner>() as LessonRunner;
   /** Steps done per lesson id, for the lesson list. */
@@ -62,6 +76,35 @@ export class Curriculum {
       this.runner = this.runnerFor(lesson);
     }
     if (step >= 0) this.runner.open(step);
+    return this.runner;
+  }
+
+  /** What a snapshot keeps of the course. */
+  snapshot(): LessonSnapshot {
+    const runner = this.runner;
+    return { lesson: runner.lesson.id, step: runner.activeIndex, done: runner.steps.filter((s) => s.status === "passed").map((s) => s.step.id) };
+  }
+
+  /**
+   * The machine was put back as a snapshot saved it: that lesson opens at that step, with the
+   * steps done then (unless `lessonId` names another lesson: the learner followed a link).
+   * Returns the runner to check, or null when the snapshot names no lesson of this course.
+   */
+  restore(saved: LessonSnapshot, lessonId = saved.lesson): LessonRunner | null {
+    const lesson = this.lessons.find((l) => l.id === lessonId);
+    if (!lesson) return null;
+    if (lesson.id === saved.lesson) {
+      const known = new Set(lesson.steps.map((s) => s.id));
+      this.store.setPassed(
+        lesson.id,
+        saved.done.filter((id) => known.has(id)),
+      );
+    }
+    this.runner.stopPolling();
+    this.runner = this.runnerFor(lesson);
+    if (lesson.id === saved.lesson && saved.step >= 0 && saved.step < lesson.steps.length) this.runner.activeIndex = saved.step;
+    if (lesson.id === saved.lesson) this.runner.machineRestored();
+    else this.runner.machineReplaced();
     return this.runner;
   }
 

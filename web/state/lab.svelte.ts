@@ -1,13 +1,17 @@
 // The whole lab on one page: the machine, its two terminals, the lesson being followed and file
 // transfers, wired to one connection. Components get it with useLab().
 import { createContext, tick } from "svelte";
-import { TERMINALS, type TerminalId, type VmEvent } from "../../worker/api";
+import { TERMINALS, type RestoredSnapshot, type TerminalId, type VmEvent } from "../../worker/api";
 import type { Lesson } from "../lessons/catalog";
-import type { TypedLine } from "../lessons/solution";
+import { commandLines, type TypedLine } from "../lessons/solution";
 import type { VmConnection } from "../vm/adapter";
 import { TerminalSession } from "../terminal/session.svelte";
 import { Typist } from "../terminal/typist";
-import { Curriculum, type Place } from "./curriculum.svelte";
+import { AutosaveScheduler } from "../snapshots/autosave";
+import { SnapshotShelf, type SnapshotContext } from "../snapshots/shelf.svelte";
+import type { KeyValue } from "../snapshots/tab-lock";
+import { Curriculum, isLessonSnapshot, type Place } from "./curriculum.svelte";
+import { KernelView } from "./kernel-view.svelte";
 import type { LessonRunner } from "./lesson.svelte";
 import { MachineState } from "./machine.svelte";
 import { memoryProgress, type ProgressStore } from "./progress";
@@ -23,6 +27,16 @@ export interface LabOptions {
   lessons?: { all: Lesson[]; start: Place; store?: ProgressStore };
   /** Focus the terminal when the machine becomes ready unless the learner is busy elsewhere. */
   mayTakeFocus?: () => boolean;
+  /** Snapshots: whether this tab owns the automatic ones, and where their latest id is kept. */
+  snapshots?: {
+    owner: boolean;
+    storage: KeyValue | null;
+    download?: (bytes: Uint8Array, name: string) => void;
+    persist?: () => Promise<boolean>;
+    /** The lesson the URL named (a link to another lesson wins over the resumed one). */
+    linkedLesson?: string | null;
+    debounceMs?: number;
+  };
 }
 
 export class Lab {
@@ -30,15 +44,20 @@ export class Lab {
   readonly terminals: Record<TerminalId, TerminalSession>;
   readonly transfer: FileTransfer;
   readonly curriculum: Curriculum | null;
+  readonly snapshots: SnapshotShelf;
+  readonly autosave: AutosaveScheduler;
+  readonly kernelView: KernelView;
   activeTerminal = $state<TerminalId>("main");
   /** Why commands from the lesson were not all typed (a shell did not come back to its prompt). */
   typingNotice = $state<string | null>(null);
 
   private disposers: Array<() => void> = [];
   private promptSeen = false;
+  private firstStartSettled = false;
   private promptMarked = false;
   private readonly typist: Typist;
   private readonly mayTakeFocus: () => boolean;
+  private readonly linkedLesson: string | null;
 
   constructor(
     private readonly connection: VmConnection,
@@ -55,7 +74,28 @@ export class Lab {
     const exec = api.exec.bind(api);
     this.transfer = new FileTransfer(exec);
     const course = options.lessons;
-    this.curriculum = course ? new Curriculum(course.all, course.start, { exec, canCheck: isRunning, store: course.store ?? memoryProgress() }) : null;
+    const passed = () => {
+      this.snapshots.stepPassed();
+      void this.autosave.changedNow();
+    };
+    this.curriculum = course ? new Curriculum(course.all, course.start, { exec, canCheck: isRunning, store: course.store ?? memoryProgress(), passed }) : null;
+    const snapshotOptions = options.snapshots ?? { owner: true, storage: null };
+    this.linkedLesson = snapshotOptions.linkedLesson ?? null;
+    this.snapshots = new SnapshotShelf({
+      api,
+      owner: snapshotOptions.owner,
+      storage: snapshotOptions.storage,
+      context: () => this.snapshotContext(),
+      restored: (restored) => this.showRestored(restored),
+      download: snapshotOptions.download ?? (() => {}),
+      ...(snapshotOptions.persist ? { persist: snapshotOptions.persist } : {}),
+    });
+    this.autosave = new AutosaveScheduler({
+      save: () => this.snapshots.autosave(),
+      enabled: () => this.snapshots.owner && !this.snapshots.autosavePaused && this.machine.stage === "ready" && this.machine.isRunning && this.snapshots.working === null,
+      ...(snapshotOptions.debounceMs !== undefined ? { debounceMs: snapshotOptions.debounceMs } : {}),
+    });
+    this.kernelView = new KernelView({ exec, canRun: isRunning, highlight: () => this.lesson?.active.step.highlight ?? null });
     this.typist = new Typist({
       type: (terminal, text) => this.terminals[terminal].type(text),
       stuck: (message) => (this.typingNotice = message),
@@ -70,10 +110,16 @@ export class Lab {
             this.promptSeen = true;
             this.markPrompt();
           }
-          if (afterCommand) void this.lesson?.checkActive();
+          if (afterCommand) {
+            void this.lesson?.checkActive();
+            this.kernelView.commandEnded();
+          }
           this.typist.promptShown(id);
         }),
-        this.terminals[id].onCommand(() => this.lesson?.commandEntered()),
+        this.terminals[id].onCommand(() => {
+          this.lesson?.commandEntered();
+          this.autosave.commandEntered();
+        }),
       );
     }
   }
@@ -100,7 +146,55 @@ export class Lab {
     // began the start (a failure among them) come right after, when the lab listens.
     const started = this.machine.start();
     this.disposers.push(await this.connection.listen((event) => this.dispatch(event)));
-    return started;
+    const ok = await started;
+    this.firstStartSettled = true;
+    const result = this.machine.lastStart;
+    if (ok && result) {
+      this.snapshots.started(result.resumed, result.resumeError);
+      if (result.resumed) this.showRestored(result.resumed, this.linkedLesson);
+      else this.checkLesson();
+    }
+    void this.snapshots.refresh();
+    return ok;
+  }
+
+  /** What a snapshot taken now keeps besides the machine. */
+  private snapshotContext(): SnapshotContext {
+    const lesson = this.curriculum?.snapshot();
+    const screens: Partial<Record<TerminalId, string>> = {};
+    for (const id of TERMINALS) screens[id] = this.terminals[id].recentOutput();
+    return {
+      ...(lesson ? { place: { lesson: lesson.lesson, step: lesson.step }, lessonState: { ...lesson } } : {}),
+      screens,
+    };
+  }
+
+  /**
+   * The machine is now as a snapshot saved it: its screens, its lesson and step (unless the URL
+   * named another lesson), checked afresh (a check that ran across the restore was given up).
+   */
+  private showRestored(restored: RestoredSnapshot, linkedLesson: string | null = null): void {
+    this.typist.cancel();
+    this.typingNotice = null;
+    this.autosave.replaced();
+    for (const id of TERMINALS) this.terminals[id].showSaved(restored.screens?.[id] ?? "");
+    for (const id of TERMINALS) void this.terminals[id].syncSize();
+    const saved = restored.lessonState;
+    const runner = this.curriculum && isLessonSnapshot(saved) ? this.curriculum.restore(saved, linkedLesson ?? saved.lesson) : null;
+    if (!runner) this.lesson?.machineReplaced();
+    this.kernelView.machineReplaced();
+    if (this.machine.stage === "ready") this.checkLesson();
+  }
+
+  /** The page is being hidden or closed: keep the machine if anything ran since the last save. */
+  pageHidden(): Promise<void> {
+    return this.autosave.leaving();
+  }
+
+  /** Dismisses "Resumed your machine" by starting from the pre-booted state instead. */
+  async startFresh(): Promise<boolean> {
+    this.snapshots.forgetLatest();
+    return this.reset();
   }
 
   private dispatch(event: VmEvent): void {
@@ -111,11 +205,17 @@ export class Lab {
   private whenReady(): void {
     for (const id of TERMINALS) void this.terminals[id].syncSize();
     this.markPrompt();
+    this.kernelView.wake();
     if (this.mayTakeFocus()) this.terminals[this.activeTerminal].focus();
-    if (this.lesson) {
-      void this.lesson.checkActive();
-      this.lesson.startPolling();
-    }
+    // (the first start may have resumed a snapshot: its lesson step is checked once it is shown,
+    // and the step the URL named must not run its setup over the learner's machine first)
+    if (this.firstStartSettled) this.checkLesson();
+  }
+
+  private checkLesson(): void {
+    if (!this.lesson) return;
+    void this.lesson.checkActive();
+    this.lesson.startPolling();
   }
 
   private markPrompt(): void {
@@ -138,6 +238,9 @@ export class Lab {
     this.typingNotice = null;
     if (forgetProgress) this.curriculum?.forgetAll();
     this.lesson?.machineReplaced();
+    this.autosave.replaced();
+    this.snapshots.forgetLatest();
+    this.kernelView.machineReplaced();
     return this.machine.reset();
   }
 
@@ -152,8 +255,7 @@ export class Lab {
    * it: a line at a time, each once that shell is back at its prompt (see Typist).
    */
   runInTerminal(command: string, terminal: TerminalId = "main"): void {
-    const lines = command.split(/\r?\n/).filter((line) => line.trim() !== "");
-    this.typeLines(lines.map((text) => ({ terminal, text })));
+    this.typeLines(commandLines(command, terminal));
   }
 
   /** Types lines (a step's solution) into the shells they name. */
@@ -169,8 +271,10 @@ export class Lab {
   }
 
   dispose(): void {
+    this.autosave.dispose();
     this.lesson?.stopPolling();
     this.typist.cancel();
+    this.kernelView.dispose();
     for (const d of this.disposers) d();
     for (const id of TERMINALS) this.terminals[id].dispose();
     this.connection.close();

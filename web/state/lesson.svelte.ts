@@ -6,6 +6,7 @@
 // check took. Steps done are kept (ProgressStore) across reloads until the learner forgets them.
 import type { ExecOptions, ExecResult } from "../../worker/api";
 import type { Lesson, LessonStep } from "../lessons/catalog";
+import { errorCode } from "../../worker/errors";
 import { setupCommand } from "../lessons/format";
 import type { ProgressStore } from "./progress";
 
@@ -37,6 +38,8 @@ export interface LessonRunnerOptions {
   canCheck: () => boolean;
   store: ProgressStore;
   intervalMs?: number;
+  /** A step was just passed (the lab keeps a checkpoint of the machine). */
+  passed?: (lesson: Lesson, index: number) => void;
 }
 
 function lastLine(result: ExecResult): string {
@@ -96,6 +99,17 @@ export class LessonRunner {
     }
   }
 
+  /**
+   * The machine was replaced by a snapshot taken with these steps done: their end states are on
+   * it, so the step after them needs no setup.
+   */
+  machineRestored(): void {
+    this.machineReplaced();
+    this.steps.forEach((progress, index) => {
+      if (progress.status === "passed") this.reached.add(index);
+    });
+  }
+
   /** Forgets every step done (the learner asked to start the lesson over). */
   forget(): void {
     for (const progress of this.steps) {
@@ -126,6 +140,7 @@ export class LessonRunner {
     this.reached.add(index);
     this.remember();
     if (this.active === progress) this.advanceFrom(index);
+    this.options.passed?.(this.lesson, index);
   }
 
   /** The learner entered a command in a shell: check soon, and again, even if no prompt returns. */
@@ -157,6 +172,7 @@ export class LessonRunner {
         this.reached.add(index);
         this.remember();
         if (this.active === progress && this.advanceFrom(index)) this.again = true;
+        this.options.passed?.(this.lesson, index);
       }
     } while (this.again);
   }
@@ -192,6 +208,8 @@ export class LessonRunner {
       return true;
     } catch (e) {
       progress.status = "unchecked";
+      // (a restore gave it up: the lab checks the restored machine afresh)
+      if (errorCode(e) === "abandoned") return false;
       progress.hint = `Could not prepare this step: ${e instanceof Error ? e.message : String(e)}`;
       return false;
     }
@@ -210,6 +228,7 @@ export class LessonRunner {
       return passed;
     } catch (e) {
       progress.status = before === "checking" ? "unchecked" : before;
+      if (errorCode(e) === "abandoned") return false; // (see prepare)
       progress.hint = `Could not check: ${e instanceof Error ? e.message : String(e)}`;
       return false;
     }

@@ -1,6 +1,7 @@
 // The machine as the learner sees it: what start-up is doing (downloading, booting, ready),
 // its status, and what failed, with retry and reset.
 import type { BootPhase, StartResult, StartTimeline, StateSource, VmApi, VmErrorInfo, VmEvent, VmStatus } from "../../worker/api";
+import { vmErrorInfo } from "../../worker/errors";
 
 export type BootStage = "idle" | "downloading" | "booting" | "ready" | "failed";
 
@@ -31,6 +32,8 @@ export class MachineState {
   timeline: StartTimeline | null = null;
   /** Whether the last start's state was downloaded or the copy a first visit kept. */
   stateSource: StateSource | null = null;
+  /** What the last start or reset gave (whether it resumed a snapshot, or why not). */
+  lastStart = $state.raw<StartResult | null>(null);
   private downloads = $state<Record<string, Download>>({});
 
   downloaded = $derived(Object.values(this.downloads).reduce((sum, d) => sum + d.loaded, 0));
@@ -39,15 +42,6 @@ export class MachineState {
   statusLabel = $derived(STATUS_LABELS[this.status]);
 
   private readonly readyListeners = new Set<() => void>();
-  private readonly errorWaiters: Array<() => void> = [];
-
-  /** Resolves when a failure is reported by an error event, or after `ms`. */
-  private errorEvent(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.errorWaiters.push(() => (clearTimeout(timer), resolve()));
-    });
-  }
 
   constructor(
     private readonly api: VmApi,
@@ -62,12 +56,12 @@ export class MachineState {
       if (event.status === "error") this.stage = "failed";
     } else if (event.type === "progress") this.advance(event.progress);
     else if (event.type === "error") {
-      // The worker sets the status to "error" before it reports a failure; any other error
-      // event is about something it is retrying.
+      // A failed call says what failed on its rejection; an error event while the status is
+      // "error" is the connection's own (a worker that could not load never answers), and any
+      // other is about something the machine is retrying.
       if (this.status === "error") {
         this.error = event.error;
         this.stage = "failed";
-        for (const waiter of this.errorWaiters.splice(0)) waiter();
       } else this.warning = event.error;
     }
   }
@@ -106,7 +100,8 @@ export class MachineState {
     this.downloads = {};
     this.stage = "downloading";
     return this.attempt(async () => {
-      this.stateSource = (await this.startMachine()).stateSource ?? null;
+      this.lastStart = await this.startMachine();
+      this.stateSource = this.lastStart.stateSource ?? null;
     });
   }
 
@@ -115,7 +110,9 @@ export class MachineState {
     this.error = null;
     this.warning = null;
     this.stage = "booting";
-    return this.attempt(() => this.api.reset());
+    return this.attempt(async () => {
+      this.lastStart = await this.api.reset();
+    });
   }
 
   private async attempt(action: () => Promise<unknown>): Promise<boolean> {
@@ -123,11 +120,7 @@ export class MachineState {
       await action();
       return true;
     } catch (e) {
-      // The worker reports a failure as an error event (with its code) before the call rejects,
-      // but the two come on different channels: give the event a moment to arrive. Anything
-      // that never reports one (a worker that crashed) is an internal error.
-      if (!this.error) await this.errorEvent(2000);
-      if (!this.error) this.error = { code: "internal", message: e instanceof Error ? e.message : String(e) };
+      this.error = vmErrorInfo(e);
       this.stage = "failed";
       return false;
     }

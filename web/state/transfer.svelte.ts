@@ -1,5 +1,6 @@
 // File transfers between the learner's computer and the guest, one at a time, with progress,
 // a way to cancel, and a message at the end.
+import { errorCode } from "../../worker/errors";
 import { TransferCancelled, baseName, checkUploadSize, downloadFile, formatBytes, uploadFile, type Exec } from "../files/transfer";
 
 export interface TransferInProgress {
@@ -80,7 +81,9 @@ export class FileTransfer {
         this.message = { kind: "done", text: await task() };
       } catch (e) {
         const name = this.current?.name;
+        // (a restore or reset gives up the transfer: the machine it was for is gone)
         if (e instanceof TransferCancelled) this.message = { kind: "done", text: `Cancelled ${this.current?.kind ?? "the transfer"} of ${name}` };
+        else if (errorCode(e) === "abandoned") this.message = { kind: "error", text: "The transfer stopped: the machine was restored or reset while it ran. Try again." };
         else this.message = { kind: "error", text: e instanceof Error ? e.message : String(e) };
       } finally {
         this.current = null;

@@ -24,6 +24,8 @@ export interface TerminalSize {
 export const RESIZE_DEBOUNCE_MS = 150;
 /** Output kept while no screen is attached; older output is dropped. */
 const PENDING_LIMIT = 1024 * 1024;
+/** Output kept to show again when a snapshot of the machine is restored. */
+export const RECENT_LIMIT = 64 * 1024;
 
 export class TerminalSession {
   /** A message for the learner about this terminal (e.g. a refused paste). */
@@ -46,6 +48,8 @@ export class TerminalSession {
   private readonly promptListeners = new Set<(afterCommand: boolean) => void>();
   private readonly commandListeners = new Set<() => void>();
   private resizeTimer: ReturnType<typeof setTimeout> | null = null;
+  private recent: Uint8Array[] = [];
+  private recentBytes = 0;
 
   constructor(
     readonly id: TerminalId,
@@ -68,6 +72,9 @@ export class TerminalSession {
   /** Output from the guest. */
   receive(data: Uint8Array): void {
     this.output.received += data.length;
+    this.recent.push(data);
+    this.recentBytes += data.length;
+    while (this.recentBytes - this.recent[0].length > RECENT_LIMIT) this.recentBytes -= this.recent.shift()!.length;
     if (this.screen) this.draw(this.screen, data);
     else {
       this.drawn(data.length); // kept here, not held up in the machine
@@ -162,11 +169,34 @@ export class TerminalSession {
     return this.screen?.text() ?? "";
   }
 
+  /**
+   * The last ~64 KiB of output, from a line's start (so no escape sequence is cut), to show again
+   * when a snapshot taken now is restored.
+   */
+  recentOutput(): string {
+    const all = new Uint8Array(this.recentBytes);
+    let at = 0;
+    for (const chunk of this.recent) {
+      all.set(chunk, at);
+      at += chunk.length;
+    }
+    const from = all.length > RECENT_LIMIT ? all.indexOf(10, all.length - RECENT_LIMIT) + 1 : 0;
+    return new TextDecoder().decode(all.subarray(from));
+  }
+
+  /** A restored machine: a blank screen showing what it showed when it was saved. */
+  showSaved(output: string): void {
+    this.clear();
+    if (output) this.receive(new TextEncoder().encode(output));
+  }
+
   /** The guest was replaced (reset): a blank screen, and its tty has the default size again. */
   clear(): void {
     this.screen?.clear();
     this.pending = [];
     this.pendingBytes = 0;
+    this.recent = [];
+    this.recentBytes = 0;
     this.prompt.reset();
     this.commandEntered = false;
     this.guestSize = null;

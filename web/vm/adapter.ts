@@ -28,6 +28,8 @@ export interface VmConnection {
 export interface ConnectOptions {
   /** Start the machine now, without waiting for the page to ask. */
   startNow?: boolean;
+  /** A stored snapshot to start from (the learner's latest automatic one); the pre-booted state if it cannot be. */
+  resume?: string;
 }
 
 /** Fans the machine's events out to listeners, keeping them until the first one comes. */
@@ -90,7 +92,12 @@ function connectWorker(options: ConnectOptions): VmConnection {
   // Subscribed before anything else is asked of the worker: it handles messages in order.
   const subscribed = api.subscribe(proxy(hub.deliver));
   // The terminals say what they have drawn (TerminalSession): a flood goes no faster than the screen.
-  const startOptions = { imagesBase: new URL("images/", document.baseURI).href, wasmPath: new URL(wasmUrl, document.baseURI).href, pacedOutput: true };
+  const startOptions: StartOptions = {
+    imagesBase: new URL("images/", document.baseURI).href,
+    wasmPath: new URL(wasmUrl, document.baseURI).href,
+    pacedOutput: true,
+    ...(options.resume ? { resume: options.resume } : {}),
+  };
   // (once the worker has loaded: begun at once, the wasm's fetch held up the worker's own)
   const wasm = subscribed.then(() => compileWasm(startOptions.wasmPath, hub.deliver), () => undefined);
   return {
@@ -117,7 +124,7 @@ export async function connectFake(fakeOptions?: FakeVmOptions, options: ConnectO
   await api.subscribe(hub.deliver);
   return {
     api,
-    start: starter(api, { imagesBase: "fake:", wasmPath: "fake:" }, options.startNow ?? false),
+    start: starter(api, { imagesBase: "fake:", wasmPath: "fake:", ...(options.resume ? { resume: options.resume } : {}) }, options.startNow ?? false),
     connected: Promise.resolve(),
     async listen(listener) {
       return hub.add(listener);

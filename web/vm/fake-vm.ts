@@ -1,7 +1,8 @@
 // A scripted stand-in for the machine: the same VmApi, no emulator. It downloads nothing, boots
 // in a few ticks, runs a toy shell on both terminals and a toy `sh -c` for exec, over an
 // in-memory file system. For UI development (`?backend=fake`) and UI unit tests only.
-import type { ExecOptions, ExecResult, SnapshotInfo, StartOptions, StartResult, TerminalId, VmApi, VmErrorInfo, VmEvent, VmStatus } from "../../worker/api";
+import { VmError } from "../../worker/errors";
+import type { ExecOptions, ExecResult, RestoredSnapshot, SavedSnapshot, SnapshotRequest, SnapshotSummary, StartOptions, StartResult, StorageEstimate, TerminalId, VmApi, VmErrorInfo, VmEvent, VmStatus } from "../../worker/api";
 
 export interface FakeVmOptions {
   /** Pause between boot steps; 0 in tests. */
@@ -10,7 +11,12 @@ export interface FakeVmOptions {
   failNextStart?: VmErrorInfo;
   /** Files in the guest, by absolute path. */
   files?: Record<string, string | Uint8Array>;
+  /** Where snapshots are kept: give two fakes the same one for a "next visit" that resumes. */
+  snapshots?: FakeSnapshots;
 }
+
+/** The fake's snapshot storage (a Map, shared between fakes as IndexedDB is between visits). */
+export type FakeSnapshots = Map<string, { summary: SnapshotSummary; request: SnapshotRequest; files: Map<string, Uint8Array> }>;
 
 const PROMPT = "root@contained:~# ";
 const encoder = new TextEncoder();
@@ -63,10 +69,12 @@ export class FakeVm implements VmApi {
   private failNextStart: VmErrorInfo | undefined;
   private readonly stepMs: number;
   private readonly initialFiles: ReadonlyMap<string, Uint8Array>;
+  private readonly snapshots: FakeSnapshots;
 
   constructor(options: FakeVmOptions = {}) {
     this.stepMs = options.stepMs ?? 120;
     this.failNextStart = options.failNextStart;
+    this.snapshots = options.snapshots ?? new Map();
     for (const [path, content] of Object.entries(options.files ?? {})) {
       this.files.set(path, typeof content === "string" ? encoder.encode(content) : content);
     }
@@ -105,7 +113,7 @@ export class FakeVm implements VmApi {
     return new Promise((resolve) => setTimeout(resolve, this.stepMs));
   }
 
-  async start(_options: StartOptions): Promise<StartResult> {
+  async start(options: StartOptions): Promise<StartResult> {
     this.setStatus("starting");
     const total = 4 * 1024 * 1024;
     for (let loaded = 0; loaded <= total; loaded += total / 4) {
@@ -116,19 +124,24 @@ export class FakeVm implements VmApi {
     this.failNextStart = undefined;
     if (failure) {
       this.setStatus("error");
-      this.emit({ type: "error", error: failure });
-      throw new Error(failure.message);
+      throw new VmError(failure.code, failure.message);
     }
-    return this.boot();
+    if (!options.resume) return this.boot();
+    const saved = this.snapshots.get(options.resume);
+    if (!saved) return { ...(await this.boot()), resumeError: { code: "no-such-snapshot", message: "there is no such snapshot" } };
+    const result = await this.boot({ prompts: false });
+    this.files.clear();
+    for (const [path, content] of saved.files) this.files.set(path, content);
+    return { ...result, resumed: this.restored(saved) };
   }
 
-  private async boot(): Promise<StartResult> {
+  private async boot({ prompts = true } = {}): Promise<StartResult> {
     this.emit({ type: "progress", progress: { phase: "booting", from: "state" } });
     await this.pause();
     this.setStatus("running");
     const at = (k: number) => k * this.stepMs;
     this.emit({ type: "progress", progress: { phase: "ready", from: "state", elapsedMs: at(5), timeline: { calledAt: performance.timeOrigin, manifest: at(1), wasm: at(2), boot: at(3), files: at(3), machine: at(4), agent: at(5) } } });
-    for (const terminal of ["main", "second"] as const) this.print(terminal, PROMPT);
+    if (prompts) for (const terminal of ["main", "second"] as const) this.print(terminal, PROMPT);
     return { from: "state", elapsedMs: 5 * this.stepMs };
   }
 
@@ -195,7 +208,30 @@ export class FakeVm implements VmApi {
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     this.requireRunning();
     this.execLog.push(command);
+    if (this.holdExecs) {
+      // held until released, or given up as the worker gives up a check when the machine is restored
+      await new Promise<void>((resolve, reject) => this.heldExecs.push({ resolve, reject }));
+    }
     return this.runCommand(command.trim(), options.stdin ?? new Uint8Array());
+  }
+
+  /** While true, exec waits (for releaseExecs, or a restore or reset that abandons it). */
+  holdExecs = false;
+  private heldExecs: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+
+  releaseExecs(): void {
+    this.holdExecs = false;
+    for (const held of this.heldExecs.splice(0)) held.resolve();
+  }
+
+  /** How many execs are held now. */
+  get execsHeld(): number {
+    return this.heldExecs.length;
+  }
+
+  private abandonExecs(): void {
+    this.holdExecs = false;
+    for (const held of this.heldExecs.splice(0)) held.reject(new VmError("abandoned", "the machine was restored while this ran"));
   }
 
   /** The toy `sh -c`: the commands the UI's file transfers and simple checks use. */
@@ -235,12 +271,73 @@ export class FakeVm implements VmApi {
     return result(127, "", `the fake machine cannot run this: ${command.split("\n").find((l) => l && !l.startsWith("#"))}\n`);
   }
 
-  async saveState(): Promise<Uint8Array> {
-    return new Uint8Array();
+  async saveSnapshot(request: SnapshotRequest): Promise<SavedSnapshot> {
+    this.requireRunning();
+    const summary: SnapshotSummary = {
+      id: `fake-${this.nextId++}`,
+      name: request.name,
+      kind: request.kind,
+      createdAt: new Date().toISOString(),
+      ...(request.place ? { place: request.place } : {}),
+      imageId: "fake",
+      v86Version: "fake",
+      memorySize: 128 << 20,
+      appVersion: "fake",
+      matchesImage: true,
+      size: [...this.files.values()].reduce((n, f) => n + f.length, 0),
+      addedBytes: 0,
+    };
+    this.snapshots.set(summary.id, { summary, request, files: new Map(this.files) });
+    return { ...summary, timeline: { state: 0, split: 0, store: 0, prune: 0 } };
   }
 
-  async restoreState(_snapshot: Uint8Array): Promise<SnapshotInfo> {
-    return { imageId: "fake", v86Version: "fake", createdAt: new Date(0).toISOString() };
+  async listSnapshots(): Promise<SnapshotSummary[]> {
+    return [...this.snapshots.values()].map((s) => s.summary).reverse();
+  }
+
+  private snapshot(id: string) {
+    const found = this.snapshots.get(id);
+    if (!found) throw new VmError("no-such-snapshot", "there is no such snapshot");
+    return found;
+  }
+
+  async restoreSnapshot(id: string): Promise<RestoredSnapshot> {
+    this.requireRunning();
+    const saved = this.snapshot(id);
+    this.abandonExecs();
+    this.files.clear();
+    for (const [path, content] of saved.files) this.files.set(path, content);
+    return this.restored(saved);
+  }
+
+  private restored({ summary, request }: { summary: SnapshotSummary; request: SnapshotRequest }): RestoredSnapshot {
+    return { summary, timeline: { read: 0, assemble: 0, restore: 0 }, ...(request.lessonState !== undefined ? { lessonState: request.lessonState } : {}), ...(request.screens ? { screens: request.screens } : {}) };
+  }
+
+  async renameSnapshot(id: string, name: string): Promise<SnapshotSummary> {
+    const found = this.snapshot(id);
+    found.summary = { ...found.summary, name };
+    return found.summary;
+  }
+
+  async deleteSnapshot(id: string): Promise<void> {
+    this.snapshots.delete(id);
+  }
+
+  async exportSnapshot(id: string): Promise<Uint8Array> {
+    return encoder.encode(`FAKE-SNAPSHOT ${JSON.stringify(this.snapshot(id).summary)}`);
+  }
+
+  async importSnapshot(file: Uint8Array): Promise<SnapshotSummary> {
+    const text = decoder.decode(file);
+    if (!text.startsWith("FAKE-SNAPSHOT ")) throw new VmError("bad-snapshot", "this file is not a Contained snapshot");
+    const summary = { ...(JSON.parse(text.slice(14)) as SnapshotSummary), id: `fake-${this.nextId++}` };
+    this.snapshots.set(summary.id, { summary, request: { name: summary.name, kind: summary.kind }, files: new Map(this.files) });
+    return summary;
+  }
+
+  async storageEstimate(): Promise<StorageEstimate> {
+    return { usage: null, quota: null, persisted: null, snapshotBytes: [...this.snapshots.values()].reduce((n, s) => n + s.summary.size, 0) };
   }
 
   async stop(): Promise<void> {
@@ -248,6 +345,7 @@ export class FakeVm implements VmApi {
   }
 
   async reset(): Promise<StartResult> {
+    this.abandonExecs();
     this.setStatus("starting");
     this.lines.clear();
     this.files.clear();

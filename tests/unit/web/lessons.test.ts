@@ -6,7 +6,7 @@ import { buildLessons, findLesson, findStep, type LessonFiles } from "../../../w
 import { parseFrontmatter } from "../../../web/lessons/frontmatter";
 import { lessonBlocks } from "../../../web/lessons/markdown";
 import { parseQuiz } from "../../../web/lessons/quiz";
-import { parseSolution } from "../../../web/lessons/solution";
+import { commandLines, parseSolution } from "../../../web/lessons/solution";
 
 const page = (title: string, extra = "", body = "") => `---\ntitle: ${title}\n${extra}---\n${body}`;
 
@@ -102,6 +102,19 @@ describe("solution.sh", () => {
     expect(lines).toEqual(["cat > run.sh <<'EOF'", "#!/bin/sh", "", "# step one", "EOF", "chmod +x run.sh"]);
     expect(() => parseSolution("cat <<EOF\nnever closed\n")).toThrow('never closed by a line "EOF"');
     expect(() => parseSolution("#@ third\nls\n")).toThrow('"#@ main" or "#@ second"');
+  });
+});
+
+describe("a Run block's lines", () => {
+  it("keep a here-document whole, blank lines included, and skip blank lines outside it", () => {
+    expect(commandLines("cat > f <<'EOF'\na\n\nb\nEOF\n\nls\n", "second").map((l) => [l.terminal, l.text])).toEqual([
+      ["second", "cat > f <<'EOF'"],
+      ["second", "a"],
+      ["second", ""],
+      ["second", "b"],
+      ["second", "EOF"],
+      ["second", "ls"],
+    ]);
   });
 });
 

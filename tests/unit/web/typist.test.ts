@@ -86,6 +86,22 @@ describe("Typist", () => {
     expect(stuck).toEqual([expect.stringContaining("still running `tail -f log`")]);
   });
 
+  it("waits for a slow command in one shell before typing into the other, while the guest is busy with it", async () => {
+    vi.useFakeTimers();
+    let busy = true;
+    const typed: string[] = [];
+    const t = new Typist({ type: (_, text) => typed.push(text), stuck: () => {}, promptTimeoutMs: 15_000, settleMs: 1500, guestBusy: () => busy });
+    t.enqueue([
+      { terminal: "second", text: "ip link set veth1 netns 42" },
+      { terminal: "main", text: "ip link" },
+    ]);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(typed).toEqual(["ip link set veth1 netns 42\r"]);
+    busy = false;
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(typed).toEqual(["ip link set veth1 netns 42\r", "ip link\r"]);
+  });
+
   it("forgets everything when cancelled (the machine was replaced)", () => {
     const { t, typed } = typist();
     t.enqueue([

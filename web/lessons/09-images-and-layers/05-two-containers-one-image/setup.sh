@@ -1,7 +1,6 @@
 # Steps 1-4 on a fresh machine: the root filesystem, the overlay one over it with etc/motd
 # changed, etc/issue deleted and hello.txt written, and a container whose root is
 # /root/one/merged, here in the background (sleep) in the learner's cgroup.
-for cg in /sys/fs/cgroup/learner/shells /sys/fs/cgroup/learner; do echo $$ > $cg/cgroup.procs 2>/dev/null && break; done
 [ -x /root/rootfs/bin/bash ] || { mkdir -p /root/rootfs && tar -xf /opt/rootfs/debian-bookworm-minbase.tar -C /root/rootfs; }
 mkdir -p /root/one/upper /root/one/work /root/one/merged
 mountpoint -q /root/one/merged || mount -t overlay overlay -o lowerdir=/root/rootfs,upperdir=/root/one/upper,workdir=/root/one/work /root/one/merged

@@ -1,0 +1,120 @@
+// `npm run bench snapshots`: what a snapshot costs, in Node, beside what the single-file gzip
+// snapshot (the state gzip'd whole, as saveState did before blocks) cost on the same machine.
+// The store is fake-indexeddb (in memory): its writes are not a browser's, so they are
+// given apart.
+import { createRequire } from "node:module";
+import { IDBFactory } from "fake-indexeddb";
+import { createStore } from "idb-keyval";
+import type { SnapshotStores } from "../worker/snapshot-store";
+import { VmService } from "../worker/vm-service";
+
+type Figure = (name: string, value: string, target?: string) => void;
+
+const require = createRequire(import.meta.url);
+const images = new URL("../images/", import.meta.url).pathname;
+const wasmPath = require.resolve("v86/build/v86.wasm");
+const RUNS = 5;
+
+const ms = (n: number) => `${n.toFixed(0)} ms`;
+const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const runs = (xs: number[]) => `${ms(median(xs))} [${xs.map((x) => x.toFixed(0)).join(", ")}]`;
+const parts = (timeline: object) => Object.entries(timeline).map(([k, v]) => `${k} ${(v as number).toFixed(0)}`).join(", ");
+
+let storeCount = 0;
+/** An empty store each time it is called (a first save writes every block). */
+function emptyStores(): SnapshotStores {
+  Object.assign(globalThis, { indexedDB: new IDBFactory() });
+  const n = ++storeCount;
+  return { snapshots: createStore(`bench-snapshots-${n}`, "snapshots"), blocks: createStore(`bench-blocks-${n}`, "blocks") };
+}
+
+async function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t0 = performance.now();
+  const value = await fn();
+  return [performance.now() - t0, value];
+}
+
+async function gzip(data: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
+}
+
+/** The single-file snapshot as it was: the raw state, gzip'd whole. */
+async function gzipSnapshot(vm: VmService): Promise<{ ms: number; size: number }> {
+  const [took, size] = await time(async () => (await gzip(await vm.saveRawState())).length);
+  return { ms: took, size };
+}
+
+export async function benchSnapshots(figure: Figure): Promise<void> {
+  let stores = emptyStores();
+  const vm = new VmService(() => stores);
+  await vm.start({ imagesBase: images, wasmPath, from: "state" });
+  await vm.exec("true");
+
+  // A and B side by side, one after the other in each run (this machine's speed drifts).
+  const before: number[] = [];
+  const after: number[] = [];
+  let gzipSize = 0;
+  let first = { size: 0, added: 0, parts: "" };
+  for (let i = 0; i < RUNS; i++) {
+    const old = await gzipSnapshot(vm);
+    before.push(old.ms);
+    gzipSize = old.size;
+    stores = emptyStores();
+    const [took, saved] = await time(() => vm.saveSnapshot({ name: `booted ${i}`, kind: "named" }));
+    after.push(took);
+    first = { size: saved.size, added: saved.addedBytes, parts: parts(saved.timeline) };
+  }
+  figure(`booted lab: single-file gzip snapshot, save (median of ${RUNS})`, `${runs(before)}, ${mb(gzipSize)}`);
+  figure(`booted lab: first block snapshot into an empty store, save (median of ${RUNS})`, `${runs(after)}, ${mb(first.added)} stored (last run: ${first.parts})`, "< 500 ms");
+
+  const again: number[] = [];
+  const added: number[] = [];
+  let lastParts = "";
+  for (let i = 0; i < RUNS; i++) {
+    await vm.exec(`echo 'edit ${i}' >> /root/notes.txt`);
+    const [took, saved] = await time(() => vm.saveSnapshot({ name: `edited ${i}`, kind: "named" }));
+    again.push(took);
+    added.push(saved.addedBytes);
+    lastParts = parts(saved.timeline);
+  }
+  figure(`next snapshot after a file edited: save (median of ${RUNS})`, `${runs(again)} (last run: ${lastParts})`);
+  figure(`next snapshot after a file edited: storage added (median of ${RUNS})`, `${mb(median(added))} [${added.map((a) => (a / 1e6).toFixed(2)).join(", ")}]`, "< 1 MB");
+
+  const latest = (await vm.listSnapshots())[0];
+  const restores: number[] = [];
+  let restoreParts = "";
+  for (let i = 0; i < 3; i++) {
+    const [took, restored] = await time(() => vm.restoreSnapshot(latest.id));
+    restores.push(took);
+    restoreParts = parts(restored.timeline);
+  }
+  figure("restore of a block snapshot (median of 3)", `${runs(restores)} (last run: ${restoreParts})`);
+
+  // A start from the pre-booted state beside one that resumes the latest snapshot.
+  const fresh: number[] = [];
+  const resumed: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    fresh.push((await vm.start({ imagesBase: images, wasmPath, from: "state" })).elapsedMs);
+    const started = await vm.start({ imagesBase: images, wasmPath, from: "state", resume: latest.id });
+    if (!started.resumed) throw new Error(`the bench's resume failed: ${started.resumeError?.message}`);
+    resumed.push(started.elapsedMs);
+  }
+  figure("start (to the agent's answer) from the pre-booted state (median of 3)", runs(fresh));
+  figure("start resuming the latest snapshot instead (median of 3)", runs(resumed), "no slower than the above");
+
+  // After the ready-root lesson's unpack of the minbase root.
+  await vm.exec("mkdir -p /root/new-root && tar -xf /opt/rootfs/debian-bookworm-minbase.tar -C /root/new-root", { timeoutMs: 300_000 });
+  const unpackOld = await gzipSnapshot(vm);
+  figure("after the minbase unpack: single-file gzip snapshot (no cache dropped), save", `${ms(unpackOld.ms)}, ${mb(unpackOld.size)}`);
+  const [unpackMs, unpacked] = await time(() => vm.saveSnapshot({ name: "unpacked", kind: "auto", place: { lesson: "ready-root", step: 1 } }));
+  figure("after the minbase unpack: block snapshot, save (page cache dropped)", `${ms(unpackMs)}, ${mb(unpacked.addedBytes)} added, ${mb(unpacked.size)} in all (${parts(unpacked.timeline)})`, "< 1000 ms");
+  await vm.exec("echo 'after unpack' >> /root/notes.txt");
+  const [nextMs, next] = await time(() => vm.saveSnapshot({ name: "unpacked+edit", kind: "auto", place: { lesson: "ready-root", step: 2 } }));
+  figure("after the minbase unpack: next snapshot after a file edited", `${ms(nextMs)}, ${mb(next.addedBytes)} added`, "< 1 MB");
+  const unpackRestores: number[] = [];
+  for (let i = 0; i < 3; i++) unpackRestores.push((await time(() => vm.restoreSnapshot(next.id)))[0]);
+  figure("after the minbase unpack: restore (median of 3)", runs(unpackRestores));
+  figure("storage used by all the snapshots above (blocks once)", mb((await vm.storageEstimate()).snapshotBytes));
+  await vm.stop();
+}

@@ -1,0 +1,77 @@
+// Loaded into a page of the dev server by scripts/bench-snapshots-browser.ts: a machine in its
+// own worker, through the same VmApi the page uses, and what its snapshots cost in this
+// browser (real IndexedDB, CompressionStream, Web Locks). Not part of the site.
+import { wrap } from "comlink";
+import wasmUrl from "v86/build/v86.wasm?url";
+import type { RestoreTimeline, SaveTimeline, VmApi } from "../worker/api";
+
+export interface ProbeFigures {
+  firstSave: number;
+  firstAdded: number;
+  firstTimeline: SaveTimeline;
+  edits: Array<{ ms: number; added: number; timeline: SaveTimeline }>;
+  restores: Array<{ ms: number; timeline: RestoreTimeline }>;
+  unpack?: { save: number; added: number; nextSave: number; nextAdded: number; restore: number };
+  usage: number | null;
+  /** start() to the agent's answer: from the pre-booted state, and resuming the latest snapshot */
+  freshStarts: number[];
+  resumedStarts: number[];
+}
+
+function deleteDatabase(name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.deleteDatabase(name);
+    request.onsuccess = () => resolve();
+    request.onerror = () => reject(request.error);
+  });
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t0 = performance.now();
+  const value = await fn();
+  return [performance.now() - t0, value];
+}
+
+export async function probe(withUnpack: boolean): Promise<ProbeFigures> {
+  await deleteDatabase("contained-snapshots");
+  await deleteDatabase("contained-snapshot-blocks");
+  const worker = new Worker(new URL("../worker/entry-browser.ts", import.meta.url), { type: "module" });
+  const api = wrap<VmApi>(worker);
+  await api.start({ imagesBase: new URL("/images/", location.href).href, wasmPath: new URL(wasmUrl, location.href).href, from: "state" });
+  await api.exec("true");
+  const [firstSave, first] = await timed(() => api.saveSnapshot({ name: "booted", kind: "named" }));
+  const edits = [];
+  for (let i = 0; i < 5; i++) {
+    await api.exec(`echo 'edit ${i}' >> /root/notes.txt`);
+    const [ms, saved] = await timed(() => api.saveSnapshot({ name: `edit ${i}`, kind: "auto" }));
+    edits.push({ ms, added: saved.addedBytes, timeline: saved.timeline });
+  }
+  const [latest] = await api.listSnapshots();
+  const restores = [];
+  for (let i = 0; i < 3; i++) {
+    const [ms, restored] = await timed(() => api.restoreSnapshot(latest.id));
+    restores.push({ ms, timeline: restored.timeline });
+  }
+  const options = { imagesBase: new URL("/images/", location.href).href, wasmPath: new URL(wasmUrl, location.href).href, from: "state" as const };
+  const freshStarts = [];
+  const resumedStarts = [];
+  for (let i = 0; i < 3; i++) {
+    freshStarts.push((await api.start(options)).elapsedMs);
+    const started = await api.start({ ...options, resume: latest.id });
+    if (!started.resumed) throw new Error(`resume failed: ${started.resumeError?.message}`);
+    resumedStarts.push(started.elapsedMs);
+  }
+  const figures: ProbeFigures = { firstSave, firstAdded: first.addedBytes, firstTimeline: first.timeline, edits, restores, usage: null, freshStarts, resumedStarts };
+  if (withUnpack) {
+    await api.exec("mkdir -p /root/new-root && tar -xf /opt/rootfs/debian-bookworm-minbase.tar -C /root/new-root", { timeoutMs: 300_000 });
+    const [save, unpacked] = await timed(() => api.saveSnapshot({ name: "unpacked", kind: "auto" }));
+    await api.exec("echo 'after unpack' >> /root/notes.txt");
+    const [nextSave, next] = await timed(() => api.saveSnapshot({ name: "unpacked+edit", kind: "auto" }));
+    const [restore] = await timed(() => api.restoreSnapshot(next.id));
+    figures.unpack = { save, added: unpacked.addedBytes, nextSave, nextAdded: next.addedBytes, restore };
+  }
+  figures.usage = (await api.storageEstimate()).usage;
+  await api.stop();
+  worker.terminate();
+  return figures;
+}

@@ -1,0 +1,238 @@
+// The snapshot store over fake-indexeddb: what is listed, what is kept, what a failure leaves.
+import { beforeEach, describe, expect, it } from "vitest";
+import { IDBFactory } from "fake-indexeddb";
+import { createStore, keys, type UseStore } from "idb-keyval";
+import { blockHash } from "../../worker/block-codec";
+import { decodeSnapshotFile, encodeSnapshotFile, type SnapshotHeader } from "../../worker/snapshot-format";
+import * as store from "../../worker/snapshot-store";
+import { assembleState, blockPlaces, blocksAt, splitState, type StateLayout } from "../../worker/state-blocks";
+import { errorCode } from "../../worker/errors";
+import type { RunningMachine } from "../../worker/running-machine";
+import { restoreSnapshot } from "../../worker/snapshots";
+
+let stores: store.SnapshotStores;
+let n = 0;
+beforeEach(() => {
+  // A fresh database for each test.
+  Object.assign(globalThis, { indexedDB: new IDBFactory() });
+  stores = { snapshots: createStore(`s${++n}`, "snapshots"), blocks: createStore(`b${n}`, "blocks") };
+});
+
+function header(over: Partial<SnapshotHeader> = {}): SnapshotHeader {
+  return { name: "snap", kind: "named", createdAt: new Date(Date.UTC(2030, 0, 1, 0, 0, n++)).toISOString(), imageId: "a".repeat(64), v86Version: "0.5.462", memorySize: 128 << 20, appVersion: "0.1.0", ...over };
+}
+
+/** A made-up "state": not v86's layout, so stored as plain 256 KiB blocks. */
+function state(seed: number, size = 600 * 1024): Uint8Array {
+  const data = new Uint8Array(size);
+  for (let i = 0; i < size; i += 97) data[i] = (i * 7 + (i >= 512 * 1024 ? seed : 0)) & 255;
+  return data;
+}
+
+async function save(data: Uint8Array, over: Partial<SnapshotHeader> = {}, s = stores) {
+  const { layout, blocks } = await splitState(data);
+  return store.putSnapshot({ id: crypto.randomUUID(), header: header(over), layout, blocks }, s);
+}
+
+/** (toEqual on a typed array this big takes seconds) */
+const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
+
+async function restore(id: string): Promise<Uint8Array> {
+  const record = await store.getSnapshot(id, stores);
+  const stored = await store.getStoredBlocks(record, stores);
+  const file = encodeSnapshotFile(record.header, record.layout, [...stored]);
+  const { layout } = await decodeSnapshotFile(file);
+  const { decompressBlock } = await import("../../worker/block-codec");
+  const { blockSizes } = await import("../../worker/state-blocks");
+  const sizes = blockSizes(layout);
+  const raw = new Map(await Promise.all([...stored].map(async ([h, d]) => [h, await decompressBlock(d, sizes.get(h)!)] as const)));
+  return assembleState(layout, raw);
+}
+
+describe("the snapshot store", () => {
+  it("gives back the exact state it was given, and lists it", async () => {
+    const data = state(1);
+    const saved = await save(data, { name: "first" });
+    expect(same(await restore(saved.id), data)).toBe(true);
+    const list = await store.listSnapshots(stores);
+    expect(list.map((r) => r.header.name)).toEqual(["first"]);
+  });
+
+  it("stores a block two snapshots share once: the second adds only what changed", async () => {
+    const first = await save(state(1));
+    const second = await save(state(2)); // differs only after 512 KiB: in the last of three blocks
+    expect(first.addedBytes).toBeGreaterThan(0);
+    expect(second.addedBytes).toBeGreaterThan(0);
+    expect(second.addedBytes).toBeLessThan(first.addedBytes / 2);
+    expect(await keys(stores.blocks)).toHaveLength(4);
+    expect(await store.storedBytes(stores)).toBe(first.addedBytes + second.addedBytes);
+  });
+
+  it("deletes a snapshot and the blocks only it used, keeping what others use", async () => {
+    const first = await save(state(1));
+    const second = await save(state(2));
+    await store.deleteSnapshot(second.id, stores);
+    expect(await keys(stores.blocks)).toHaveLength(3);
+    expect(same(await restore(first.id), state(1))).toBe(true);
+    await expect(store.getSnapshot(second.id, stores)).rejects.toMatchObject({ code: "no-such-snapshot" });
+  });
+
+  it("does not store the blocks it shares with the pre-booted state, and says which state that is", async () => {
+    const base = await splitState(state(1));
+    const { layout, blocks } = await splitState(state(2));
+    const saved = await store.putSnapshot({ id: "x", header: header(), layout, blocks, base: { sha256: "b".repeat(64), places: blockPlaces(base.layout) } }, stores);
+    expect(saved.base?.sha256).toBe("b".repeat(64));
+    // The shared blocks are found in the base by place, and are the base's bytes.
+    const found = await blocksAt(state(1), new Map(Object.entries(saved.base!.blocks)));
+    expect(found.size).toBe(2);
+    for (const [hash, data] of found) expect(same(data, base.blocks.get(hash)!)).toBe(true);
+    expect(Object.keys(saved.blockBytes)).toHaveLength(1); // the one block that differs
+    expect(await keys(stores.blocks)).toHaveLength(1);
+  });
+
+  it("renames", async () => {
+    const saved = await save(state(1), { name: "old" });
+    await store.renameSnapshot(saved.id, "new name", stores);
+    expect((await store.getSnapshot(saved.id, stores)).header.name).toBe("new name");
+  });
+
+  it("lists nothing of a save whose blocks could not all be stored, and the next delete collects them", async () => {
+    const kept = await save(state(1));
+    // The record's write fails (as when the tab closes between blocks and record).
+    let failRecord = true;
+    const flaky: UseStore = (mode, callback) => (mode === "readwrite" && failRecord ? Promise.reject(new Error("tab closed")) : stores.snapshots(mode, callback));
+    await expect(save(state(3), {}, { snapshots: flaky, blocks: stores.blocks })).rejects.toThrow(/tab closed/);
+    failRecord = false;
+    expect((await store.listSnapshots(stores)).map((r) => r.id)).toEqual([kept.id]);
+    const extra = await save(state(4));
+    await store.deleteSnapshot(extra.id, stores);
+    expect(await keys(stores.blocks)).toHaveLength(3); // only the kept snapshot's
+    expect(same(await restore(kept.id), state(1))).toBe(true);
+  });
+
+  it("says storage is full with a typed error, and keeps the earlier snapshots", async () => {
+    const kept = await save(state(1));
+    const full: UseStore = (mode, callback) => (mode === "readwrite" ? Promise.reject(new DOMException("full", "QuotaExceededError")) : stores.blocks(mode, callback));
+    const failure = await save(state(5), {}, { snapshots: stores.snapshots, blocks: full }).catch((e: unknown) => e);
+    expect(errorCode(failure)).toBe("quota-exceeded");
+    expect((failure as Error).message).toMatch(/storage .* is full/);
+    expect((await store.listSnapshots(stores)).map((r) => r.id)).toEqual([kept.id]);
+    expect(same(await restore(kept.id), state(1))).toBe(true);
+  });
+
+  it("says which snapshot is damaged when a block is missing from storage", async () => {
+    const saved = await save(state(1), { name: "broken" });
+    const { del } = await import("idb-keyval");
+    await del(Object.keys(saved.blockBytes)[0], stores.blocks);
+    await expect(store.getStoredBlocks(await store.getSnapshot(saved.id, stores), stores)).rejects.toMatchObject({ code: "bad-snapshot", message: expect.stringMatching(/"broken" is damaged: 1 of its 3 blocks/) });
+  });
+
+  it("prunes automatic checkpoints beyond the newest 10, keeping the newest of each step; named ones never", async () => {
+    const named = await save(state(0), { kind: "named", name: "mine" });
+    const steps: string[] = [];
+    for (let i = 0; i < 14; i++) steps.push((await save(state(i), { kind: "auto", place: { lesson: "01-chroot", step: i < 2 ? 1 : 2 } })).id);
+    const pruned = await store.pruneCheckpoints(stores);
+    const left = new Set((await store.listSnapshots(stores)).map((r) => r.id));
+    // steps[0], steps[1] are step 1's (steps[1] the newest of it); steps[4..13] the newest 10.
+    expect(pruned.sort()).toEqual([steps[0], steps[2], steps[3]].sort());
+    expect(left.has(named.id) && left.has(steps[1]) && steps.slice(4).every((id) => left.has(id))).toBe(true);
+    expect(left.size).toBe(12);
+  });
+
+  it("lists 50 snapshots quickly", async () => {
+    for (let i = 0; i < 50; i++) await save(state(i % 7), { kind: "named" });
+    const t0 = performance.now();
+    const list = await store.listSnapshots(stores);
+    expect(list).toHaveLength(50);
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(list[0].header.createdAt > list[49].header.createdAt).toBe(true);
+  });
+});
+
+describe("a snapshot file", () => {
+  async function file() {
+    const saved = await save(state(1), { name: "exported" });
+    const record = await store.getSnapshot(saved.id, stores);
+    return encodeSnapshotFile(record.header, record.layout, [...(await store.getStoredBlocks(record, stores))]);
+  }
+
+  it("is read back in full: header, layout and every block", async () => {
+    const decoded = await decodeSnapshotFile(await file());
+    expect(decoded.header.name).toBe("exported");
+    expect(decoded.stored.size).toBe(3);
+  });
+
+  const refusals: Array<[string, (f: Uint8Array) => Uint8Array, RegExp]> = [
+    ["not a snapshot", () => new TextEncoder().encode("hello, not a snapshot"), /not a Contained snapshot/],
+    ["truncated", (f) => f.subarray(0, f.length - 1000), /truncated: 1000 bytes of its blocks are missing/],
+    ["cut in its header", (f) => f.subarray(0, 40), /truncated \(its header is cut off\)/],
+    ["a byte changed in a block", (f) => f.map((b, i) => (i === f.length - 10 ? b ^ 0x55 : b)), /block 3 of 3 .* is damaged/],
+    ["bytes after its end", (f) => new Uint8Array([...f, 0]), /bytes after its last block/],
+  ];
+  for (const [what, damage, message] of refusals) {
+    it(`is refused when ${what}, with a message naming it`, async () => {
+      const failure = await decodeSnapshotFile(damage(await file())).catch((e: unknown) => e);
+      expect(errorCode(failure)).toBe("bad-snapshot");
+      expect((failure as Error).message).toMatch(message);
+    });
+  }
+
+  it("is refused when its header lacks a field, or its layout does not add up", async () => {
+    const f = await file();
+    const magic = 21;
+    const length = new DataView(f.buffer, f.byteOffset).getUint32(magic, true);
+    const index = JSON.parse(new TextDecoder().decode(f.subarray(magic + 4, magic + 4 + length)));
+    const rewrite = (change: (i: { header: Record<string, unknown>; layout: StateLayout }) => void) => {
+      const copy = structuredClone(index);
+      change(copy);
+      const blocks = f.subarray(magic + 4 + length);
+      const offsets: Array<[string, Uint8Array]> = [];
+      let at = 0;
+      for (const [hash, size] of copy.blocks as Array<[string, number]>) offsets.push([hash, blocks.subarray(at, (at += size))]);
+      return encodeSnapshotFile(copy.header, copy.layout, offsets);
+    };
+    await expect(decodeSnapshotFile(rewrite((i) => delete i.header.imageId))).rejects.toThrow(/header has no imageId/);
+    await expect(decodeSnapshotFile(rewrite((i) => (i.layout.rawSize += 1)))).rejects.toThrow(/list of blocks is damaged/);
+    // Lengths that add up, but not to what the blocks hold.
+    await expect(decodeSnapshotFile(rewrite((i) => ((i.layout.parts[0].length += 1), (i.layout.rawSize += 1))))).rejects.toThrow(/do not make up its state|block 3 of 3 .* is damaged/);
+    expect(await blockHash(new Uint8Array())).toMatch(/^e3b0c442/);
+  });
+});
+
+describe("restoring a stored snapshot", () => {
+  /** A running machine that only records the states it is given (the snapshot steps' side of it). */
+  function machine() {
+    const restored: Uint8Array[] = [];
+    const manifest = { id: "a".repeat(64), v86Version: "0.5.462", memorySize: 128 << 20 };
+    return { running: { manifest, restoreRaw: async (state: Uint8Array) => void restored.push(state) } as unknown as RunningMachine, restored };
+  }
+
+  it("restores the state as saved when nothing is damaged", async () => {
+    const saved = await save(state(1));
+    const { running, restored } = machine();
+    await restoreSnapshot(running, saved.id, stores, async () => null);
+    expect(restored).toHaveLength(1);
+    expect(same(restored[0], state(1))).toBe(true);
+  });
+
+  it("damaged in storage is refused, naming it, and the machine is not touched", async () => {
+    const saved = await save(state(1), { name: "lesson 2" });
+    // A block that still decompresses, to other bytes: another block's stored form.
+    const [a, b] = Object.keys(saved.blockBytes);
+    const { get, set } = await import("idb-keyval");
+    await set(a, await get(b, stores.blocks), stores.blocks);
+    const { running, restored } = machine();
+    const failure = await restoreSnapshot(running, saved.id, stores, async () => null).catch((e: unknown) => e);
+    expect(errorCode(failure)).toBe("bad-snapshot");
+    expect((failure as Error).message).toMatch(/"lesson 2" is damaged in storage/);
+    expect(restored).toHaveLength(0);
+  });
+
+  it("of another image is refused and kept", async () => {
+    const saved = await save(state(1), { imageId: "f".repeat(64) });
+    const { running, restored } = machine();
+    await expect(restoreSnapshot(running, saved.id, stores, async () => null)).rejects.toMatchObject({ code: "snapshot-mismatch", message: expect.stringMatching(/another Linux image.*kept/) });
+    expect(restored).toHaveLength(0);
+    expect((await store.listSnapshots(stores)).map((r) => r.id)).toEqual([saved.id]);
+  });
+});

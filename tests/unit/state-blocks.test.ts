@@ -1,0 +1,58 @@
+// The pre-booted state (a real v86 state) split into blocks and put together again.
+import { describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { assembleState, blockPlaces, blockSizes, blocksAt, splitState, MEMORY_BLOCK } from "../../worker/state-blocks";
+import { blockHash } from "../../worker/block-codec";
+
+const raw = new Uint8Array(execFileSync("zstd", ["-q", "-d", "-c", new URL("../../images/out/state.bin.zst", import.meta.url).pathname], { maxBuffer: 64 << 20 }));
+
+/** The state with one page of RAM changed: the 4 bytes at `at` inside the packed pages. */
+function withPacked(at: number, value: number): Uint8Array {
+  const copy = raw.slice();
+  new DataView(copy.buffer).setUint32(at, value, true);
+  return copy;
+}
+
+describe("a v86 state as blocks", () => {
+  it("is put together again byte for byte", async () => {
+    const { layout, blocks } = await splitState(raw);
+    expect(layout.parts.some((p) => p.kind === "memory")).toBe(true);
+    // (Buffer.compare: toEqual takes minutes over 13 MB)
+    expect(Buffer.compare(assembleState(layout, blocks), raw)).toBe(0);
+    for (const [hash, size] of blockSizes(layout)) expect(blocks.get(hash)!.length).toBe(size);
+  });
+
+  it("changes in one RAM block when one page changes", async () => {
+    const before = await splitState(raw);
+    const memory = before.layout.parts.findIndex((p) => p.kind === "memory");
+    const start = before.layout.parts.slice(0, memory).reduce((n, p) => n + p.length, 0);
+    const after = await splitState(withPacked(start + 100 * 4096 + 8, 0xdeadbeef));
+    const changed = [...after.blocks.keys()].filter((h) => !before.blocks.has(h));
+    expect(changed).toHaveLength(1);
+    expect(after.blocks.get(changed[0])!.length).toBe(MEMORY_BLOCK);
+  });
+
+  it("refuses blocks that are not the state's", async () => {
+    const { layout, blocks } = await splitState(raw);
+    const [hash, block] = [...blocks].find(([, b]) => b.length === MEMORY_BLOCK)!;
+    const short = new Map(blocks).set(hash, block.subarray(0, 4096));
+    expect(() => assembleState(layout, short)).toThrow(/fewer pages|do not make up the state/);
+    const missing = new Map(blocks);
+    missing.delete(hash);
+    expect(() => assembleState(layout, missing)).toThrow(/is missing/);
+  });
+
+  it("gives the same blocks by place, unhashed, as by hash", async () => {
+    const { layout, blocks } = await splitState(raw);
+    const found = await blocksAt(raw, blockPlaces(layout));
+    expect(found.size).toBe(blocks.size);
+    for (const [hash, data] of found) expect(await blockHash(data)).toBe(hash);
+  });
+
+  it("keeps a state it does not recognise as plain bytes", async () => {
+    const garbage = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 2654435761) >>> 27);
+    const { layout, blocks } = await splitState(garbage);
+    expect(layout.parts.map((p) => p.kind)).toEqual(["bytes"]);
+    expect(Buffer.compare(assembleState(layout, blocks), garbage)).toBe(0);
+  });
+});

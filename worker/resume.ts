@@ -1,0 +1,62 @@
+// What snapshots need from a start: the pre-booted state the machine started from (snapshots
+// share its blocks without storing them), and a stored snapshot to start from instead of it.
+import type { StartOptions, VmErrorInfo } from "./api";
+import { loadCheckedState, type StateCandidate } from "./boot-files";
+import { VmError, vmErrorInfo } from "./errors";
+import type { MachineFiles } from "./machine";
+import { hasCurrentState, type Manifest } from "./manifest";
+import type { SnapshotStores, StoredSnapshot } from "./snapshot-store";
+import { identity, readStored, stateOf, type BaseState, type StoredBlocks } from "./snapshots";
+import { isV86State } from "./state-blocks";
+
+/** What a start loaded, kept for reset(). */
+export interface Loaded {
+  manifest: Manifest;
+  options: StartOptions;
+  files: MachineFiles;
+}
+
+/** A snapshot to start from, checked, or why it cannot be. */
+export type Resume = { record: StoredSnapshot; state: Uint8Array; read: number } | { error: VmErrorInfo };
+
+/** The pre-booted state this machine started from, if it did. */
+export function startedFrom(loaded: Loaded | null): BaseState | null {
+  const { manifest, files } = loaded ?? {};
+  return manifest && files?.state && hasCurrentState(manifest) ? { sha256: manifest.state.sha256, raw: files.state } : null;
+}
+
+/** The pre-booted state named `sha256`, loaded if the machine did not start from it; null if it is not this image's. */
+export function baseLoader(loaded: () => Loaded | null): (sha256: string) => Promise<BaseState | null> {
+  return async (sha256) => {
+    const now = loaded();
+    const started = startedFrom(now);
+    if (started?.sha256 === sha256) return started;
+    if (!now || !hasCurrentState(now.manifest) || now.manifest.state.sha256 !== sha256) return null;
+    return { sha256, raw: await loadCheckedState(now.options.imagesBase, now.manifest.state, now.files.wasm, () => {}) };
+  };
+}
+
+/**
+ * Begins reading the snapshot to start from as soon as the manifest is known: its stored
+ * blocks come out of storage while the boot files load.
+ */
+export function readForResume(id: string, manifest: Manifest, stores: SnapshotStores): Promise<StoredBlocks> {
+  const reading = readStored(id, identity(manifest), stores);
+  reading.catch(() => {}); // (its failure is resumeState's)
+  return reading;
+}
+
+/** The state of the snapshot to start from, checked; or why it cannot be. */
+export async function resumeState(reading: Promise<StoredBlocks>, loaded: Loaded, unchecked?: StateCandidate): Promise<Resume> {
+  const t0 = performance.now();
+  try {
+    const read = await reading;
+    // Its blocks may be the pre-booted state's: that state must be the right one first.
+    if (read.record.base && unchecked && (await unchecked.problem) !== null) throw new VmError("bad-state", "the pre-booted state it builds on has to be loaded again");
+    const state = await stateOf(read, baseLoader(() => loaded));
+    if (!isV86State(state)) throw new VmError("bad-snapshot", `the snapshot "${read.record.header.name}" does not hold a machine's state`);
+    return { record: read.record, state, read: performance.now() - t0 };
+  } catch (e) {
+    return { error: vmErrorInfo(e) };
+  }
+}

@@ -1,0 +1,126 @@
+// A machine that is running, with what exists only while it does: its control channel, the
+// output batchers of the learner's terminals and the busy sampling. Made once v86 has loaded;
+// destroy() ends all of it.
+import type { ExecOptions, ExecResult, TerminalId } from "./api";
+import { ControlChannel } from "./control";
+import { VmError, toVmError } from "./errors";
+import type { Machine } from "./machine";
+import type { Manifest } from "./manifest";
+import { OutputBatcher } from "./output-batcher";
+import type { SerialIndex } from "./v86-events";
+
+/** Instructions per second above which the guest counts as busy (an idle guest halts). */
+const BUSY_INSTRUCTIONS_PER_SECOND = 30_000_000;
+const BUSY_SAMPLE_MS = 1000;
+
+export interface MachineListener {
+  /** Bytes a learner's terminal printed (batched). */
+  output(terminal: TerminalId, data: Uint8Array): void;
+  /** The guest's instruction rate, sampled every second, says whether it is busy. */
+  busy(busy: boolean): void;
+}
+
+export class RunningMachine {
+  readonly control: ControlChannel;
+  private readonly disposers: Array<() => void> = [];
+  private readonly batchers: OutputBatcher[] = [];
+  private readonly busyTimer: ReturnType<typeof setInterval>;
+
+  constructor(
+    readonly machine: Machine,
+    readonly manifest: Manifest,
+    listener: MachineListener,
+  ) {
+    const control = new ControlChannel((bytes) => machine.sendNow(manifest.serial.control, bytes));
+    this.control = control;
+    this.disposers.push(machine.onSerial(manifest.serial.control, (b) => control.receive([b])));
+    for (const terminal of ["main", "second"] as const) {
+      const batcher = new OutputBatcher((data) => listener.output(terminal, data));
+      this.batchers.push(batcher);
+      this.disposers.push(machine.onSerial(manifest.serial[terminal], (b) => batcher.push(b)));
+    }
+    this.busyTimer = this.watchBusy(listener);
+  }
+
+  private watchBusy(listener: MachineListener): ReturnType<typeof setInterval> {
+    let last = this.machine.instructionCount();
+    let lastAt = performance.now();
+    return setInterval(() => {
+      const count = this.machine.instructionCount();
+      const now = performance.now();
+      // The counter is 32 bits and wraps.
+      const rate = (((count - last) >>> 0) * 1000) / Math.max(1, now - lastAt);
+      last = count;
+      lastAt = now;
+      listener.busy(rate > BUSY_INSTRUCTIONS_PER_SECOND);
+    }, BUSY_SAMPLE_MS);
+  }
+
+  /** Waits for the agent: its announcement after a boot, else the answer to setting the clock. */
+  async agentReady(from: "state" | "kernel"): Promise<void> {
+    if (from === "kernel") await this.control.nextReady();
+    else await this.control.setTime(Date.now()); // its answer also says the agent is alive
+  }
+
+  write(terminal: TerminalId, data: Uint8Array | string): void {
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    this.machine.type(this.manifest.serial[terminal] as SerialIndex, bytes);
+  }
+
+  async resize(terminal: TerminalId, rows: number, cols: number): Promise<void> {
+    if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1 || rows > 1000 || cols > 1000) {
+      throw new VmError("internal", `bad terminal size ${rows}x${cols}`);
+    }
+    await this.control.setWindow(`/dev/ttyS${this.manifest.serial[terminal]}`, rows, cols);
+  }
+
+  async exec(command: string, options?: ExecOptions): Promise<ExecResult> {
+    try {
+      return await this.control.exec(command, options);
+    } catch (e) {
+      throw toVmError(e);
+    }
+  }
+
+  /** Non-zero RAM (bytes) above which a save drops the guest's page cache first (see snapshots.ts). */
+  ramWorthDropping = 24 << 20;
+
+  /**
+   * Gives the guest's page cache back: freed pages are zero (init_on_free=1), and v86 saves only
+   * non-zero pages.
+   */
+  async releasePageCache(): Promise<void> {
+    await this.exec("sync; echo 3 > /proc/sys/vm/drop_caches", { timeoutMs: 30_000 });
+  }
+
+  /** The raw v86 state, taken while the agent is idle (so a restore never finds it mid-request). */
+  saveRaw(): Promise<Uint8Array> {
+    return this.control.exclusive(() => this.machine.save());
+  }
+
+  /**
+   * Restores a raw v86 state; on failure the machine goes back to where it was. Requests in
+   * flight or queued are abandoned (they were for the machine being replaced).
+   */
+  async restoreRaw(state: Uint8Array): Promise<void> {
+    this.control.abandon();
+    await this.control.exclusive(async () => {
+      const rollback = await this.machine.save();
+      try {
+        await this.machine.restore(state);
+      } catch (e) {
+        await this.machine.restore(rollback);
+        throw new VmError("bad-state", `the state could not be restored: ${(e as Error).message}`);
+      }
+    });
+    await this.control.setTime(Date.now()); // its answer also says the agent is alive
+  }
+
+  async destroy(): Promise<void> {
+    clearInterval(this.busyTimer);
+    for (const d of this.disposers) d();
+    for (const b of this.batchers) b.flush();
+    this.control.abandon();
+    await this.machine.destroy();
+  }
+}

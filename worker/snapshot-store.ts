@@ -1,0 +1,191 @@
+// Snapshot storage: a few plain functions over two idb-keyval stores, injected as the last
+// parameter (tests give fake-indexeddb's). `blocks` holds each block once, compressed, keyed by
+// the sha256 of its bytes; `snapshots` holds one small record per snapshot: header, layout and
+// the stored size of each block it stores (blocks of the pre-booted state are not stored: a
+// restore takes them from it). A save writes its new blocks first and its record last,
+// so a snapshot is listed only once all its data is stored; a save cut short leaves only blocks
+// no record names, which the next delete or prune collects. Changes are made one at a time,
+// across tabs too where the browser has Web Locks.
+import { createStore, del, delMany, entries, get, getMany, keys, set, setMany, type UseStore } from "idb-keyval";
+import { compressBlock } from "./block-codec";
+import { VmError } from "./errors";
+import type { SnapshotHeader } from "./snapshot-format";
+import type { StateLayout } from "./state-blocks";
+
+export interface SnapshotStores {
+  snapshots: UseStore;
+  blocks: UseStore;
+}
+
+export interface StoredSnapshot {
+  id: string;
+  header: SnapshotHeader;
+  layout: StateLayout;
+  /** the stored (compressed) size of every block of the layout that is stored */
+  blockBytes: Record<string, number>;
+  /** what its save added */
+  addedBytes: number;
+  /**
+   * The pre-booted state whose blocks it shares and does not store (by its file's sha256), and
+   * where in that state each such block is; a restore takes them from it.
+   */
+  base?: { sha256: string; blocks: Record<string, [number, number]> };
+}
+
+/** A snapshot to store. */
+export interface NewSnapshot {
+  id: string;
+  header: SnapshotHeader;
+  layout: StateLayout;
+  /** the blocks its layout names, raw (or stored already: see putStoredSnapshot) */
+  blocks: ReadonlyMap<string, Uint8Array>;
+  /** the pre-booted state's blocks (where each is in it, by hash): those are not stored */
+  base?: { sha256: string; places: ReadonlyMap<string, readonly [number, number]> };
+}
+
+/** Automatic checkpoints kept: the newest this many, and the newest of each lesson step. */
+export const KEEP_AUTOMATIC = 10;
+
+let defaults: SnapshotStores | null = null;
+/** The browser's stores (opened when first used). */
+export function defaultStores(): SnapshotStores {
+  defaults ??= { snapshots: createStore("contained-snapshots", "snapshots"), blocks: createStore("contained-snapshot-blocks", "blocks") };
+  return defaults;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+/** Runs `change` after every change begun before it, here and (with Web Locks) in other tabs. */
+function oneAtATime<T>(change: () => Promise<T>): Promise<T> {
+  const locks = (globalThis.navigator as { locks?: LockManager } | undefined)?.locks;
+  const run = () => (locks ? (locks.request("contained-snapshots", change) as Promise<T>) : change());
+  const result = queue.then(run, run);
+  queue = result.catch(() => undefined);
+  return result;
+}
+
+function quotaOr(e: unknown): never {
+  if ((e as { name?: string } | null)?.name === "QuotaExceededError") {
+    throw new VmError("quota-exceeded", "the browser's storage for this site is full: delete snapshots you no longer need (the earlier ones are kept)");
+  }
+  throw e;
+}
+
+async function records(stores: SnapshotStores): Promise<StoredSnapshot[]> {
+  return (await entries<string, StoredSnapshot>(stores.snapshots)).map(([, record]) => record);
+}
+
+/**
+ * Stores a snapshot: the blocks neither a stored snapshot nor the base has (compressed now),
+ * then its record.
+ */
+export function putSnapshot(snapshot: NewSnapshot, stores: SnapshotStores = defaultStores()): Promise<StoredSnapshot> {
+  return putStored(snapshot, compressBlock, stores);
+}
+
+/** The same, with blocks that are stored (compressed) already: an imported file's. */
+export function putStoredSnapshot(snapshot: NewSnapshot, stores: SnapshotStores = defaultStores()): Promise<StoredSnapshot> {
+  return putStored(snapshot, async (data) => data, stores);
+}
+
+function putStored({ id, header, layout, blocks, base }: NewSnapshot, store: (data: Uint8Array) => Promise<Uint8Array>, stores: SnapshotStores): Promise<StoredSnapshot> {
+  return oneAtATime(async () => {
+    const known = new Map<string, number>();
+    for (const record of await records(stores)) for (const [hash, size] of Object.entries(record.blockBytes)) known.set(hash, size);
+    const kept = [...blocks].filter(([hash]) => !base?.places.has(hash));
+    const fresh = kept.filter(([hash]) => !known.has(hash));
+    const written = await Promise.all(fresh.map(async ([hash, data]): Promise<[string, Uint8Array]> => [hash, await store(data)]));
+    if (written.length) await setMany(written, stores.blocks).catch(quotaOr);
+    const blockBytes: Record<string, number> = {};
+    for (const [hash, data] of written) blockBytes[hash] = data.length;
+    for (const [hash] of kept) blockBytes[hash] ??= known.get(hash) ?? 0;
+    const record: StoredSnapshot = { id, header, layout, blockBytes, addedBytes: written.reduce((n, [, d]) => n + d.length, 0) };
+    if (base && kept.length < blocks.size) {
+      const shared: Record<string, [number, number]> = {};
+      for (const hash of blocks.keys()) {
+        const place = base.places.get(hash);
+        if (place) shared[hash] = [place[0], place[1]];
+      }
+      record.base = { sha256: base.sha256, blocks: shared };
+    }
+    await set(id, record, stores.snapshots).catch(quotaOr);
+    return record;
+  });
+}
+
+export function listSnapshots(stores: SnapshotStores = defaultStores()): Promise<StoredSnapshot[]> {
+  return records(stores).then((all) => all.sort((a, b) => b.header.createdAt.localeCompare(a.header.createdAt)));
+}
+
+export async function getSnapshot(id: string, stores: SnapshotStores = defaultStores()): Promise<StoredSnapshot> {
+  const record = await get<StoredSnapshot>(id, stores.snapshots);
+  if (!record) throw new VmError("no-such-snapshot", "there is no such snapshot (it may have been deleted in another tab)");
+  return record;
+}
+
+/** A snapshot's stored blocks, by hash; throws "bad-snapshot" if any is missing. */
+export async function getStoredBlocks(record: StoredSnapshot, stores: SnapshotStores = defaultStores()): Promise<Map<string, Uint8Array>> {
+  const hashes = Object.keys(record.blockBytes);
+  const found = await getMany<Uint8Array>(hashes, stores.blocks);
+  const missing = found.filter((b) => !(b instanceof Uint8Array)).length;
+  if (missing) throw new VmError("bad-snapshot", `the snapshot "${record.header.name}" is damaged: ${missing} of its ${hashes.length} blocks are missing from storage`);
+  return new Map(hashes.map((hash, i) => [hash, found[i] as Uint8Array]));
+}
+
+export function renameSnapshot(id: string, name: string, stores: SnapshotStores = defaultStores()): Promise<StoredSnapshot> {
+  return oneAtATime(async () => {
+    const record = await getSnapshot(id, stores);
+    const renamed = { ...record, header: { ...record.header, name } };
+    await set(id, renamed, stores.snapshots).catch(quotaOr);
+    return renamed;
+  });
+}
+
+export function deleteSnapshot(id: string, stores: SnapshotStores = defaultStores()): Promise<void> {
+  return oneAtATime(async () => {
+    await del(id, stores.snapshots);
+    await collectBlocks(stores);
+  });
+}
+
+/** Deletes the blocks no snapshot uses (a save cut short leaves some). */
+async function collectBlocks(stores: SnapshotStores): Promise<number> {
+  const used = new Set<string>();
+  for (const record of await records(stores)) for (const hash of Object.keys(record.blockBytes)) used.add(hash);
+  const unused = (await keys<string>(stores.blocks)).filter((hash) => !used.has(hash));
+  if (unused.length) await delMany(unused, stores.blocks);
+  return unused.length;
+}
+
+/** The automatic checkpoints the rule does not keep (KEEP_AUTOMATIC; named ones never). */
+export function checkpointsToPrune(all: readonly StoredSnapshot[]): string[] {
+  const automatic = all.filter((r) => r.header.kind === "auto").sort((a, b) => b.header.createdAt.localeCompare(a.header.createdAt));
+  const newestOfStep = new Set<string>();
+  const keep = new Set(automatic.slice(0, KEEP_AUTOMATIC).map((r) => r.id));
+  for (const r of automatic) {
+    const step = r.header.place ? `${r.header.place.lesson}#${r.header.place.step}` : null;
+    if (step && !newestOfStep.has(step)) {
+      newestOfStep.add(step);
+      keep.add(r.id);
+    }
+  }
+  return automatic.filter((r) => !keep.has(r.id)).map((r) => r.id);
+}
+
+/** Deletes the checkpoints the rule does not keep, and the blocks then unused; returns their ids. */
+export function pruneCheckpoints(stores: SnapshotStores = defaultStores()): Promise<string[]> {
+  return oneAtATime(async () => {
+    const pruned = checkpointsToPrune(await records(stores));
+    if (pruned.length) await delMany(pruned, stores.snapshots);
+    await collectBlocks(stores);
+    return pruned;
+  });
+}
+
+/** Bytes of all stored blocks (each once). */
+export async function storedBytes(stores: SnapshotStores = defaultStores()): Promise<number> {
+  const sizes = new Map<string, number>();
+  for (const record of await records(stores)) for (const [hash, size] of Object.entries(record.blockBytes)) sizes.set(hash, size);
+  let total = 0;
+  for (const size of sizes.values()) total += size;
+  return total;
+}

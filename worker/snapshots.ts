@@ -1,0 +1,182 @@
+// Snapshots of a running machine, in the browser's storage: the steps between the machine
+// (running-machine.ts), the blocks (state-blocks.ts) and the store (snapshot-store.ts).
+// Blocks the snapshot shares with the pre-booted state (the base) are not stored: a machine
+// started from that state has it in memory, and the first save of a booted lab then writes
+// 1 MB instead of 4.6 MB. An exported file carries them, so it stands alone.
+import type { RestoredSnapshot, SavedSnapshot, SnapshotRequest, SnapshotSummary, StorageEstimate } from "./api";
+import { APP_VERSION } from "./app-version";
+import { blockHash, compressBlock, decompressBlock } from "./block-codec";
+import { VmError } from "./errors";
+import type { Manifest } from "./manifest";
+import type { RunningMachine } from "./running-machine";
+import { decodeSnapshotFile, encodeSnapshotFile, headerFor, mismatch, type MachineIdentity } from "./snapshot-format";
+import * as store from "./snapshot-store";
+import { assembleState, blockPlaces, blockSizes, blocksAt, ramBytes, splitState } from "./state-blocks";
+
+/** The pre-booted state, raw, named by its file's sha256. */
+export interface BaseState {
+  sha256: string;
+  raw: Uint8Array;
+}
+
+/** How much RAM a dropped page cache may leave before a save drops it again. */
+const DROP_MARGIN = 16 << 20;
+
+export function identity(manifest: Manifest): MachineIdentity {
+  return { imageId: manifest.id, v86Version: manifest.v86Version, memorySize: manifest.memorySize };
+}
+
+export function summary(record: store.StoredSnapshot, machine: MachineIdentity | null): SnapshotSummary {
+  const { header } = record;
+  return {
+    id: record.id,
+    name: header.name,
+    kind: header.kind,
+    createdAt: header.createdAt,
+    ...(header.place ? { place: header.place } : {}),
+    imageId: header.imageId,
+    v86Version: header.v86Version,
+    memorySize: header.memorySize,
+    appVersion: header.appVersion,
+    matchesImage: machine !== null && mismatch(header, machine) === null,
+    size: Object.values(record.blockBytes).reduce((n, b) => n + b, 0),
+    addedBytes: record.addedBytes,
+  };
+}
+
+/**
+ * The machine's raw state. When its RAM holds much more than the last time the page cache was
+ * dropped (after a big unpack, say), the cache is dropped and the state taken again: cached
+ * file pages are new RAM blocks, and the files are in the disk's blocks already.
+ */
+async function takeState(running: RunningMachine): Promise<Uint8Array> {
+  const raw = await running.saveRaw();
+  if ((ramBytes(raw) ?? 0) <= running.ramWorthDropping) return raw;
+  await running.releasePageCache();
+  const again = await running.saveRaw();
+  running.ramWorthDropping = Math.max(running.ramWorthDropping, (ramBytes(again) ?? 0) + DROP_MARGIN);
+  return again;
+}
+
+/** Where each of a base's blocks is, by hash, kept (splitting the base takes ~0.1 s). */
+const basePlaces = new WeakMap<Uint8Array, Promise<ReadonlyMap<string, readonly [number, number]>>>();
+export function placesOf(base: BaseState): Promise<ReadonlyMap<string, readonly [number, number]>> {
+  let places = basePlaces.get(base.raw);
+  if (!places) basePlaces.set(base.raw, (places = splitState(base.raw).then(({ layout }) => blockPlaces(layout))));
+  return places;
+}
+
+/** Ms since `t0`, and `t0` moved on to now. */
+function lap(clock: { t0: number }): number {
+  const now = performance.now();
+  const ms = now - clock.t0;
+  clock.t0 = now;
+  return ms;
+}
+
+/** Saves the machine; automatic checkpoints beyond the rule's are pruned after. */
+export async function saveSnapshot(running: RunningMachine, request: SnapshotRequest, stores: store.SnapshotStores, base: BaseState | null): Promise<SavedSnapshot> {
+  const clock = { t0: performance.now() };
+  const machine = identity(running.manifest);
+  const header = headerFor(request, machine, APP_VERSION);
+  const raw = await takeState(running);
+  const state = lap(clock);
+  const { layout, blocks } = await splitState(raw);
+  const shared = base && { sha256: base.sha256, places: await placesOf(base) };
+  const split = lap(clock);
+  const record = await store.putSnapshot({ id: crypto.randomUUID(), header, layout, blocks, ...(shared ? { base: shared } : {}) }, stores);
+  const stored = lap(clock);
+  if (request.kind === "auto") await store.pruneCheckpoints(stores);
+  return { ...summary(record, machine), timeline: { state, split, store: stored, prune: lap(clock) } };
+}
+
+/** A stored snapshot's record and its stored blocks, raw and checked: what needs no base. */
+export interface StoredBlocks {
+  record: store.StoredSnapshot;
+  blocks: Map<string, Uint8Array>;
+}
+
+/** Reads a snapshot for `machine` (begun before the base is at hand, on a resume). */
+export async function readStored(id: string, machine: MachineIdentity, stores: store.SnapshotStores): Promise<StoredBlocks> {
+  const record = await store.getSnapshot(id, stores);
+  const why = mismatch(record.header, machine);
+  if (why) throw new VmError("snapshot-mismatch", `${why}: it cannot be restored here, and it is kept`);
+  const damaged = (why: string) => new VmError("bad-snapshot", `the snapshot "${record.header.name}" is damaged in storage (${why}); the machine is as it was`);
+  const sizes = blockSizes(record.layout);
+  const stored = await store.getStoredBlocks(record, stores);
+  const blocks = new Map<string, Uint8Array>();
+  await Promise.all(
+    [...stored].map(async ([hash, data]) => {
+      const bytes = await decompressBlock(data, sizes.get(hash) ?? -1).catch((e: Error) => Promise.reject(damaged(e.message)));
+      if ((await blockHash(bytes)) !== hash) throw damaged(`a block is not what was stored`);
+      blocks.set(hash, bytes);
+    }),
+  );
+  return { record, blocks };
+}
+
+/** Every block a record's layout names, raw: the stored ones and the base's. */
+async function withBase({ record, blocks }: StoredBlocks, base: (sha256: string) => Promise<BaseState | null>): Promise<Map<string, Uint8Array>> {
+  if (!record.base) return blocks;
+  const state = await base(record.base.sha256);
+  if (!state) throw new VmError("snapshot-mismatch", `the snapshot "${record.header.name}" shares blocks with a pre-booted state this lab does not have`);
+  const all = new Map(blocks);
+  for (const [hash, data] of await blocksAt(state.raw, new Map(Object.entries(record.base.blocks)))) if (!all.has(hash)) all.set(hash, data);
+  return all;
+}
+
+/** A snapshot's raw state, put together; "bad-snapshot" when its blocks do not make it up. */
+export async function stateOf(read: StoredBlocks, base: (sha256: string) => Promise<BaseState | null>): Promise<Uint8Array> {
+  const blocks = await withBase(read, base);
+  try {
+    return assembleState(read.record.layout, blocks);
+  } catch (e) {
+    throw new VmError("bad-snapshot", `the snapshot "${read.record.header.name}" is damaged in storage (${(e as Error).message}); the machine is as it was`);
+  }
+}
+
+/** What a restore gives back to the page. */
+export function restored(record: store.StoredSnapshot, machine: MachineIdentity, timeline: RestoredSnapshot["timeline"]): RestoredSnapshot {
+  const { lessonState, screens } = record.header;
+  return { summary: summary(record, machine), timeline, ...(lessonState !== undefined ? { lessonState } : {}), ...(screens ? { screens } : {}) };
+}
+
+export async function restoreSnapshot(running: RunningMachine, id: string, stores: store.SnapshotStores, base: (sha256: string) => Promise<BaseState | null>): Promise<RestoredSnapshot> {
+  const machine = identity(running.manifest);
+  const t0 = performance.now();
+  const read = await readStored(id, machine, stores);
+  const t1 = performance.now();
+  const state = await stateOf(read, base);
+  const t2 = performance.now();
+  await running.restoreRaw(state);
+  return restored(read.record, machine, { read: t1 - t0, assemble: t2 - t1, restore: performance.now() - t2 });
+}
+
+/** One file with every block, the base's included. */
+export async function exportSnapshot(id: string, stores: store.SnapshotStores, base: (sha256: string) => Promise<BaseState | null>): Promise<Uint8Array> {
+  const record = await store.getSnapshot(id, stores);
+  const stored = await store.getStoredBlocks(record, stores);
+  const blocks = [...stored];
+  if (record.base) {
+    const state = await base(record.base.sha256);
+    if (!state) throw new VmError("snapshot-mismatch", `the snapshot "${record.header.name}" shares blocks with a pre-booted state this lab does not have`);
+    for (const [hash, data] of await blocksAt(state.raw, new Map(Object.entries(record.base.blocks)))) if (!stored.has(hash)) blocks.push([hash, await compressBlock(data)]);
+  }
+  return encodeSnapshotFile(record.header, record.layout, blocks);
+}
+
+/** Checks the whole file, and that this lab can restore it, before anything is stored. */
+export async function importSnapshot(file: Uint8Array, machine: MachineIdentity, stores: store.SnapshotStores): Promise<SnapshotSummary> {
+  const { header, layout, stored } = await decodeSnapshotFile(file);
+  const why = mismatch(header, machine);
+  if (why) throw new VmError("snapshot-mismatch", `${why}: it was not imported`);
+  const record = await store.putStoredSnapshot({ id: crypto.randomUUID(), header, layout, blocks: stored }, stores);
+  return summary(record, machine);
+}
+
+export async function storageEstimate(stores: store.SnapshotStores): Promise<StorageEstimate> {
+  const storage = (globalThis.navigator as { storage?: StorageManager } | undefined)?.storage;
+  const estimate = await storage?.estimate?.().catch(() => undefined);
+  const persisted = (await storage?.persisted?.().catch(() => undefined)) ?? null;
+  return { usage: estimate?.usage ?? null, quota: estimate?.quota ?? null, persisted, snapshotBytes: await store.storedBytes(stores) };
+}
