@@ -30,6 +30,12 @@ const percentile = (xs: number[], p: number) => sorted(xs)[Math.min(xs.length - 
 /** What the terminal receives for `head -c n` of the flood: the tty turns each \n into \r\n. */
 const floodOnScreen = (n: number) => n + Math.floor(n / 17);
 
+/** Guest instructions so far (32 bits). (A VmService from before instructionCount(): its machine's.) */
+function instructionCount(vm: VmService): number {
+  const older = vm as unknown as { instructionCount?: () => number; machine?: { instructionCount(): number } };
+  return older.instructionCount ? older.instructionCount() : (older.machine?.instructionCount() ?? 0);
+}
+
 /** The learner's main shell in Node: type a line, wait for a marker, count the bytes between. */
 function shell(vm: VmService) {
   let text = "";
@@ -49,14 +55,15 @@ function shell(vm: VmService) {
   let n = 0;
   return {
     /** Runs `command`; resolves to how long until its marker came and how many bytes came meanwhile. */
-    async time(command: string): Promise<{ ms: number; bytes: number }> {
+    async time(command: string): Promise<{ ms: number; bytes: number; instructions: number }> {
       const marker = `io-mark-${++n}\r\n`;
       const done = new Promise<number>((resolve) => (waiter = { marker, resolve }));
       const before = bytes;
+      const count = instructionCount(vm);
       const t0 = performance.now();
       await vm.write("main", `${command}; echo io-mark''-${n}\n`);
       const end = await done;
-      return { ms: end - t0, bytes: bytes - before };
+      return { ms: end - t0, bytes: bytes - before, instructions: (instructionCount(vm) - count) >>> 0 };
     },
   };
 }
@@ -74,20 +81,25 @@ async function nodeIo(figure: Figure): Promise<void> {
   figure(`guest ceiling: ${n / MB} MB of the flood into a pipe, | wc -c (Node)`, `${rate(n, pipe.ms)} (${ms(pipe.ms)})`);
   const flood = await sh.time(`${FLOOD} ${n}`);
   figure(`flood from the learner's shell to the UI side, ${n / MB} MB (Node)`, `${rate(flood.bytes, flood.ms)} (${(flood.bytes / MB).toFixed(1)} MB in ${ms(flood.ms)})`);
+  // What the guest spends, whatever the host's load (the 32-bit counter wraps: fine below ~4 G).
+  figure("  guest instructions per byte of it (the flood, into a pipe)", `${(flood.instructions / n).toFixed(0)}, ${(pipe.instructions / n).toFixed(0)}`);
 
   const exec = vm.exec.bind(vm);
   const up = randomBytes(Math.min(TRANSFER_BYTES, UPLOAD_LIMIT));
+  const perByte = (from: number, bytes: number) => (((instructionCount(vm) - from) >>> 0) / bytes).toFixed(0);
+  let count = instructionCount(vm);
   let t0 = performance.now();
   await uploadFile(exec, "bench-io.bin", up);
   const upMs = performance.now() - t0;
-  figure(`upload over the control channel, ${(up.length / MiB).toFixed(0)} MiB (Node)`, `${rate(up.length, upMs)} (${ms(upMs)})`, "32 MiB < 10 s");
+  figure(`upload over the control channel, ${(up.length / MiB).toFixed(0)} MiB (Node)`, `${rate(up.length, upMs)} (${ms(upMs)}; ${perByte(count, up.length)} guest instructions per byte)`, "32 MiB < 10 s");
   const downSize = Math.min(TRANSFER_BYTES, DOWNLOAD_LIMIT);
   const made = await vm.exec(`head -c ${downSize} /dev/urandom > /root/bench-down.bin`, { timeoutMs: 120_000 });
   if (made.exitCode !== 0) throw new Error(`could not make the download's file: ${made.stderr}`);
+  count = instructionCount(vm);
   t0 = performance.now();
   const down = await downloadFile(exec, "/root/bench-down.bin");
   const downMs = performance.now() - t0;
-  figure(`download over the control channel, ${(down.length / MiB).toFixed(0)} MiB (Node)`, `${rate(down.length, downMs)} (${ms(downMs)})`, "32 MiB < 10 s");
+  figure(`download over the control channel, ${(down.length / MiB).toFixed(0)} MiB (Node)`, `${rate(down.length, downMs)} (${ms(downMs)}; ${perByte(count, down.length)} guest instructions per byte)`, "32 MiB < 10 s");
   const back = await downloadFile(exec, "/root/bench-io.bin");
   const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
   if (sha(back) !== sha(up)) throw new Error("the uploaded file came back different");
