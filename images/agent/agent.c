@@ -299,7 +299,8 @@ static void set_window(const char *nonce, const char *tty, const char *rows, con
 	struct winsize ws = { 0 };
 	ws.ws_row = (unsigned short)atoi(rows);
 	ws.ws_col = (unsigned short)atoi(cols);
-	if (strncmp(tty, "/dev/tty", 8) != 0 || !ws.ws_row || !ws.ws_col) {
+	/* a terminal: a tty (/dev/tty...) or a console port (/dev/hvc...) */
+	if ((strncmp(tty, "/dev/tty", 8) != 0 && strncmp(tty, "/dev/hvc", 8) != 0) || !ws.ws_row || !ws.ws_col) {
 		send_end(nonce, -1, "error:bad-window");
 		return;
 	}
