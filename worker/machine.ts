@@ -4,7 +4,7 @@ import { ChunkedDisk } from "./chunked-disk";
 import type { Manifest, PortEntry } from "./manifest";
 import { portIo, type PortIo } from "./ports";
 import { WasmZstd } from "./zstd";
-import { V86, freshMemoryExports, guestMemory, pauseEmulator, resumeEmulator, whenLoaded, type V86Options } from "./v86-events";
+import { V86, freshMemoryExports, guestMemory, pauseEmulator, resizeVirtioConsole, resumeEmulator, whenLoaded, type V86Options } from "./v86-events";
 
 export interface MachineFiles {
   /** v86.wasm, compiled: the emulator and the disk's zstd decoder are two instances of it. */
@@ -126,6 +126,11 @@ export class Machine {
   /** Queues keyboard input for a terminal, fed at a pace its tty can take. */
   type(entry: PortEntry, bytes: Uint8Array): void {
     this.port(entry).send(bytes, true);
+  }
+
+  /** A console port's size as the device tells it (an hvc tty keeps it for the next shell on it); nothing for a UART. */
+  setConsoleSize(entry: PortEntry, rows: number, cols: number): void {
+    if (entry.device === "virtio-console") resizeVirtioConsole(this.emulator, entry.index, rows, cols);
   }
 
   /** Holds the guest still (its terminal is behind with the output) until resume(). */

@@ -66,6 +66,15 @@ export function sendVirtioConsoleBytes(emulator: V86, port: SerialIndex, bytes: 
   return sent;
 }
 
+/**
+ * Tells the guest a virtio console port's size (its hvc tty remembers it, and a shell started on
+ * the port later gets it). v86 sends rows before columns, the order Linux read them in until
+ * it followed the virtio spec (columns first; our 6.1.192 does): so the pair goes in swapped.
+ */
+export function resizeVirtioConsole(emulator: V86, port: SerialIndex, rows: number, cols: number): void {
+  (emulator as unknown as { bus: { send(event: string, data: number[]): void } }).bus.send(`virtio-console${port}-resize`, [rows, cols]);
+}
+
 interface V86Loop {
   running: boolean;
   stop(): void;
