@@ -3,7 +3,8 @@ import { existsSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
 
 // Not 4173, where `npm start` serves: the tests always get a server built from the current sources.
-const PORT = 4174;
+// (CONTAINED_E2E_PORT moves it, for two checkouts testing on one machine.)
+const PORT = Number(process.env.CONTAINED_E2E_PORT) || 4174;
 // Debian's Chromium where it is installed (CI, this lab's containers); Playwright's own elsewhere.
 const systemChromium = "/usr/bin/chromium";
 

@@ -9,6 +9,8 @@ import { lessons } from "./lessons/catalog";
 import { findLesson, findStep } from "./lessons/format";
 import { storageProgress, memoryProgress, type ProgressStore } from "./state/progress";
 import { installTestHook } from "./test-hook";
+import { OfflineState } from "./state/offline.svelte";
+import { browserOfflineBackend } from "./offline/backend";
 
 /** The terminal takes focus when the machine is ready, unless the learner is busy elsewhere. */
 function terminalMayTakeFocus(): boolean {
@@ -33,10 +35,20 @@ export function launch(connection: VmConnection, params: URLSearchParams): void 
     lessons: lesson ? { all: lessons, start: { lesson, step: findStep(lesson, params.get("step")) }, store: progressStore() } : undefined,
     mayTakeFocus: terminalMayTakeFocus,
   });
+  // Saving the lab for offline use waits until the machine has started: nothing of it may slow
+  // the first prompt (and in `npm run dev` there is no service worker).
+  const backend = import.meta.env.DEV ? null : browserOfflineBackend();
+  const offline = backend ? new OfflineState(backend) : undefined;
+  if (offline) {
+    const stopWaiting = lab.machine.onReady(() => {
+      stopWaiting();
+      requestIdleCallback(() => void offline.begin(), { timeout: 2000 });
+    });
+  }
   mount(App, {
     target: document.getElementById("app")!,
-    props: { lab, settings, sandbox: params.get("mode") === "sandbox" },
+    props: { lab, settings, sandbox: params.get("mode") === "sandbox", offline },
   });
-  installTestHook(lab);
+  installTestHook(lab, offline);
   void lab.start();
 }

@@ -2,6 +2,7 @@
 // of the lab's state, so tests wait on real signals (text on a screen, a size the guest knows).
 import type { StartTimeline, StateSource, TerminalId, VmStatus } from "../worker/api";
 import type { Lab } from "./state/lab.svelte";
+import type { OfflinePhase, OfflineState } from "./state/offline.svelte";
 import type { BootStage } from "./state/machine.svelte";
 import type { CheckStatus } from "./state/lesson.svelte";
 import type { TerminalSize } from "./terminal/session.svelte";
@@ -23,6 +24,10 @@ export interface ContainedHook {
   stateSource(): StateSource | null;
   /** How the last start went, part by part (ms since the worker's start() began). */
   startTimeline(): StartTimeline | null;
+  /** This build's id (vite.config.ts). */
+  build(): string;
+  /** Saving the lab for offline use (null where the browser cannot). */
+  offline(): { phase: OfflinePhase; stored: number; total: number; updateReady: boolean } | null;
 }
 
 declare global {
@@ -31,7 +36,7 @@ declare global {
   }
 }
 
-export function installTestHook(lab: Lab): void {
+export function installTestHook(lab: Lab, offline?: OfflineState): void {
   window.__contained = {
     terminalText: (id) => lab.terminals[id].text(),
     screenSize: (id) => lab.terminals[id].screenSize,
@@ -43,5 +48,8 @@ export function installTestHook(lab: Lab): void {
     lesson: () => (lab.curriculum ? { id: lab.curriculum.place.lesson.id, step: lab.curriculum.place.step + 1 } : null),
     startTimeline: () => lab.machine.timeline,
     stateSource: () => lab.machine.stateSource,
+    build: () => __CONTAINED_BUILD__,
+    offline: () =>
+      offline ? { phase: offline.phase, stored: offline.progress?.stored ?? 0, total: offline.progress?.total ?? 0, updateReady: offline.updateReady } : null,
   };
 }
