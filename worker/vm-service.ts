@@ -354,6 +354,20 @@ export class VmService implements VmApi {
     this.setStatus("running");
   }
 
+  async pause(): Promise<void> {
+    const { machine } = this.requireMachine();
+    if (this.currentStatus === "paused") return;
+    await machine.pause();
+    this.setStatus("paused");
+  }
+
+  async resume(): Promise<void> {
+    const { machine } = this.requireMachine();
+    if (this.currentStatus !== "paused") return;
+    await machine.resume();
+    this.setStatus("running");
+  }
+
   async stop(): Promise<void> {
     await this.detach();
     this.setStatus("stopped");

@@ -14,6 +14,7 @@ const STATUS_LABELS: Record<VmStatus, string> = {
   starting: "Starting",
   running: "Running",
   busy: "Busy",
+  paused: "Paused",
   error: "Error",
 };
 
@@ -24,6 +25,8 @@ export class MachineState {
   error = $state<VmErrorInfo | null>(null);
   /** A problem the machine works around while it keeps going (a disk chunk being fetched again). */
   warning = $state<VmErrorInfo | null>(null);
+  /** The machine was stopped on request (an embedding page asked): it starts again with start(). */
+  stopped = $state(false);
   /** Whether the machine boots (or booted) from the pre-booted state or from its kernel. */
   bootFrom = $state<"state" | "kernel" | null>(null);
   bootMs = $state<number | null>(null);
@@ -36,6 +39,7 @@ export class MachineState {
   downloaded = $derived(Object.values(this.downloads).reduce((sum, d) => sum + d.loaded, 0));
   downloadTotal = $derived(Object.values(this.downloads).reduce((sum, d) => sum + d.total, 0));
   isRunning = $derived(this.status === "running" || this.status === "busy");
+  isPaused = $derived(this.status === "paused");
   statusLabel = $derived(STATUS_LABELS[this.status]);
 
   private readonly readyListeners = new Set<() => void>();
@@ -101,6 +105,7 @@ export class MachineState {
 
   /** Starts the machine; false when it failed (then `error` says why). Also the retry. */
   async start(): Promise<boolean> {
+    this.stopped = false;
     this.error = null;
     this.warning = null;
     this.downloads = {};
@@ -108,6 +113,22 @@ export class MachineState {
     return this.attempt(async () => {
       this.stateSource = (await this.startMachine()).stateSource ?? null;
     });
+  }
+
+  /** Halts the machine's processor, keeping everything (see VmApi.pause). */
+  async pause(): Promise<void> {
+    await this.api.pause();
+  }
+
+  async resume(): Promise<void> {
+    await this.api.resume();
+  }
+
+  /** Ends the machine (its memory is freed); start() boots a new one. */
+  async stop(): Promise<void> {
+    await this.api.stop();
+    this.stopped = true;
+    this.stage = "idle";
   }
 
   /** Back to a freshly booted machine. */
