@@ -153,6 +153,15 @@ export class Machine {
     return this.emulator.get_instruction_counter();
   }
 
+  /** Halts the processor (the machine is kept as it is). */
+  async pause(): Promise<void> {
+    await this.emulator.stop();
+  }
+
+  async resume(): Promise<void> {
+    await this.emulator.run();
+  }
+
   async save(): Promise<Uint8Array> {
     return new Uint8Array(await this.emulator.save_state());
   }

@@ -230,6 +230,20 @@ export class VmService implements VmApi {
     return snapshots.storageEstimate(this.stores());
   }
 
+  async pause(): Promise<void> {
+    const { machine } = this.requireRunning();
+    if (this.currentStatus === "paused") return;
+    await machine.pause();
+    this.setStatus("paused");
+  }
+
+  async resume(): Promise<void> {
+    const { machine } = this.requireRunning();
+    if (this.currentStatus !== "paused") return;
+    await machine.resume();
+    this.setStatus("running");
+  }
+
   async stop(): Promise<void> {
     const running = this.running;
     this.running = null;

@@ -109,7 +109,7 @@ export class FakeVm implements VmApi {
     this.emit({ type: "output", terminal, data: encoder.encode(text) });
   }
 
-  private pause(): Promise<void> {
+  private wait(): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, this.stepMs));
   }
 
@@ -118,7 +118,7 @@ export class FakeVm implements VmApi {
     const total = 4 * 1024 * 1024;
     for (let loaded = 0; loaded <= total; loaded += total / 4) {
       this.emit({ type: "progress", progress: { phase: "download", file: "state", loaded, total } });
-      await this.pause();
+      await this.wait();
     }
     const failure = this.failNextStart;
     this.failNextStart = undefined;
@@ -137,12 +137,21 @@ export class FakeVm implements VmApi {
 
   private async boot({ prompts = true } = {}): Promise<StartResult> {
     this.emit({ type: "progress", progress: { phase: "booting", from: "state" } });
-    await this.pause();
+    await this.wait();
     this.setStatus("running");
     const at = (k: number) => k * this.stepMs;
     this.emit({ type: "progress", progress: { phase: "ready", from: "state", elapsedMs: at(5), timeline: { calledAt: performance.timeOrigin, manifest: at(1), wasm: at(2), boot: at(3), files: at(3), machine: at(4), agent: at(5) } } });
     if (prompts) for (const terminal of ["main", "second"] as const) this.print(terminal, PROMPT);
     return { from: "state", elapsedMs: 5 * this.stepMs };
+  }
+
+  async pause(): Promise<void> {
+    this.requireRunning();
+    this.setStatus("paused");
+  }
+
+  async resume(): Promise<void> {
+    if (this.current === "paused") this.setStatus("running");
   }
 
   private requireRunning(): void {
