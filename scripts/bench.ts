@@ -22,7 +22,6 @@ const images = new URL("../images/", import.meta.url).pathname;
 const wasmPath = require.resolve("v86/build/v86.wasm");
 const manifest = parseManifest(JSON.parse(readFileSync(`${images}manifest.json`, "utf8")));
 
-
 const figures: Array<[string, string, string]> = [];
 function figure(name: string, value: string, target = "") {
   figures.push([name, value, target]);

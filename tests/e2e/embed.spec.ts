@@ -27,10 +27,16 @@ async function labFrame(page: Page, id: string): Promise<Frame> {
 const eventLog = (page: Page) => page.locator("#event-log");
 const terminalText = (frame: Frame) => frame.evaluate(() => window.__contained?.terminalText("main") ?? "");
 async function waitForTerminal(frame: Frame, pattern: RegExp, timeout = 60_000): Promise<void> {
-  await frame.waitForFunction(([source, flags]) => new RegExp(source, flags).test(window.__contained?.terminalText("main") ?? ""), [pattern.source, pattern.flags], { timeout, polling: 100 });
+  await frame.waitForFunction(
+    ([source, flags]) => new RegExp(source, flags).test(window.__contained?.terminalText("main") ?? ""),
+    [pattern.source, pattern.flags],
+    { timeout, polling: 100 },
+  );
 }
 
-test("the example docs page on another origin: its Run button types the command, and the page hears ready, command-finished and step-passed", async ({ page }, testInfo) => {
+test("the example docs page on another origin: its Run button types the command, and the page hears ready, command-finished and step-passed", async ({
+  page,
+}, testInfo) => {
   await page.goto(docs.url);
   await expect(eventLog(page)).toContainText('welcome-lab: ready {"lesson":{"id":"welcome","step":1}}', { timeout: 120_000 });
   const frame = await labFrame(page, "welcome-lab");
@@ -106,7 +112,19 @@ test("malformed messages and messages from untrusted origins get an error and ch
     return answers;
   }, labOrigin);
   const codes = (replies as Array<{ id?: string; code: string }>).map((r) => `${r.id ?? "-"}:${r.code}`).sort();
-  expect(codes).toEqual(["-:malformed", "-:malformed", "control:malformed", "empty:malformed", "extra:malformed", "lesson:no-such-lesson", "terminal:malformed", "unknown:unknown-type", "v2:unsupported-version"].sort());
+  expect(codes).toEqual(
+    [
+      "-:malformed",
+      "-:malformed",
+      "control:malformed",
+      "empty:malformed",
+      "extra:malformed",
+      "lesson:no-such-lesson",
+      "terminal:malformed",
+      "unknown:unknown-type",
+      "v2:unsupported-version",
+    ].sort(),
+  );
 
   // From a frame of another origin on the same page: refused, told why.
   const foreignReply = await page.evaluate(async () => {
@@ -132,8 +150,10 @@ test("a lesson pack with a <script> and an onerror attribute renders without run
     format: "contained-lesson-pack",
     version: 1,
     files: {
-      "01-hostile/index.md": '---\ntitle: A hostile pack\n---\nHello <script>window.__pwned = "script"</script> there. <img src="data:," onerror="window.__pwned = \'onerror\'"> <a href="javascript:window.__pwned=1">a link</a> <b onmouseover="window.__pwned=2">bold</b>\n',
-      "01-hostile/01-step/index.md": "---\ntitle: Just a step\n---\n<iframe src=\"javascript:parent.__pwned=3\"></iframe><form action=\"https://evil.test\"><input name=x></form>Type `true`.\n",
+      "01-hostile/index.md":
+        '---\ntitle: A hostile pack\n---\nHello <script>window.__pwned = "script"</script> there. <img src="data:," onerror="window.__pwned = \'onerror\'"> <a href="javascript:window.__pwned=1">a link</a> <b onmouseover="window.__pwned=2">bold</b>\n',
+      "01-hostile/01-step/index.md":
+        '---\ntitle: Just a step\n---\n<iframe src="javascript:parent.__pwned=3"></iframe><form action="https://evil.test"><input name=x></form>Type `true`.\n',
       "01-hostile/01-step/check.sh": "exit 1\n",
       "01-hostile/01-step/solution.sh": "true\n",
     },
@@ -188,12 +208,17 @@ test("several labs on one page: each its own machine, started when scrolled into
   await expect(eventLog(page)).toContainText("sandbox-lab: ready", { timeout: 120_000 });
   const readyAt = await page.evaluate(() => performance.now());
   const longestGap = await page.evaluate(() => Math.max(...(window as unknown as { __gaps: number[] }).__gaps));
-  testInfo.annotations.push({ type: "embedded lab: scrolled into view to ready", description: `${Math.round(readyAt - scrolledAt)} ms (the docs page's longest frame meanwhile: ${Math.round(longestGap)} ms)` });
+  testInfo.annotations.push({
+    type: "embedded lab: scrolled into view to ready",
+    description: `${Math.round(readyAt - scrolledAt)} ms (the docs page's longest frame meanwhile: ${Math.round(longestGap)} ms)`,
+  });
 
   // Two machines: a file made in one is not in the other.
   const welcome = await labFrame(page, "welcome-lab");
   const sandbox = await labFrame(page, "sandbox-lab");
-  await page.locator("contained-lab#welcome-lab").evaluate((el: HTMLElementTagNameMap["contained-lab"]) => el.run("touch /root/only-in-welcome && echo made-$((6*7))"));
+  await page
+    .locator("contained-lab#welcome-lab")
+    .evaluate((el: HTMLElementTagNameMap["contained-lab"]) => el.run("touch /root/only-in-welcome && echo made-$((6*7))"));
   await waitForTerminal(welcome, /^made-42$/m);
   await page.locator('pre[data-run-in="sandbox-lab"]').getByRole("button", { name: "Run in the lab" }).click();
   await page.locator("contained-lab#sandbox-lab").evaluate((el: HTMLElementTagNameMap["contained-lab"]) => el.run("ls /root/only-in-welcome"));

@@ -7,16 +7,13 @@ import { LabPage } from "./lab-page";
 
 /** Waits until the guest's tty has been told the size the screen now has, and returns it. */
 async function settledSize(page: Page, before: TerminalSize | null): Promise<TerminalSize> {
-  const handle = await page.waitForFunction(
-    (before) => {
-      const hook = window.__contained!;
-      const screen = hook.screenSize("main");
-      const guest = hook.guestSize("main");
-      const changed = !before || screen?.rows !== before.rows || screen?.cols !== before.cols;
-      return changed && screen && guest && screen.rows === guest.rows && screen.cols === guest.cols ? screen : null;
-    },
-    before,
-  );
+  const handle = await page.waitForFunction((before) => {
+    const hook = window.__contained!;
+    const screen = hook.screenSize("main");
+    const guest = hook.guestSize("main");
+    const changed = !before || screen?.rows !== before.rows || screen?.cols !== before.cols;
+    return changed && screen && guest && screen.rows === guest.rows && screen.cols === guest.cols ? screen : null;
+  }, before);
   return (await handle.jsonValue()) as TerminalSize;
 }
 

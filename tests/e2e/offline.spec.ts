@@ -37,7 +37,10 @@ test("every file of the built site fits common static hosts' per-file limits", (
   expect(statSync("dist/sw.js").size).toBeLessThan(10_000);
 });
 
-test("after one visit the lab works with the network off: it boots, runs commands and a lesson step reading files never read before", async ({ page, context }, testInfo) => {
+test("after one visit the lab works with the network off: it boots, runs commands and a lesson step reading files never read before", async ({
+  page,
+  context,
+}, testInfo) => {
   const lab = new LabPage(page, testInfo);
   server.resetCount();
   await lab.open();

@@ -19,7 +19,10 @@ let newSite: string;
 test.beforeAll(async () => {
   // The same sources built again as another version (the build id is in the page and its scripts).
   newSite = join(mkdtempSync(join(tmpdir(), "contained-v2-")), "dist");
-  execFileSync("npx", ["vite", "build", "--outDir", newSite, "--emptyOutDir", "--logLevel", "error"], { env: { ...process.env, CONTAINED_BUILD: NEW_BUILD }, stdio: "inherit" });
+  execFileSync("npx", ["vite", "build", "--outDir", newSite, "--emptyOutDir", "--logLevel", "error"], {
+    env: { ...process.env, CONTAINED_BUILD: NEW_BUILD },
+    stdio: "inherit",
+  });
   server = await serveStatic({ root: "dist", base: BASE, port: PORT });
 });
 test.afterAll(async () => {

@@ -7,7 +7,10 @@ describe("the output batcher", () => {
 
   const batcher = () => {
     const sent: number[][] = [];
-    const b = new OutputBatcher((data) => sent.push([...data]), () => Date.now());
+    const b = new OutputBatcher(
+      (data) => sent.push([...data]),
+      () => Date.now(),
+    );
     return { b, sent };
   };
 

@@ -89,9 +89,13 @@ export class EmbedBridge {
     // (the page's own messages, and ones without a sender to answer, are not requests)
     if (!source || (source as unknown) === this.win) return;
     const id = typeof (event.data as { id?: unknown } | null)?.id === "string" ? ((event.data as { id: string }).id as string) : undefined;
-    const refuse = (code: EmbedErrorCode, message: string, requestId = id) => this.reply(source, event.origin, { type: "error", code, message, ...(requestId === undefined ? {} : { id: requestId }) });
+    const refuse = (code: EmbedErrorCode, message: string, requestId = id) =>
+      this.reply(source, event.origin, { type: "error", code, message, ...(requestId === undefined ? {} : { id: requestId }) });
     if (source !== this.win.parent || !this.trustedOrigins.includes(event.origin)) {
-      refuse("untrusted-origin", `this lab takes requests only from the page that embeds it, on a trusted origin (${this.trustedOrigins.join(", ")}); not from ${event.origin}`);
+      refuse(
+        "untrusted-origin",
+        `this lab takes requests only from the page that embeds it, on a trusted origin (${this.trustedOrigins.join(", ")}); not from ${event.origin}`,
+      );
       return;
     }
     const parsed = parseHostRequest(event.data);

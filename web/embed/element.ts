@@ -136,7 +136,12 @@ export class ContainedLabElement extends HTMLElement {
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       return await response.json();
     } catch (e) {
-      this.emit("error", { contained: PROTOCOL_VERSION, type: "error", code: "bad-pack", message: `could not load the lesson pack ${url}: ${(e as Error).message}` });
+      this.emit("error", {
+        contained: PROTOCOL_VERSION,
+        type: "error",
+        code: "bad-pack",
+        message: `could not load the lesson pack ${url}: ${(e as Error).message}`,
+      });
       return null;
     }
   }
@@ -232,7 +237,10 @@ export class ContainedLabElement extends HTMLElement {
 
   /** Opens a lesson (at a step: its number from 1, or its folder name). */
   open(lesson: string, step?: number | string): Promise<void> {
-    return this.request({ type: "open", lesson, ...(step === undefined ? {} : { step: /^\d+$/.test(String(step)) ? Number(step) : step }) }, { startsLab: true });
+    return this.request(
+      { type: "open", lesson, ...(step === undefined ? {} : { step: /^\d+$/.test(String(step)) ? Number(step) : step }) },
+      { startsLab: true },
+    );
   }
 
   /** Starts the lab now (or again, after stop()). */

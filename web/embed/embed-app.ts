@@ -100,7 +100,8 @@ class EmbeddedLab implements EmbedControl {
 
   private createLab(lessons: Lesson[]): Lab {
     const lesson = this.config.sandbox ? undefined : (findLesson(lessons, this.config.lesson) ?? lessons[0]);
-    if (this.config.lesson && lesson && lesson.id !== this.config.lesson && lesson.folder !== this.config.lesson) this.lessonProblems.push(`there is no lesson "${this.config.lesson}"`);
+    if (this.config.lesson && lesson && lesson.id !== this.config.lesson && lesson.folder !== this.config.lesson)
+      this.lessonProblems.push(`there is no lesson "${this.config.lesson}"`);
     const store = reportingProgress((lessonId, stepId) => {
       const found = lessons.find((l) => l.id === lessonId);
       const index = found ? found.steps.findIndex((s) => s.id === stepId) : -1;
@@ -132,7 +133,7 @@ class EmbeddedLab implements EmbedControl {
   }
 
   private requireLab(): Lab {
-    if (!this.lab) throw new EmbedFailure("not-running", "the lab is still loading: wait for its \"ready\" event");
+    if (!this.lab) throw new EmbedFailure("not-running", 'the lab is still loading: wait for its "ready" event');
     return this.lab;
   }
 
@@ -204,7 +205,7 @@ class EmbeddedLab implements EmbedControl {
 
   async loadPack(value: unknown): Promise<void> {
     if (this.config.pack?.from !== "message" || this.lessonsTaken || !this.packArrived) {
-      throw new EmbedFailure("bad-pack", 'a lesson pack is sent once, before the lab starts, to a lab opened with pack=message');
+      throw new EmbedFailure("bad-pack", "a lesson pack is sent once, before the lab starts, to a lab opened with pack=message");
     }
     let lessons: Lesson[];
     try {

@@ -55,7 +55,9 @@ export async function fetchPack(url: string, fetchImpl: typeof fetch = fetch): P
   try {
     response = await fetchImpl(url, { credentials: "omit" });
   } catch (e) {
-    throw new PackError(`could not download the lesson pack ${url}: ${(e as Error).message || "network error"} (a pack on another site must be served with CORS)`);
+    throw new PackError(
+      `could not download the lesson pack ${url}: ${(e as Error).message || "network error"} (a pack on another site must be served with CORS)`,
+    );
   }
   if (!response.ok) throw new PackError(`could not download the lesson pack ${url}: HTTP ${response.status}`);
   const text = await response.text();

@@ -85,9 +85,16 @@ export function parseHostRequest(data: unknown): Parsed {
   if (!isRecord(data) || !("contained" in data)) return malformed("not a Contained message: expected an object with contained: 1 and a type");
   const id = typeof data.id === "string" && data.id.length <= 200 ? data.id : undefined;
   if (data.id !== undefined && id === undefined) return malformed("id must be a string of at most 200 characters");
-  if (data.contained !== PROTOCOL_VERSION) return { ok: false, id, code: "unsupported-version", message: `this lab speaks version ${PROTOCOL_VERSION} of the protocol, not ${JSON.stringify(data.contained)}` };
+  if (data.contained !== PROTOCOL_VERSION)
+    return {
+      ok: false,
+      id,
+      code: "unsupported-version",
+      message: `this lab speaks version ${PROTOCOL_VERSION} of the protocol, not ${JSON.stringify(data.contained)}`,
+    };
   const type = data.type;
-  if (typeof type !== "string" || !Object.hasOwn(FIELDS, type)) return { ok: false, id, code: "unknown-type", message: `unknown request type ${JSON.stringify(type)} (known: ${Object.keys(FIELDS).join(", ")})` };
+  if (typeof type !== "string" || !Object.hasOwn(FIELDS, type))
+    return { ok: false, id, code: "unknown-type", message: `unknown request type ${JSON.stringify(type)} (known: ${Object.keys(FIELDS).join(", ")})` };
   const allowed = new Set(["contained", "type", "id", ...FIELDS[type as HostRequestType]]);
   const extra = Object.keys(data).filter((key) => !allowed.has(key));
   if (extra.length) return malformed(`unknown field${extra.length > 1 ? "s" : ""} in "${type}": ${extra.join(", ")}`, id);
@@ -97,14 +104,16 @@ export function parseHostRequest(data: unknown): Parsed {
       const { command, terminal } = data;
       if (typeof command !== "string" || command.trim() === "") return malformed("run needs a command: a non-empty string", id);
       if (command.length > MAX_COMMAND_LENGTH) return malformed(`the command is longer than ${MAX_COMMAND_LENGTH} characters`, id);
-      if (/[\0-\x08\x0b-\x1f\x7f]/.test(command.replace(/\r\n/g, "\n"))) return malformed("the command has control characters (only lines of text are typed)", id);
+      if (/[\0-\x08\x0b-\x1f\x7f]/.test(command.replace(/\r\n/g, "\n")))
+        return malformed("the command has control characters (only lines of text are typed)", id);
       if (terminal !== undefined && terminal !== "main" && terminal !== "second") return malformed('terminal must be "main" or "second"', id);
       return { ok: true, request: { ...request, type, command, ...(terminal ? { terminal } : {}) } };
     }
     case "open": {
       const { lesson, step } = data;
-      if (typeof lesson !== "string" || lesson === "") return malformed("open needs a lesson: its name, e.g. \"namespaces\"", id);
-      if (step !== undefined && !(typeof step === "string" && step !== "") && !(Number.isInteger(step) && (step as number) >= 1)) return malformed("step must be a step's number from 1, or its folder name", id);
+      if (typeof lesson !== "string" || lesson === "") return malformed('open needs a lesson: its name, e.g. "namespaces"', id);
+      if (step !== undefined && !(typeof step === "string" && step !== "") && !(Number.isInteger(step) && (step as number) >= 1))
+        return malformed("step must be a step's number from 1, or its folder name", id);
       return { ok: true, request: { ...request, type, lesson, ...(step === undefined ? {} : { step: step as number | string }) } };
     }
     case "load-pack":

@@ -44,7 +44,8 @@ function browserEnvironment(): FillEnvironment {
 /** Why storing failed, as the learner should read it. */
 function storeError(e: unknown): FillError {
   if (e instanceof FillError) return e;
-  if ((e as { name?: string })?.name === "QuotaExceededError") return new FillError("quota", "there is not enough storage left in this browser to keep the lab for offline use");
+  if ((e as { name?: string })?.name === "QuotaExceededError")
+    return new FillError("quota", "there is not enough storage left in this browser to keep the lab for offline use");
   return new FillError("failed", (e as Error)?.message ?? String(e));
 }
 
@@ -156,7 +157,13 @@ export async function imageComplete(base: string, imageId: string, env: FillEnvi
  * Stores every disk chunk of the image `imageId` the cache lacks; resolves once all are kept.
  * `base` is the site's address (where index.html is). Rejects with a FillError.
  */
-export async function fillImageCache(base: string, imageId: string, onProgress: (progress: FillProgress) => void, env: FillEnvironment = browserEnvironment(), signal?: AbortSignal): Promise<void> {
+export async function fillImageCache(
+  base: string,
+  imageId: string,
+  onProgress: (progress: FillProgress) => void,
+  env: FillEnvironment = browserEnvironment(),
+  signal?: AbortSignal,
+): Promise<void> {
   const fill = async () => {
     if (await imageComplete(base, imageId, env)) return;
     const cache = await env.caches.open(imageCacheName(imageId));

@@ -92,7 +92,8 @@ export class Lab {
     });
     this.autosave = new AutosaveScheduler({
       save: () => this.snapshots.autosave(),
-      enabled: () => this.snapshots.owner && !this.snapshots.autosavePaused && this.machine.stage === "ready" && this.machine.isRunning && this.snapshots.working === null,
+      enabled: () =>
+        this.snapshots.owner && !this.snapshots.autosavePaused && this.machine.stage === "ready" && this.machine.isRunning && this.snapshots.working === null,
       ...(snapshotOptions.debounceMs !== undefined ? { debounceMs: snapshotOptions.debounceMs } : {}),
     });
     this.kernelView = new KernelView({ exec, canRun: isRunning, highlight: () => this.lesson?.active.step.highlight ?? null });

@@ -70,7 +70,12 @@ export class FileTransfer {
         this.message = { kind: "done", text: await task() };
       } catch (e) {
         // (a restore or reset gives up the transfer: the machine it was for is gone)
-        const text = errorCode(e) === "abandoned" ? "The transfer stopped: the machine was restored or reset while it ran. Try again." : e instanceof Error ? e.message : String(e);
+        const text =
+          errorCode(e) === "abandoned"
+            ? "The transfer stopped: the machine was restored or reset while it ran. Try again."
+            : e instanceof Error
+              ? e.message
+              : String(e);
         this.message = { kind: "error", text };
       } finally {
         this.current = null;

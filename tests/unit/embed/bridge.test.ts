@@ -21,7 +21,10 @@ function frameWindow() {
 
 function control(): EmbedControl & { calls: string[] } {
   const calls: string[] = [];
-  const record = (name: string) => async (...args: unknown[]) => void calls.push(`${name} ${JSON.stringify(args)}`);
+  const record =
+    (name: string) =>
+    async (...args: unknown[]) =>
+      void calls.push(`${name} ${JSON.stringify(args)}`);
   return {
     calls,
     run: record("run"),
@@ -82,7 +85,8 @@ describe("EmbedBridge", () => {
 
   it("sends nothing when it is not in a frame", () => {
     const posted: unknown[] = [];
-    const win = { addEventListener: vi.fn(), removeEventListener: vi.fn(), postMessage: (m: unknown) => posted.push(m) } as unknown as BridgeWindow & MessageTarget;
+    const win = { addEventListener: vi.fn(), removeEventListener: vi.fn(), postMessage: (m: unknown) => posted.push(m) } as unknown as BridgeWindow &
+      MessageTarget;
     (win as { parent: unknown }).parent = win;
     new EmbedBridge(win, [LAB], control()).send({ type: "ready" });
     expect(posted).toEqual([]);

@@ -22,7 +22,9 @@ describe("lesson packs", () => {
     expect(() => lessonsFromPack({ files: lessonFiles })).toThrow(/not a lesson pack/);
     expect(() => lessonsFromPack({ ...pack(lessonFiles), version: 2 })).toThrow(/version 2/);
     expect(() => lessonsFromPack(pack({}))).toThrow(/no files/);
-    expect(() => lessonsFromPack(pack({ ...lessonFiles, "01-hello/01-file/check.sh": 5 as unknown as string }))).toThrow(/check\.sh: a file's content must be text/);
+    expect(() => lessonsFromPack(pack({ ...lessonFiles, "01-hello/01-file/check.sh": 5 as unknown as string }))).toThrow(
+      /check\.sh: a file's content must be text/,
+    );
     expect(() => lessonsFromPack(pack({ ...lessonFiles, "01-hello/01-file/run.js": "alert(1)" }))).toThrow(PackError);
     expect(() => lessonsFromPack(pack({ "01-hello/index.md": "no frontmatter" }))).toThrow(/01-hello\/index\.md/);
   });

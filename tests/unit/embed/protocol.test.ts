@@ -13,7 +13,10 @@ describe("the embed's message protocol", () => {
       ok: true,
       request: { contained: 1, id: "a", type: "run", command: "ls -l\nid", terminal: "second" },
     });
-    expect(parseHostRequest({ contained: 1, type: "open", lesson: "namespaces", step: 2 })).toEqual({ ok: true, request: { contained: 1, type: "open", lesson: "namespaces", step: 2 } });
+    expect(parseHostRequest({ contained: 1, type: "open", lesson: "namespaces", step: 2 })).toEqual({
+      ok: true,
+      request: { contained: 1, type: "open", lesson: "namespaces", step: 2 },
+    });
     for (const type of ["start", "pause", "resume", "stop"]) expect(codeOf({ contained: 1, type })).toBe("ok");
     expect(codeOf({ contained: 1, type: "load-pack", pack: { format: "x" } })).toBe("ok");
   });
@@ -50,19 +53,43 @@ describe("the embed's message protocol", () => {
 
 describe("trusted origins", () => {
   it("are exact http(s) origins; anything else is refused and reported", () => {
-    expect(parseOrigins("https://docs.example, http://localhost:8080  https://docs.example/")).toEqual({ origins: ["https://docs.example", "http://localhost:8080"], refused: [] });
-    expect(parseOrigins("*, null, https://docs.example/guide, javascript:alert(1), docs.example").refused).toEqual(["*", "null", "https://docs.example/guide", "javascript:alert(1)", "docs.example"]);
+    expect(parseOrigins("https://docs.example, http://localhost:8080  https://docs.example/")).toEqual({
+      origins: ["https://docs.example", "http://localhost:8080"],
+      refused: [],
+    });
+    expect(parseOrigins("*, null, https://docs.example/guide, javascript:alert(1), docs.example").refused).toEqual([
+      "*",
+      "null",
+      "https://docs.example/guide",
+      "javascript:alert(1)",
+      "docs.example",
+    ]);
   });
 
   it("always include the lab's own origin; a pack only comes from one of them", () => {
     const self = "https://lab.example";
     const config = parseEmbedConfig("?lesson=namespaces&step=2&origins=https://docs.example&pack=https://docs.example/lessons.json&name=one", self);
-    expect(config).toMatchObject({ lesson: "namespaces", step: "2", trustedOrigins: [self, "https://docs.example"], pack: { from: "url", url: "https://docs.example/lessons.json" }, name: "one", problems: [] });
+    expect(config).toMatchObject({
+      lesson: "namespaces",
+      step: "2",
+      trustedOrigins: [self, "https://docs.example"],
+      pack: { from: "url", url: "https://docs.example/lessons.json" },
+      name: "one",
+      problems: [],
+    });
     expect(parseEmbedConfig("", self)).toMatchObject({ trustedOrigins: [self], pack: null, startOnClick: false, sandbox: false });
     const foreign = parseEmbedConfig("?pack=https://evil.example/pack.json&origins=*", self);
     expect(foreign.pack).toBeNull();
     expect(foreign.trustedOrigins).toEqual([self]);
-    expect(foreign.problems).toEqual([expect.stringContaining('"*" is not an origin'), expect.stringContaining("https://evil.example is not a trusted origin")]);
-    expect(parseEmbedConfig("?pack=message&start=click&mode=sandbox&theme=dark", self)).toMatchObject({ pack: { from: "message" }, startOnClick: true, sandbox: true, theme: "dark" });
+    expect(foreign.problems).toEqual([
+      expect.stringContaining('"*" is not an origin'),
+      expect.stringContaining("https://evil.example is not a trusted origin"),
+    ]);
+    expect(parseEmbedConfig("?pack=message&start=click&mode=sandbox&theme=dark", self)).toMatchObject({
+      pack: { from: "message" },
+      startOnClick: true,
+      sandbox: true,
+      theme: "dark",
+    });
   });
 });

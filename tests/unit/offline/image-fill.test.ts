@@ -38,7 +38,13 @@ function site({ chunks = ["a", "b", "zero", "zero", "zero"] } = {}) {
     cmdline: "",
     serial: { main: 0, second: 1, control: 2, console: 3 },
     files: { bios: { path: "b", sha256: "x", size: 1 }, vgaBios: { path: "v", sha256: "x", size: 1 }, kernel: { path: "k", sha256: "x", size: 1 } },
-    disk: { path: "out/disk/rootfs.img.zst", size: 5, chunkSize: 1, sha256: "x", index: { path: "out/disk/index.json", sha256: sha(index), size: index.length } },
+    disk: {
+      path: "out/disk/rootfs.img.zst",
+      size: 5,
+      chunkSize: 1,
+      sha256: "x",
+      index: { path: "out/disk/index.json", sha256: sha(index), size: index.length },
+    },
   };
   files.set(`${BASE}images/manifest.json`, new TextEncoder().encode(JSON.stringify(manifest)));
   const downloads: string[] = [];
@@ -63,7 +69,11 @@ describe("filling the image's cache for offline use", () => {
     await fillImageCache(BASE, "image-1", (p) => progress.push(p), env);
     for (let i = 0; i < 5; i++) expect(cache.entries.has(`${BASE}images/out/disk/rootfs-${i}.img.zst`)).toBe(true);
     expect(new TextDecoder().decode(cache.entries.get(`${BASE}images/out/disk/rootfs-4.img.zst`))).toBe("zero");
-    expect(downloads.filter((d) => d.includes("rootfs")).sort()).toEqual(["images/out/disk/rootfs-0.img.zst", "images/out/disk/rootfs-1.img.zst", "images/out/disk/rootfs-2.img.zst"]);
+    expect(downloads.filter((d) => d.includes("rootfs")).sort()).toEqual([
+      "images/out/disk/rootfs-0.img.zst",
+      "images/out/disk/rootfs-1.img.zst",
+      "images/out/disk/rootfs-2.img.zst",
+    ]);
     expect(progress.at(-1)).toEqual({ stored: 6, total: 6 });
     expect(await imageComplete(BASE, "image-1", env)).toBe(true);
     // Next time: nothing to do, nothing downloaded.
@@ -102,9 +112,14 @@ describe("filling the image's cache for offline use", () => {
   it("says so when storage is full, or when the server has another image", async () => {
     const full = site();
     full.cache.failPuts = true;
-    await expect(fillImageCache(BASE, "image-1", () => {}, full.env)).rejects.toMatchObject({ reason: "quota", message: expect.stringContaining("not enough storage") });
+    await expect(fillImageCache(BASE, "image-1", () => {}, full.env)).rejects.toMatchObject({
+      reason: "quota",
+      message: expect.stringContaining("not enough storage"),
+    });
     const other = site();
-    await expect(fillImageCache(BASE, "image-2", () => {}, { ...other.env, caches: { open: async () => other.cache } as unknown as CacheStorage })).rejects.toBeInstanceOf(FillError);
+    await expect(
+      fillImageCache(BASE, "image-2", () => {}, { ...other.env, caches: { open: async () => other.cache } as unknown as CacheStorage }),
+    ).rejects.toBeInstanceOf(FillError);
   });
 });
 

@@ -1,16 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import type { ExecOptions } from "../../../worker/api";
 import { FakeVm } from "../../../web/vm/fake-vm";
-import {
-  DOWNLOAD_CHUNK,
-  DOWNLOAD_LIMIT,
-  TransferError,
-  UPLOAD_CHUNK,
-  UPLOAD_LIMIT,
-  downloadFile,
-  shellQuote,
-  uploadFile,
-} from "../../../web/files/transfer";
+import { DOWNLOAD_CHUNK, DOWNLOAD_LIMIT, TransferError, UPLOAD_CHUNK, UPLOAD_LIMIT, downloadFile, shellQuote, uploadFile } from "../../../web/files/transfer";
 import { FileTransfer } from "../../../web/state/transfer.svelte";
 
 async function runningVm(files: Record<string, string | Uint8Array> = {}) {
@@ -73,7 +64,13 @@ describe("uploadFile", () => {
   });
 
   it("stops at the first chunk the guest could not write", async () => {
-    const exec = vi.fn(async () => ({ exitCode: 1, status: "ok" as const, stdout: "", stderr: "cat: /root/x: No space left on device\n", stdoutBytes: new Uint8Array() }));
+    const exec = vi.fn(async () => ({
+      exitCode: 1,
+      status: "ok" as const,
+      stdout: "",
+      stderr: "cat: /root/x: No space left on device\n",
+      stdoutBytes: new Uint8Array(),
+    }));
     await expect(uploadFile(exec, "x", bytes(3 * UPLOAD_CHUNK))).rejects.toThrow("could not write /root/x: cat: /root/x: No space left on device");
     expect(exec).toHaveBeenCalledTimes(1);
   });
