@@ -97,14 +97,6 @@ static void filesystems(void) {
 	mount(NULL, "/", NULL, MS_REMOUNT | MS_NOATIME, NULL);
 }
 
-/* Dirty pages are written back within a second instead of 30 s: what the learner writes (an
- * unpacked root filesystem) reaches the disk while they work, so a snapshot's `sync` has
- * little left to do. */
-static void writeback(void) {
-	write_file("/proc/sys/vm/dirty_expire_centisecs", "100");
-	write_file("/proc/sys/vm/dirty_writeback_centisecs", "100");
-}
-
 static void cgroups(void) {
 	write_file(CG "/cgroup.subtree_control", "+cpu +memory +pids");
 	mkdir(CG "/lab", 0755);
@@ -248,7 +240,6 @@ int main(void) {
 	if (chdir("/") != 0) { /* / is always there */ }
 
 	filesystems();
-	writeback();
 	cgroups();
 	identity();
 	/* init holds the ttys open, so a tty's settings and size live on between shells */
