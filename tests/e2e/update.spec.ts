@@ -48,6 +48,9 @@ test("a new build served over the old one: the page says a new version is ready,
   await lab.run("main", "echo still-$((6*7))");
   await lab.waitForText("main", /^still-42$/m);
   await lab.screenshot("update-ready");
+  // The first visit has stored the whole disk for offline use (it does so in the background):
+  // from here on nothing of the image may be fetched again.
+  await page.waitForFunction(() => window.__contained?.offline()?.phase === "ready", null, { timeout: 120_000, polling: 250 });
 
   server.resetCount();
   await Promise.all([page.waitForEvent("load"), banner.getByRole("button", { name: "Reload" }).click()]);
