@@ -22,6 +22,10 @@ export default ts.config(
     },
   },
   {
+    files: ["web/sw/**/*.ts"],
+    languageOptions: { globals: { ...globals.serviceworker } },
+  },
+  {
     files: ["**/*.svelte", "**/*.svelte.ts"],
     languageOptions: { parserOptions: { parser: ts.parser, extraFileExtensions: [".svelte"] } },
   },

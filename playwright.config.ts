@@ -3,8 +3,8 @@ import { existsSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
 
 // Not 4173, where `npm start` serves: the tests always get a server built from the current sources.
-// E2E_PORT: another port, for a run beside someone else's.
-const PORT = Number(process.env.E2E_PORT ?? 4174);
+// E2E_PORT (or CONTAINED_E2E_PORT): another port, for a run beside someone else's.
+const PORT = Number(process.env.E2E_PORT ?? process.env.CONTAINED_E2E_PORT ?? 4174);
 // Debian's Chromium where it is installed (CI, this lab's containers); Playwright's own elsewhere.
 const systemChromium = "/usr/bin/chromium";
 

@@ -80,7 +80,10 @@ async function nodeIo(figure: Figure): Promise<void> {
   const pipe = await sh.time(`${FLOOD} ${n} | wc -c`);
   figure(`guest ceiling: ${n / MB} MB of the flood into a pipe, | wc -c (Node)`, `${rate(n, pipe.ms)} (${ms(pipe.ms)})`);
   const flood = await sh.time(`${FLOOD} ${n}`);
-  figure(`flood from the learner's shell to the UI side, ${n / MB} MB (Node)`, `${rate(flood.bytes, flood.ms)} (${(flood.bytes / MB).toFixed(1)} MB in ${ms(flood.ms)})`);
+  figure(
+    `flood from the learner's shell to the UI side, ${n / MB} MB (Node)`,
+    `${rate(flood.bytes, flood.ms)} (${(flood.bytes / MB).toFixed(1)} MB in ${ms(flood.ms)})`,
+  );
   // What the guest spends, whatever the host's load (the 32-bit counter wraps: fine below ~4 G).
   figure("  guest instructions per byte of it (the flood, into a pipe)", `${(flood.instructions / n).toFixed(0)}, ${(pipe.instructions / n).toFixed(0)}`);
 
@@ -91,7 +94,11 @@ async function nodeIo(figure: Figure): Promise<void> {
   let t0 = performance.now();
   await uploadFile(exec, "bench-io.bin", up);
   const upMs = performance.now() - t0;
-  figure(`upload over the control channel, ${(up.length / MiB).toFixed(0)} MiB (Node)`, `${rate(up.length, upMs)} (${ms(upMs)}; ${perByte(count, up.length)} guest instructions per byte)`, "32 MiB < 10 s");
+  figure(
+    `upload over the control channel, ${(up.length / MiB).toFixed(0)} MiB (Node)`,
+    `${rate(up.length, upMs)} (${ms(upMs)}; ${perByte(count, up.length)} guest instructions per byte)`,
+    "32 MiB < 10 s",
+  );
   const downSize = Math.min(TRANSFER_BYTES, DOWNLOAD_LIMIT);
   const made = await vm.exec(`head -c ${downSize} /dev/urandom > /root/bench-down.bin`, { timeoutMs: 120_000 });
   if (made.exitCode !== 0) throw new Error(`could not make the download's file: ${made.stderr}`);
@@ -99,7 +106,11 @@ async function nodeIo(figure: Figure): Promise<void> {
   t0 = performance.now();
   const down = await downloadFile(exec, "/root/bench-down.bin");
   const downMs = performance.now() - t0;
-  figure(`download over the control channel, ${(down.length / MiB).toFixed(0)} MiB (Node)`, `${rate(down.length, downMs)} (${ms(downMs)}; ${perByte(count, down.length)} guest instructions per byte)`, "32 MiB < 10 s");
+  figure(
+    `download over the control channel, ${(down.length / MiB).toFixed(0)} MiB (Node)`,
+    `${rate(down.length, downMs)} (${ms(downMs)}; ${perByte(count, down.length)} guest instructions per byte)`,
+    "32 MiB < 10 s",
+  );
   const back = await downloadFile(exec, "/root/bench-io.bin");
   const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
   if (sha(back) !== sha(up)) throw new Error("the uploaded file came back different");
@@ -176,7 +187,9 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom" | "webgl"): Pr
     await page.goto(`http://localhost:${PORT}/?mode=sandbox`);
     // (a page from before the renderer choice has no renderer() and draws with the DOM)
     const drawingWith = () => (window.__contained as { renderer?: (id: "main") => string | null }).renderer?.("main") ?? "dom";
-    await page.waitForFunction(`performance.getEntriesByName("contained:prompt").length > 0 && (${drawingWith.toString()})() !== null`, null, { timeout: 120_000 });
+    await page.waitForFunction(`performance.getEntriesByName("contained:prompt").length > 0 && (${drawingWith.toString()})() !== null`, null, {
+      timeout: 120_000,
+    });
     await page.locator(".xterm").first().click();
     const drawing = String(await page.evaluate(`(${drawingWith.toString()})()`));
     const gl = await page.evaluate(() => {

@@ -57,6 +57,12 @@ export async function benchLessons(figure: Figure): Promise<void> {
   } finally {
     await vm.stop();
   }
-  figure(`lesson check while its step is open, p50 (${open.length} checks over every step)`, `${percentile(open, 50).toFixed(0)} ms (p95 ${percentile(open, 95).toFixed(0)} ms)`);
-  figure("last solution line typed -> its step's check passes, p50 (checked back to back)", `${percentile(toPass, 50).toFixed(0)} ms (p95 ${percentile(toPass, 95).toFixed(0)} ms)`);
+  figure(
+    `lesson check while its step is open, p50 (${open.length} checks over every step)`,
+    `${percentile(open, 50).toFixed(0)} ms (p95 ${percentile(open, 95).toFixed(0)} ms)`,
+  );
+  figure(
+    "last solution line typed -> its step's check passes, p50 (checked back to back)",
+    `${percentile(toPass, 50).toFixed(0)} ms (p95 ${percentile(toPass, 95).toFixed(0)} ms)`,
+  );
 }

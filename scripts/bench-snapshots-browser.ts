@@ -8,7 +8,15 @@ import { chromium } from "@playwright/test";
 import type { ProbeFigures } from "./snapshot-probe";
 
 const PORT = 4176;
-const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 type Figure = (name: string, value: string, target?: string) => void;
 const ms = (n: number) => `${n.toFixed(0)} ms`;
@@ -17,17 +25,25 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** The run with the median time, and its parts. */
 function medianRun<T extends { ms: number; timeline: object }>(runs: T[]): string {
   const run = [...runs].sort((a, b) => a.ms - b.ms)[Math.floor(runs.length / 2)];
-  const parts = Object.entries(run.timeline).map(([k, v]) => `${k} ${(v as number).toFixed(0)}`).join(", ");
+  const parts = Object.entries(run.timeline)
+    .map(([k, v]) => `${k} ${(v as number).toFixed(0)}`)
+    .join(", ");
   return `${ms(run.ms)} [${runs.map((r) => r.ms.toFixed(0)).join(", ")}] (median run: ${parts})`;
 }
 
 export async function benchSnapshotsBrowser(figure: Figure): Promise<void> {
   const server = spawn("npx", ["vite", "--port", String(PORT), "--strictPort"], { stdio: "ignore", detached: true });
   const profile = mkdtempSync(join(tmpdir(), "contained-bench-snap-"));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined, args: ARGS });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined,
+    args: ARGS,
+  });
   try {
     for (let i = 0; i < 150; i++) {
-      const up = await fetch(`http://localhost:${PORT}/`).then((r) => r.ok, () => false);
+      const up = await fetch(`http://localhost:${PORT}/`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (up) break;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -36,7 +52,11 @@ export async function benchSnapshotsBrowser(figure: Figure): Promise<void> {
     // (the dev server serves the probe's source; a string the compiler does not resolve)
     const probe = "/scripts/snapshot-probe.ts";
     const f = (await page.evaluate((url) => import(url).then((m: { probe(withUnpack: boolean): Promise<unknown> }) => m.probe(true)), probe)) as ProbeFigures;
-    figure("Chromium: booted lab, first snapshot into an empty store, save", `${medianRun([{ ms: f.firstSave, timeline: f.firstTimeline }])}, ${mb(f.firstAdded)} stored`, "< 500 ms");
+    figure(
+      "Chromium: booted lab, first snapshot into an empty store, save",
+      `${medianRun([{ ms: f.firstSave, timeline: f.firstTimeline }])}, ${mb(f.firstAdded)} stored`,
+      "< 500 ms",
+    );
     figure("Chromium: next snapshot after a file edited, save (median of 5)", medianRun(f.edits));
     figure("Chromium: next snapshot after a file edited, storage added (median of 5)", mb(median(f.edits.map((e) => e.added))), "< 1 MB");
     figure("Chromium: restore (median of 3)", medianRun(f.restores));

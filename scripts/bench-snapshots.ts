@@ -19,7 +19,10 @@ const ms = (n: number) => `${n.toFixed(0)} ms`;
 const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const runs = (xs: number[]) => `${ms(median(xs))} [${xs.map((x) => x.toFixed(0)).join(", ")}]`;
-const parts = (timeline: object) => Object.entries(timeline).map(([k, v]) => `${k} ${(v as number).toFixed(0)}`).join(", ");
+const parts = (timeline: object) =>
+  Object.entries(timeline)
+    .map(([k, v]) => `${k} ${(v as number).toFixed(0)}`)
+    .join(", ");
 
 let storeCount = 0;
 /** An empty store each time it is called (a first save writes every block). */
@@ -66,7 +69,11 @@ export async function benchSnapshots(figure: Figure): Promise<void> {
     first = { size: saved.size, added: saved.addedBytes, parts: parts(saved.timeline) };
   }
   figure(`booted lab: single-file gzip snapshot, save (median of ${RUNS})`, `${runs(before)}, ${mb(gzipSize)}`);
-  figure(`booted lab: first block snapshot into an empty store, save (median of ${RUNS})`, `${runs(after)}, ${mb(first.added)} stored (last run: ${first.parts})`, "< 500 ms");
+  figure(
+    `booted lab: first block snapshot into an empty store, save (median of ${RUNS})`,
+    `${runs(after)}, ${mb(first.added)} stored (last run: ${first.parts})`,
+    "< 500 ms",
+  );
 
   const again: number[] = [];
   const added: number[] = [];
@@ -79,7 +86,11 @@ export async function benchSnapshots(figure: Figure): Promise<void> {
     lastParts = parts(saved.timeline);
   }
   figure(`next snapshot after a file edited: save (median of ${RUNS})`, `${runs(again)} (last run: ${lastParts})`);
-  figure(`next snapshot after a file edited: storage added (median of ${RUNS})`, `${mb(median(added))} [${added.map((a) => (a / 1e6).toFixed(2)).join(", ")}]`, "< 1 MB");
+  figure(
+    `next snapshot after a file edited: storage added (median of ${RUNS})`,
+    `${mb(median(added))} [${added.map((a) => (a / 1e6).toFixed(2)).join(", ")}]`,
+    "< 1 MB",
+  );
 
   const latest = (await vm.listSnapshots())[0];
   const restores: number[] = [];
@@ -108,7 +119,11 @@ export async function benchSnapshots(figure: Figure): Promise<void> {
   const unpackOld = await gzipSnapshot(vm);
   figure("after the minbase unpack: single-file gzip snapshot (no cache dropped), save", `${ms(unpackOld.ms)}, ${mb(unpackOld.size)}`);
   const [unpackMs, unpacked] = await time(() => vm.saveSnapshot({ name: "unpacked", kind: "auto", place: { lesson: "ready-root", step: 1 } }));
-  figure("after the minbase unpack: block snapshot, save (page cache dropped)", `${ms(unpackMs)}, ${mb(unpacked.addedBytes)} added, ${mb(unpacked.size)} in all (${parts(unpacked.timeline)})`, "< 1000 ms");
+  figure(
+    "after the minbase unpack: block snapshot, save (page cache dropped)",
+    `${ms(unpackMs)}, ${mb(unpacked.addedBytes)} added, ${mb(unpacked.size)} in all (${parts(unpacked.timeline)})`,
+    "< 1000 ms",
+  );
   await vm.exec("echo 'after unpack' >> /root/notes.txt");
   const [nextMs, next] = await time(() => vm.saveSnapshot({ name: "unpacked+edit", kind: "auto", place: { lesson: "ready-root", step: 2 } }));
   figure("after the minbase unpack: next snapshot after a file edited", `${ms(nextMs)}, ${mb(next.addedBytes)} added`, "< 1 MB");

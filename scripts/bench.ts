@@ -5,7 +5,12 @@
 //  - throughput from the guest's shell to the UI side
 //  - download size of a first visit (firmware, state, wasm, disk chunks read), compressed
 //  - snapshots: save, storage added by the next one, restore; booted and after an unpack
-//  - in Chromium: navigation to a usable prompt (first and repeat visit), keystroke to echo
+//  - lessons: every step's check while it is open, a solution's last line to its step passing
+//  - the kernel view: one refresh's cost in the guest, on the wire and in the page
+//  - in Chromium: navigation to a usable prompt (first and repeat visit), keystroke to echo,
+//    a learner's command to its step shown done
+// `npm run bench -- NAME...` runs only those parts (node, lessons, snapshots, snapshots-browser,
+// view, browser).
 import { gzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -14,6 +19,7 @@ import { parseManifest } from "../worker/manifest";
 import { VmService } from "../worker/vm-service";
 import { benchBrowser } from "./bench-browser";
 import { benchLessons } from "./bench-lessons";
+import { benchView } from "./bench-view";
 import { benchSnapshots } from "./bench-snapshots";
 import { benchSnapshotsBrowser } from "./bench-snapshots-browser";
 
@@ -21,7 +27,6 @@ const require = createRequire(import.meta.url);
 const images = new URL("../images/", import.meta.url).pathname;
 const wasmPath = require.resolve("v86/build/v86.wasm");
 const manifest = parseManifest(JSON.parse(readFileSync(`${images}manifest.json`, "utf8")));
-
 
 const figures: Array<[string, string, string]> = [];
 function figure(name: string, value: string, target = "") {
@@ -150,6 +155,10 @@ async function main() {
   if (want("snapshots-browser")) {
     console.log("Snapshots (Chromium):");
     await benchSnapshotsBrowser(figure);
+  }
+  if (want("view")) {
+    console.log("Kernel view:");
+    await benchView(figure);
   }
   if (want("browser")) {
     console.log("Chromium:");

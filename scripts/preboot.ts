@@ -71,7 +71,17 @@ async function main() {
   writeFileSync(join(images, "out/state.bin.zst"), Buffer.concat(compressed));
   writeFileSync(
     join(images, "out/state.json"),
-    JSON.stringify({ imageId: manifest.id, v86Version: manifest.v86Version, rawSize: raw.length, frames, screens: { main: toBase64(Buffer.from(screens.main, "latin1")), second: toBase64(Buffer.from(screens.second, "latin1")) } }, null, 2) + "\n",
+    JSON.stringify(
+      {
+        imageId: manifest.id,
+        v86Version: manifest.v86Version,
+        rawSize: raw.length,
+        frames,
+        screens: { main: toBase64(Buffer.from(screens.main, "latin1")), second: toBase64(Buffer.from(screens.second, "latin1")) },
+      },
+      null,
+      2,
+    ) + "\n",
   );
   const final = writeManifest();
   console.log(`preboot: state ${(raw.length / 1e6).toFixed(1)} MB raw, ${(final.state!.size / 1e6).toFixed(2)} MB zstd -> images/out/state.bin.zst`);

@@ -24,10 +24,17 @@ function resolveIn(root, path, depth = 0) {
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i];
     if (p === ".") continue;
-    if (p === "..") { cur = posix.dirname(cur); continue; }
+    if (p === "..") {
+      cur = posix.dirname(cur);
+      continue;
+    }
     const next = posix.join(cur, p);
     let st;
-    try { st = lstatSync(join(root, next)); } catch { return null; }
+    try {
+      st = lstatSync(join(root, next));
+    } catch {
+      return null;
+    }
     if (st.isSymbolicLink()) {
       const target = readlinkSync(join(root, next));
       const rest = parts.slice(i + 1).join("/");
@@ -71,8 +78,11 @@ function closure(root) {
     }
     if (!st.isFile() || st.size < 4) continue;
     const head = readHead(join(root, path), 256);
-    if (head[0] === 0x7f && head.toString("latin1", 1, 4) === "ELF") { elfs.push(path); continue; }
-    if (head[0] === 0x23 && head[1] === 0x21 && (st.mode & 0o111)) {
+    if (head[0] === 0x7f && head.toString("latin1", 1, 4) === "ELF") {
+      elfs.push(path);
+      continue;
+    }
+    if (head[0] === 0x23 && head[1] === 0x21 && st.mode & 0o111) {
       const line = head.toString("latin1").split("\n")[0].slice(2).trim();
       const interp = line.split(/\s+/)[0];
       if (interp && !resolveIn(root, interp)) problems.push(`script ${path}: interpreter ${interp} missing`);
@@ -87,7 +97,11 @@ function closure(root) {
   const info = new Map();
   for (let i = 0; i < elfs.length; i += 200) {
     const batch = elfs.slice(i, i + 200);
-    const out = execFileSync("readelf", ["-h", "-l", "-d", "-W", ...batch.map((p) => join(root, p))], { encoding: "utf8", maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "pipe"] });
+    const out = execFileSync("readelf", ["-h", "-l", "-d", "-W", ...batch.map((p) => join(root, p))], {
+      encoding: "utf8",
+      maxBuffer: 1 << 28,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     // With several files readelf prefixes each with "File: <path>".
     const chunks = out.split(/^File: /m).filter((c) => c.trim());
     for (const c of chunks) {
@@ -188,7 +202,8 @@ function chunks(image, outdir, chunkSizeStr) {
   const tmp = join(dirname(image), "chunk.tmp");
   const zero = Buffer.alloc(chunkSize);
   let zeroZst = null;
-  let total = 0, zeros = 0;
+  let total = 0,
+    zeros = 0;
   const n = data.length / chunkSize;
   for (let i = 0; i < n; i++) {
     const start = i * chunkSize;
@@ -217,4 +232,7 @@ function chunks(image, outdir, chunkSizeStr) {
 if (cmd === "closure") closure(args[0]);
 else if (cmd === "fixtimes") fixtimes(args[0], args[1]);
 else if (cmd === "chunks") chunks(args[0], args[1], args[2]);
-else { console.error("usage: rootfs-tools.mjs closure|fixtimes|chunks ..."); process.exit(2); }
+else {
+  console.error("usage: rootfs-tools.mjs closure|fixtimes|chunks ...");
+  process.exit(2);
+}

@@ -61,7 +61,16 @@ export async function probe(withUnpack: boolean): Promise<ProbeFigures> {
     if (!started.resumed) throw new Error(`resume failed: ${started.resumeError?.message}`);
     resumedStarts.push(started.elapsedMs);
   }
-  const figures: ProbeFigures = { firstSave, firstAdded: first.addedBytes, firstTimeline: first.timeline, edits, restores, usage: null, freshStarts, resumedStarts };
+  const figures: ProbeFigures = {
+    firstSave,
+    firstAdded: first.addedBytes,
+    firstTimeline: first.timeline,
+    edits,
+    restores,
+    usage: null,
+    freshStarts,
+    resumedStarts,
+  };
   if (withUnpack) {
     await api.exec("mkdir -p /root/new-root && tar -xf /opt/rootfs/debian-bookworm-minbase.tar -C /root/new-root", { timeoutMs: 300_000 });
     const [save, unpacked] = await timed(() => api.saveSnapshot({ name: "unpacked", kind: "auto" }));

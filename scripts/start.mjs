@@ -5,7 +5,18 @@ import { join } from "node:path";
 import { build, preview } from "vite";
 
 const root = new URL("..", import.meta.url).pathname;
-const SOURCES = ["index.html", "web", "worker", "vite.config.ts", "svelte.config.js", "package.json", "images/manifest.json", "images/out"];
+const SOURCES = [
+  "index.html",
+  "embed.html",
+  "web",
+  "worker",
+  "public",
+  "vite.config.ts",
+  "svelte.config.js",
+  "package.json",
+  "images/manifest.json",
+  "images/out",
+];
 
 /** The newest modification time under `path` (0 if it does not exist). */
 function newest(path) {

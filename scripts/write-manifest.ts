@@ -44,7 +44,13 @@ function diskEntry(): DiskEntry {
   const expected = Math.ceil(info.size / info.chunkSize);
   if (chunks.length !== expected) throw new Error(`disk has ${chunks.length} chunks, expected ${expected}`);
   writeFileSync(join(images, "out/disk/index.json"), JSON.stringify({ chunkSize: info.chunkSize, size: info.size, chunks }, null, 1) + "\n");
-  const disk: DiskEntry = { path: "out/disk/rootfs.img.zst", size: info.size, chunkSize: info.chunkSize, sha256: info.sha256, index: entry("out/disk/index.json") };
+  const disk: DiskEntry = {
+    path: "out/disk/rootfs.img.zst",
+    size: info.size,
+    chunkSize: info.chunkSize,
+    sha256: info.sha256,
+    index: entry("out/disk/index.json"),
+  };
   // Written by scripts/preboot.ts: the chunks a boot from the kernel reads, in order.
   const bootChunks = join(images, "out/disk/boot-chunks.json");
   if (existsSync(bootChunks)) disk.bootChunks = JSON.parse(readFileSync(bootChunks, "utf8")) as number[];
@@ -82,7 +88,14 @@ export function buildManifest(): Manifest {
   const statePath = join(images, "out/state.json");
   if (existsSync(statePath) && existsSync(join(images, "out/state.bin.zst"))) {
     const state = JSON.parse(readFileSync(statePath, "utf8"));
-    manifest.state = { ...entry("out/state.bin.zst"), imageId: state.imageId, v86Version: state.v86Version, rawSize: state.rawSize, frames: state.frames, screens: state.screens };
+    manifest.state = {
+      ...entry("out/state.bin.zst"),
+      imageId: state.imageId,
+      v86Version: state.v86Version,
+      rawSize: state.rawSize,
+      frames: state.frames,
+      screens: state.screens,
+    };
   }
   return manifest;
 }

@@ -11,6 +11,8 @@ import { storageProgress, memoryProgress, type ProgressStore } from "./state/pro
 import { installTestHook } from "./test-hook";
 import { saveToHost } from "./files/save";
 import type { KeyValue } from "./snapshots/tab-lock";
+import { OfflineState } from "./state/offline.svelte";
+import { browserOfflineBackend } from "./offline/backend";
 
 /** The terminal takes focus when the machine is ready, unless the learner is busy elsewhere. */
 function terminalMayTakeFocus(): boolean {
@@ -47,16 +49,26 @@ export function launch(connection: VmConnection, params: URLSearchParams, tab: {
     if (document.visibilityState === "hidden") leaving();
   });
   addEventListener("pagehide", leaving);
+  // Saving the lab for offline use waits until the machine has started: nothing of it may slow
+  // the first prompt (and in `npm run dev` there is no service worker).
+  const backend = import.meta.env.DEV ? null : browserOfflineBackend();
+  const offline = backend ? new OfflineState(backend) : undefined;
+  if (offline) {
+    const stopWaiting = lab.machine.onReady(() => {
+      stopWaiting();
+      requestIdleCallback(() => void offline.begin(), { timeout: 2000 });
+    });
+  }
   mount(App, {
     target: document.getElementById("app")!,
-    props: { lab, settings, sandbox: params.get("mode") === "sandbox" },
+    props: { lab, settings, sandbox: params.get("mode") === "sandbox", offline },
   });
-  installTestHook(lab);
   // ?fresh asked for this start only: a reload resumes again.
   if (params.has("fresh")) {
     const url = new URL(location.href);
     url.searchParams.delete("fresh");
     history.replaceState(null, "", url);
   }
+  installTestHook(lab, offline);
   void lab.start();
 }

@@ -3,6 +3,7 @@
 import type { SnapshotSummary, StartTimeline, StateSource, TerminalId, VmStatus } from "../worker/api";
 import type { RefreshCost } from "./state/kernel-view.svelte";
 import type { Lab } from "./state/lab.svelte";
+import type { OfflinePhase, OfflineState } from "./state/offline.svelte";
 import type { BootStage } from "./state/machine.svelte";
 import type { CheckStatus } from "./state/lesson.svelte";
 import type { TerminalSize } from "./terminal/session.svelte";
@@ -37,6 +38,10 @@ export interface ContainedHook {
   lastAutosave(): { startedAt: number; ms: number } | null;
   /** What the kernel view's last refresh cost, and how many it has made. */
   kernelView(): { status: string; cost: RefreshCost | null; refreshes: number };
+  /** This build's id (vite.config.ts). */
+  build(): string;
+  /** Saving the lab for offline use (null where the browser cannot). */
+  offline(): { phase: OfflinePhase; stored: number; total: number; updateReady: boolean } | null;
 }
 
 declare global {
@@ -45,7 +50,7 @@ declare global {
   }
 }
 
-export function installTestHook(lab: Lab): void {
+export function installTestHook(lab: Lab, offline?: OfflineState): void {
   window.__contained = {
     terminalText: (id) => lab.terminals[id].text(),
     screenSize: (id) => lab.terminals[id].screenSize,
@@ -64,5 +69,8 @@ export function installTestHook(lab: Lab): void {
     autosavePending: () => lab.autosave.pending || lab.autosave.saving,
     lastAutosave: () => lab.snapshots.lastAutosave,
     kernelView: () => ({ status: lab.kernelView.status, cost: lab.kernelView.lastCost, refreshes: lab.kernelView.refreshCount }),
+    build: () => __CONTAINED_BUILD__,
+    offline: () =>
+      offline ? { phase: offline.phase, stored: offline.progress?.stored ?? 0, total: offline.progress?.total ?? 0, updateReady: offline.updateReady } : null,
   };
 }

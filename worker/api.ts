@@ -6,7 +6,8 @@
 export type TerminalId = "main" | "second";
 export const TERMINALS: readonly TerminalId[] = ["main", "second"];
 
-export type VmStatus = "stopped" | "starting" | "running" | "busy" | "error";
+/** "paused": the machine is kept as it is, its processor halted (pause/resume). */
+export type VmStatus = "stopped" | "starting" | "running" | "busy" | "paused" | "error";
 
 export type StartFrom = "auto" | "state" | "kernel";
 
@@ -250,6 +251,10 @@ export interface VmApi {
   /** Checks all of a file (format, header, every block's hash) before it stores anything. */
   importSnapshot(file: Uint8Array): Promise<SnapshotSummary>;
   storageEstimate(): Promise<StorageEstimate>;
+  /** Halts the machine's processor, everything kept (an embedded lab scrolled away): no CPU, no checks. */
+  pause(): Promise<void>;
+  /** Runs a paused machine again, from where it was. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
   /** Back to a freshly booted machine (the pre-booted state when there is one). */
   reset(): Promise<StartResult>;

@@ -56,7 +56,13 @@ export async function loadManifest(imagesBase: string): Promise<Manifest> {
   return parseManifest(json);
 }
 
-export async function loadBootFiles(manifest: Manifest, options: StartOptions, progress: FileProgress, t0: number, compiled?: CompiledWasm): Promise<BootFiles> {
+export async function loadBootFiles(
+  manifest: Manifest,
+  options: StartOptions,
+  progress: FileProgress,
+  t0: number,
+  compiled?: CompiledWasm,
+): Promise<BootFiles> {
   const state = options.from !== "kernel" && hasCurrentState(manifest) ? manifest.state : undefined;
   if (options.from === "state" && !state) throw new BadImageError("there is no pre-booted state for this image");
   const load = (entry: FileEntry, file: string) => loadVerified(options.imagesBase, entry, progress(file));
@@ -68,7 +74,10 @@ export async function loadBootFiles(manifest: Manifest, options: StartOptions, p
     wasmLoading,
     load(manifest.files.bios, "bios"),
     load(manifest.files.vgaBios, "vga-bios"),
-    timed<Uint8Array | StateCandidate>("boot", state ? stateCandidate(options.imagesBase, state, progress("state"), wasmLoading) : load(manifest.files.kernel, "kernel")),
+    timed<Uint8Array | StateCandidate>(
+      "boot",
+      state ? stateCandidate(options.imagesBase, state, progress("state"), wasmLoading) : load(manifest.files.kernel, "kernel"),
+    ),
   ]);
   times.files = performance.now() - t0;
   if (boot instanceof Uint8Array) return { files: { wasm, bios, vgaBios, kernel: boot }, times };
@@ -85,7 +94,11 @@ async function stateCandidate(imagesBase: string, entry: StateEntry, progress: P
   const kept = await keptState(entry.sha256, entry.rawSize);
   if (kept) return { data: kept.data, source: "cache", problem: kept.intact.then((ok) => (ok ? null : "the kept copy is damaged")) };
   // Decompressed frame by frame as it downloads (see state-frames.ts).
-  const frames = new StateFrames(entry.frames, entry.rawSize, wasm.then((module) => WasmZstd.for(module)));
+  const frames = new StateFrames(
+    entry.frames,
+    entry.rawSize,
+    wasm.then((module) => WasmZstd.for(module)),
+  );
   const file = await loadUnchecked(imagesBase, entry, progress, (data, loaded) => frames.feed(data, loaded));
   try {
     return { data: await frames.finish(file.data), source: "download", problem: file.problem };

@@ -86,7 +86,7 @@ export class ChunkedDisk {
   /** Copies what the chunks hold, then lays the written blocks over it. */
   private assemble(offset: number, len: number, chunkData: (index: number) => Uint8Array): Uint8Array {
     const out = new Uint8Array(len);
-    for (let pos = offset; pos < offset + len; ) {
+    for (let pos = offset; pos < offset + len;) {
       const index = Math.floor(pos / this.chunkSize);
       const within = pos - index * this.chunkSize;
       const n = Math.min(this.chunkSize - within, offset + len - pos);

@@ -112,13 +112,16 @@ export class ControlChannel {
 
   private runOne(request: AgentRequest, agentTimeoutMs: number) {
     return new Promise<{ exitCode: number; status: string; stdout: Uint8Array; stderr: Uint8Array }>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        if (this.current?.nonce !== request.nonce) return;
-        this.current = null;
-        // Ask the agent to let go of it, in case it is alive but slow; its late answer is ignored.
-        this.send(encodeRequest({ kind: "cancel", nonce: request.nonce }));
-        reject(new ControlTimeoutError("the guest did not answer on the control channel"));
-      }, Math.max(agentTimeoutMs, 0) + ANSWER_GRACE_MS);
+      const timer = setTimeout(
+        () => {
+          if (this.current?.nonce !== request.nonce) return;
+          this.current = null;
+          // Ask the agent to let go of it, in case it is alive but slow; its late answer is ignored.
+          this.send(encodeRequest({ kind: "cancel", nonce: request.nonce }));
+          reject(new ControlTimeoutError("the guest did not answer on the control channel"));
+        },
+        Math.max(agentTimeoutMs, 0) + ANSWER_GRACE_MS,
+      );
       this.current = {
         nonce: request.nonce,
         stdout: [],

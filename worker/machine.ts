@@ -21,13 +21,14 @@ export class OutOfMemoryError extends Error {
 }
 
 function buffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-    ? (bytes.buffer as ArrayBuffer)
-    : (bytes.slice().buffer as ArrayBuffer);
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
 }
 
 export class Machine {
   private readonly ports = new Map<string, PortIo>();
+  /** Why the emulator is stopped: pause() (the page asked), or output held for the terminal. */
+  private paused = false;
+  private outputHeld = false;
 
   private constructor(
     readonly emulator: V86,
@@ -133,13 +134,18 @@ export class Machine {
     if (entry.device === "virtio-console") resizeVirtioConsole(this.emulator, entry.index, rows, cols);
   }
 
-  /** Holds the guest still (its terminal is behind with the output) until resume(). */
-  pause(): void {
+  /**
+   * Holds the guest still while its terminal is behind with the output (see output-batcher.ts),
+   * until releaseOutput(); apart from pause(): the machine runs only when neither holds it.
+   */
+  holdForOutput(): void {
+    this.outputHeld = true;
     pauseEmulator(this.emulator);
   }
 
-  resume(): void {
-    resumeEmulator(this.emulator);
+  releaseOutput(): void {
+    this.outputHeld = false;
+    if (!this.paused) resumeEmulator(this.emulator);
   }
 
   /** The guest's RAM (tests compare machines with it). */
@@ -149,6 +155,17 @@ export class Machine {
 
   instructionCount(): number {
     return this.emulator.get_instruction_counter();
+  }
+
+  /** Halts the processor (the machine is kept as it is). */
+  async pause(): Promise<void> {
+    this.paused = true;
+    await this.emulator.stop();
+  }
+
+  async resume(): Promise<void> {
+    this.paused = false;
+    if (!this.outputHeld) await this.emulator.run();
   }
 
   async save(): Promise<Uint8Array> {

@@ -86,7 +86,8 @@ export function hasCurrentState(manifest: Manifest): manifest is Manifest & { st
 
 /** Whether a state lists its frames, and they add up to its sizes. */
 function framesFit(state: StateEntry): boolean {
-  if (!Array.isArray(state.frames) || !state.frames.every((f) => Number.isInteger(f?.size) && Number.isInteger(f?.rawSize) && f.size > 0 && f.rawSize > 0)) return false;
+  if (!Array.isArray(state.frames) || !state.frames.every((f) => Number.isInteger(f?.size) && Number.isInteger(f?.rawSize) && f.size > 0 && f.rawSize > 0))
+    return false;
   const sum = (key: keyof StateFrame) => state.frames.reduce((total, f) => total + f[key], 0);
   return sum("size") === state.size && sum("rawSize") === state.rawSize;
 }

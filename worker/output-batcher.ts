@@ -35,7 +35,7 @@ export class OutputBatcher {
   /** Bytes output by the guest (copied: the caller's buffer may be reused). */
   push(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    for (let offset = 0; offset < bytes.length; ) {
+    for (let offset = 0; offset < bytes.length;) {
       const n = Math.min(bytes.length - offset, BATCH_MAX_BYTES - this.tailLength);
       this.tail.set(bytes.subarray(offset, offset + n), this.tailLength);
       this.tailLength += n;

@@ -52,8 +52,12 @@ export async function resumeState(reading: Promise<StoredBlocks>, loaded: Loaded
   try {
     const read = await reading;
     // Its blocks may be the pre-booted state's: that state must be the right one first.
-    if (read.record.base && unchecked && (await unchecked.problem) !== null) throw new VmError("bad-state", "the pre-booted state it builds on has to be loaded again");
-    const state = await stateOf(read, baseLoader(() => loaded));
+    if (read.record.base && unchecked && (await unchecked.problem) !== null)
+      throw new VmError("bad-state", "the pre-booted state it builds on has to be loaded again");
+    const state = await stateOf(
+      read,
+      baseLoader(() => loaded),
+    );
     if (!isV86State(state)) throw new VmError("bad-snapshot", `the snapshot "${read.record.header.name}" does not hold a machine's state`);
     return { record: read.record, state, read: performance.now() - t0 };
   } catch (e) {

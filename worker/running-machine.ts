@@ -37,7 +37,12 @@ export class RunningMachine {
     const control = new ControlChannel((bytes) => machine.sendNow(ports.control, bytes));
     this.control = control;
     this.disposers.push(machine.onOutput(ports.control, (bytes) => control.receive(bytes)));
-    const pacer = pacedOutput ? new MachinePacer(() => machine.pause(), () => machine.resume()) : null;
+    const pacer = pacedOutput
+      ? new MachinePacer(
+          () => machine.holdForOutput(),
+          () => machine.releaseOutput(),
+        )
+      : null;
     this.pacer = pacer;
     for (const terminal of ["main", "second"] as const) {
       const pacing = pacer ? { onBacklog: (backlogged: boolean) => pacer.backlog(terminal, backlogged) } : undefined;

@@ -43,7 +43,8 @@ export function mismatch(header: MachineIdentity, machine: MachineIdentity): str
     return `this snapshot was saved from another Linux image (${header.imageId.slice(0, 12)}), not this one (${machine.imageId.slice(0, 12)})`;
   }
   if (header.v86Version !== machine.v86Version) return `this snapshot was saved by emulator v86 ${header.v86Version}; this lab runs ${machine.v86Version}`;
-  if (header.memorySize !== machine.memorySize) return `this snapshot is of a machine with ${header.memorySize >> 20} MB of RAM; this lab's has ${machine.memorySize >> 20} MB`;
+  if (header.memorySize !== machine.memorySize)
+    return `this snapshot is of a machine with ${header.memorySize >> 20} MB of RAM; this lab's has ${machine.memorySize >> 20} MB`;
   return null;
 }
 
@@ -83,7 +84,8 @@ export function parseLayout(v: unknown): StateLayout {
   for (const part of v.parts as unknown[]) {
     if (!isObject(part) || !Number.isInteger(part.length) || !Array.isArray(part.blocks)) throw bad();
     if (part.kind === "bytes" && !part.blocks.every((h) => typeof h === "string" && HASH.test(h))) throw bad();
-    if (part.kind === "memory" && !(Number.isInteger(part.pages) && part.blocks.every((h) => h === null || (typeof h === "string" && HASH.test(h))))) throw bad();
+    if (part.kind === "memory" && !(Number.isInteger(part.pages) && part.blocks.every((h) => h === null || (typeof h === "string" && HASH.test(h)))))
+      throw bad();
     if (part.kind !== "bytes" && part.kind !== "memory") throw bad();
     total += part.length as number;
   }

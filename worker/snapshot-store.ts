@@ -87,7 +87,11 @@ export function putStoredSnapshot(snapshot: NewSnapshot, stores: SnapshotStores 
   return putStored(snapshot, async (data) => data, stores);
 }
 
-function putStored({ id, header, layout, blocks, base }: NewSnapshot, store: (data: Uint8Array) => Promise<Uint8Array>, stores: SnapshotStores): Promise<StoredSnapshot> {
+function putStored(
+  { id, header, layout, blocks, base }: NewSnapshot,
+  store: (data: Uint8Array) => Promise<Uint8Array>,
+  stores: SnapshotStores,
+): Promise<StoredSnapshot> {
   return oneAtATime(async () => {
     const known = new Map<string, number>();
     for (const record of await records(stores)) for (const [hash, size] of Object.entries(record.blockBytes)) known.set(hash, size);
@@ -127,7 +131,8 @@ export async function getStoredBlocks(record: StoredSnapshot, stores: SnapshotSt
   const hashes = Object.keys(record.blockBytes);
   const found = await getMany<Uint8Array>(hashes, stores.blocks);
   const missing = found.filter((b) => !(b instanceof Uint8Array)).length;
-  if (missing) throw new VmError("bad-snapshot", `the snapshot "${record.header.name}" is damaged: ${missing} of its ${hashes.length} blocks are missing from storage`);
+  if (missing)
+    throw new VmError("bad-snapshot", `the snapshot "${record.header.name}" is damaged: ${missing} of its ${hashes.length} blocks are missing from storage`);
   return new Map(hashes.map((hash, i) => [hash, found[i] as Uint8Array]));
 }
 

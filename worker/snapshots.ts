@@ -75,7 +75,12 @@ function lap(clock: { t0: number }): number {
 }
 
 /** Saves the machine; automatic checkpoints beyond the rule's are pruned after. */
-export async function saveSnapshot(running: RunningMachine, request: SnapshotRequest, stores: store.SnapshotStores, base: BaseState | null): Promise<SavedSnapshot> {
+export async function saveSnapshot(
+  running: RunningMachine,
+  request: SnapshotRequest,
+  stores: store.SnapshotStores,
+  base: BaseState | null,
+): Promise<SavedSnapshot> {
   const clock = { t0: performance.now() };
   const machine = identity(running.manifest);
   const header = headerFor(request, machine, APP_VERSION);
@@ -141,7 +146,12 @@ export function restored(record: store.StoredSnapshot, machine: MachineIdentity,
   return { summary: summary(record, machine), timeline, ...(lessonState !== undefined ? { lessonState } : {}), ...(screens ? { screens } : {}) };
 }
 
-export async function restoreSnapshot(running: RunningMachine, id: string, stores: store.SnapshotStores, base: (sha256: string) => Promise<BaseState | null>): Promise<RestoredSnapshot> {
+export async function restoreSnapshot(
+  running: RunningMachine,
+  id: string,
+  stores: store.SnapshotStores,
+  base: (sha256: string) => Promise<BaseState | null>,
+): Promise<RestoredSnapshot> {
   const machine = identity(running.manifest);
   const t0 = performance.now();
   const read = await readStored(id, machine, stores);
@@ -160,7 +170,8 @@ export async function exportSnapshot(id: string, stores: store.SnapshotStores, b
   if (record.base) {
     const state = await base(record.base.sha256);
     if (!state) throw new VmError("snapshot-mismatch", `the snapshot "${record.header.name}" shares blocks with a pre-booted state this lab does not have`);
-    for (const [hash, data] of await blocksAt(state.raw, new Map(Object.entries(record.base.blocks)))) if (!stored.has(hash)) blocks.push([hash, await compressBlock(data)]);
+    for (const [hash, data] of await blocksAt(state.raw, new Map(Object.entries(record.base.blocks))))
+      if (!stored.has(hash)) blocks.push([hash, await compressBlock(data)]);
   }
   return encodeSnapshotFile(record.header, record.layout, blocks);
 }

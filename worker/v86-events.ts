@@ -27,7 +27,10 @@ export function sendSerialBytes(emulator: V86, port: SerialIndex, bytes: Uint8Ar
 /** v86's virtio console reports each buffer the guest sends (up to a page) as one event. */
 export function onVirtioConsoleOutput(emulator: V86, port: SerialIndex, listener: (bytes: Uint8Array) => void): () => void {
   const event = `virtio-console${port}-output-bytes`;
-  const bus = emulator as unknown as { add_listener(e: string, l: (b: Uint8Array) => void): void; remove_listener(e: string, l: (b: Uint8Array) => void): void };
+  const bus = emulator as unknown as {
+    add_listener(e: string, l: (b: Uint8Array) => void): void;
+    remove_listener(e: string, l: (b: Uint8Array) => void): void;
+  };
   bus.add_listener(event, listener);
   return () => bus.remove_listener(event, listener);
 }
@@ -47,7 +50,11 @@ interface VirtQueue {
  * cuts what is longer than the one it finds.) Wakes the emulator, as sendSerialBytes does.
  */
 export function sendVirtioConsoleBytes(emulator: V86, port: SerialIndex, bytes: Uint8Array): number {
-  const v86 = (emulator as unknown as { v86: { running: boolean; next_tick(ms: number): void; cpu: { devices: { virtio_console?: { virtio: { queues: VirtQueue[] } } } } } }).v86;
+  const v86 = (
+    emulator as unknown as {
+      v86: { running: boolean; next_tick(ms: number): void; cpu: { devices: { virtio_console?: { virtio: { queues: VirtQueue[] } } } } };
+    }
+  ).v86;
   const device = v86.cpu.devices.virtio_console;
   if (!device) throw new Error("the machine has no virtio console");
   // Port 0 receives on queue 0, port N on queue 2N + 2 (1 and 3 are port 0's transmit and control).

@@ -2,7 +2,23 @@
 // events. What a machine boots from is boot-files.ts's; what exists while one runs (control
 // channel, terminals, busy sampling) is running-machine.ts's; snapshots are snapshots.ts's.
 import { transfer } from "comlink";
-import type { CompiledWasm, ExecOptions, ExecResult, RestoredSnapshot, SavedSnapshot, SnapshotRequest, SnapshotSummary, StartOptions, StartResult, StartTimeline, StorageEstimate, TerminalId, VmApi, VmEvent, VmStatus } from "./api";
+import type {
+  CompiledWasm,
+  ExecOptions,
+  ExecResult,
+  RestoredSnapshot,
+  SavedSnapshot,
+  SnapshotRequest,
+  SnapshotSummary,
+  StartOptions,
+  StartResult,
+  StartTimeline,
+  StorageEstimate,
+  TerminalId,
+  VmApi,
+  VmEvent,
+  VmStatus,
+} from "./api";
 import type { Progress } from "./artifacts";
 import { keepStateForNextVisit, loadBootFiles, loadCheckedState, loadMachineModule, loadManifest, type StateCandidate } from "./boot-files";
 import { VmError, toVmError } from "./errors";
@@ -85,7 +101,9 @@ export class VmService implements VmApi {
 
   /** Download progress for the UI, while the machine starts (downloads still under way when another file failed keep going, quietly). */
   private downloadProgress(file: string): Progress {
-    return throttled((loaded, total) => this.currentStatus === "starting" && this.emit({ type: "progress", progress: { phase: "download", file, loaded, total } }));
+    return throttled(
+      (loaded, total) => this.currentStatus === "starting" && this.emit({ type: "progress", progress: { phase: "download", file, loaded, total } }),
+    );
   }
 
   /**
@@ -93,7 +111,13 @@ export class VmService implements VmApi {
    * is still running (`unchecked`), the machine restores meanwhile; if the check fails, that
    * machine is thrown away and the state is loaded again, checked first.
    */
-  private async boot(loaded: Loaded, t0: number, before: Omit<StartTimeline, "calledAt" | "machine" | "agent">, unchecked?: StateCandidate, resume?: Resume): Promise<StartResult> {
+  private async boot(
+    loaded: Loaded,
+    t0: number,
+    before: Omit<StartTimeline, "calledAt" | "machine" | "agent">,
+    unchecked?: StateCandidate,
+    resume?: Resume,
+  ): Promise<StartResult> {
     const { manifest, options, files } = loaded;
     const from = files.state ? "state" : "kernel";
     this.emit({ type: "progress", progress: { phase: "booting", from } });
@@ -108,7 +132,8 @@ export class VmService implements VmApi {
         resumeError = { code: "bad-state", message: `the snapshot could not be restored (${e.message}); the machine started fresh` };
         return null;
       });
-      if (machine) resumed = snapshots.restored(resume.record, snapshots.identity(manifest), { read: resume.read, assemble: 0, restore: performance.now() - t });
+      if (machine)
+        resumed = snapshots.restored(resume.record, snapshots.identity(manifest), { read: resume.read, assemble: 0, restore: performance.now() - t });
     }
     if (!machine) machine = typeof problem === "string" ? null : await this.createMachine(loaded, problem);
     if (!machine && manifest.state) {
@@ -154,7 +179,10 @@ export class VmService implements VmApi {
     creating.catch(() => {}); // (a failure is the caller's, through the promise returned)
     if ((await problem) === null) return creating;
     abort.abort(new Error("the state was not the right one"));
-    await creating.then((machine) => machine.destroy(), () => {});
+    await creating.then(
+      (machine) => machine.destroy(),
+      () => {},
+    );
     return null;
   }
 
@@ -237,6 +265,20 @@ export class VmService implements VmApi {
 
   async storageEstimate(): Promise<StorageEstimate> {
     return snapshots.storageEstimate(this.stores());
+  }
+
+  async pause(): Promise<void> {
+    const { machine } = this.requireRunning();
+    if (this.currentStatus === "paused") return;
+    await machine.pause();
+    this.setStatus("paused");
+  }
+
+  async resume(): Promise<void> {
+    const { machine } = this.requireRunning();
+    if (this.currentStatus !== "paused") return;
+    await machine.resume();
+    this.setStatus("running");
   }
 
   async stop(): Promise<void> {

@@ -101,6 +101,9 @@ static void filesystems(void) {
 static void cgroups(void) {
 	write_file(CG "/cgroup.subtree_control", "+cpu +memory +pids");
 	mkdir(CG "/lab", 0755);
+	/* the kernel view's inspector (contained-inspect): a default cpu.weight, not the agent's
+	 * 10000, so a key the learner types is not held up by a refresh */
+	mkdir(CG "/lab-view", 0755);
 	mkdir(CG "/learner", 0755);
 	mkdir(CG "/learner/shells", 0755);
 	/* while learner is still empty: afterwards only its children may hold processes */

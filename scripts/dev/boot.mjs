@@ -18,11 +18,15 @@ import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 const { values: a } = parseArgs({
   options: {
-    kernel: { type: "string" }, initrd: { type: "string" }, disk: { type: "string" },
+    kernel: { type: "string" },
+    initrd: { type: "string" },
+    disk: { type: "string" },
     cmdline: { type: "string", default: "console=ttyS0" },
     send: { type: "string", multiple: true, default: [] },
-    port: { type: "string", default: "0" }, until: { type: "string" },
-    timeout: { type: "string", default: "60" }, memory: { type: "string", default: "128" },
+    port: { type: "string", default: "0" },
+    until: { type: "string" },
+    timeout: { type: "string", default: "60" },
+    memory: { type: "string", default: "128" },
     "quiet-ports": { type: "boolean", default: false },
     balloon: { type: "boolean", default: false },
   },
@@ -35,8 +39,12 @@ const opts = {
   bzimage: { url: a.kernel },
   cmdline: a.cmdline,
   memory_size: Number(a.memory) * 1024 * 1024,
-  uart1: true, uart2: true, uart3: true,
-  autostart: true, disable_keyboard: true, disable_mouse: true,
+  uart1: true,
+  uart2: true,
+  uart3: true,
+  autostart: true,
+  disable_keyboard: true,
+  disable_mouse: true,
   virtio_balloon: a.balloon,
 };
 if (a.initrd) opts.initrd = { url: a.initrd };
@@ -80,7 +88,10 @@ for (const p of [0, 1, 2, 3]) {
     seen += ch;
     sinceSend += ch;
     if (/[#$] $/.test(sinceSend)) {
-      if (!prompted) { prompted = true; console.error(`\n[boot] prompt after ${secs()} s${instr()}`); }
+      if (!prompted) {
+        prompted = true;
+        console.error(`\n[boot] prompt after ${secs()} s${instr()}`);
+      }
       if (sends.length) {
         sinceSend = "";
         emu.serial_send_bytes(port, new TextEncoder().encode(sends.shift().replace(/\\n/g, "\n")));
@@ -93,4 +104,10 @@ for (const p of [0, 1, 2, 3]) {
     }
   });
 }
-setTimeout(() => { console.error(`\n[boot] timeout after ${secs()} s`); process.exit(1); }, Number(a.timeout) * 1000);
+setTimeout(
+  () => {
+    console.error(`\n[boot] timeout after ${secs()} s`);
+    process.exit(1);
+  },
+  Number(a.timeout) * 1000,
+);

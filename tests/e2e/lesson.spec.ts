@@ -24,7 +24,10 @@ test("the chroot step passes once bash runs inside my-new-root, and stays passed
   const lab = new LabPage(page, testInfo);
   await lab.open();
   await page.getByRole("button", { name: "Lessons" }).click();
-  await page.getByRole("navigation", { name: "Lessons" }).getByRole("link", { name: /chroot by hand/ }).click();
+  await page
+    .getByRole("navigation", { name: "Lessons" })
+    .getByRole("link", { name: /chroot by hand/ })
+    .click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("chroot by hand");
   await expect(page).toHaveURL(/[?&]lesson=chroot&step=1/);
   const step = page.locator('[data-step="01-a-root-of-your-own"]');
@@ -43,7 +46,10 @@ test("the chroot step passes once bash runs inside my-new-root, and stays passed
   ]) {
     const before = (await lab.text("main")).trimEnd().length;
     await lab.run("main", command);
-    await page.waitForFunction((n) => (window.__contained?.terminalText("main") ?? "").trimEnd().length > n && /[#$]\s*$/.test(window.__contained!.terminalText("main")), before);
+    await page.waitForFunction(
+      (n) => (window.__contained?.terminalText("main") ?? "").trimEnd().length > n && /[#$]\s*$/.test(window.__contained!.terminalText("main")),
+      before,
+    );
   }
   await expect(step).toHaveAttribute("data-status", "passed", { timeout: 10_000 });
   await lab.run("main", "ls");

@@ -27,18 +27,21 @@ function keptStates(page: Page): Promise<Array<{ name: string; size: number }>> 
  * header: the restore itself fails and never finishes).
  */
 function damageKeptStates(page: Page, where: "middle" | "header"): Promise<void> {
-  return page.evaluate(async ({ dirName, where }) => {
-    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(dirName);
-    for await (const [, handle] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemFileHandle]> }).entries()) {
-      const file = await handle.getFile();
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      const at = where === "middle" ? bytes.length >> 1 : 64; // (after the copy's own 64-byte hash)
-      for (let i = 0; i < 64; i++) bytes[at + i] ^= 0xff;
-      const writable = await handle.createWritable();
-      await writable.write(bytes);
-      await writable.close();
-    }
-  }, { dirName: DIR, where });
+  return page.evaluate(
+    async ({ dirName, where }) => {
+      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(dirName);
+      for await (const [, handle] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemFileHandle]> }).entries()) {
+        const file = await handle.getFile();
+        const bytes = new Uint8Array(await file.arrayBuffer());
+        const at = where === "middle" ? bytes.length >> 1 : 64; // (after the copy's own 64-byte hash)
+        for (let i = 0; i < 64; i++) bytes[at + i] ^= 0xff;
+        const writable = await handle.createWritable();
+        await writable.write(bytes);
+        await writable.close();
+      }
+    },
+    { dirName: DIR, where },
+  );
 }
 
 const stateSource = (page: Page) => page.evaluate(() => window.__contained!.stateSource());

@@ -97,8 +97,7 @@ export async function startLab(from: StartFrom = "state"): Promise<Lab> {
     if (event.type === "output") {
       terminals[event.terminal].push(event.data);
       for (const listener of outputListeners) listener(event.terminal, event.data);
-    }
-    else events.push(event);
+    } else events.push(event);
     if (event.type === "status") statuses.push(event.status);
   });
   await vm.api.start({ imagesBase: vm.imagesBase, wasmPath: vm.wasmPath, from });

@@ -11,7 +11,11 @@ const MAGIC_LENGTH = "CONTAINED-SNAPSHOT-2\n".length;
 /** A snapshot file's index and blocks, to make altered copies of it. */
 function readFile(file: Uint8Array) {
   const length = new DataView(file.buffer, file.byteOffset).getUint32(MAGIC_LENGTH, true);
-  const index = JSON.parse(new TextDecoder().decode(file.subarray(MAGIC_LENGTH + 4, MAGIC_LENGTH + 4 + length))) as { header: SnapshotHeader; layout: StateLayout; blocks: Array<[string, number]> };
+  const index = JSON.parse(new TextDecoder().decode(file.subarray(MAGIC_LENGTH + 4, MAGIC_LENGTH + 4 + length))) as {
+    header: SnapshotHeader;
+    layout: StateLayout;
+    blocks: Array<[string, number]>;
+  };
   let at = MAGIC_LENGTH + 4 + length;
   const stored = index.blocks.map(([hash, size]): [string, Uint8Array] => [hash, file.subarray(at, (at += size))]);
   return { ...index, stored };
@@ -31,7 +35,13 @@ describe("snapshots", () => {
     expect((await lab.run("main", "echo kept > /root/note.txt; sleep 1000 & echo started")).exitCode).toBe(0);
     const pid = await pgrepSleep();
     expect(pid).toMatch(/^\d+$/);
-    const saved = await api().saveSnapshot({ name: "with sleep", kind: "named", place: { lesson: "01-chroot", step: 2 }, lessonState: { done: [1] }, screens: { main: "root@contained:~# " } });
+    const saved = await api().saveSnapshot({
+      name: "with sleep",
+      kind: "named",
+      place: { lesson: "01-chroot", step: 2 },
+      lessonState: { done: [1] },
+      screens: { main: "root@contained:~# " },
+    });
     expect(saved).toMatchObject({ name: "with sleep", matchesImage: true, place: { lesson: "01-chroot", step: 2 } });
     await api().reset();
     expect((await api().exec("cat /root/note.txt 2>&1")).exitCode).not.toBe(0);
@@ -84,8 +94,14 @@ describe("snapshots", () => {
     const [first] = await api().listSnapshots();
     const file = await api().exportSnapshot(first.id);
     const before = (await api().listSnapshots()).map((s) => s.id);
-    await expect(api().importSnapshot(new TextEncoder().encode("hello, not a snapshot"))).rejects.toMatchObject({ code: "bad-snapshot", message: expect.stringMatching(/not a Contained snapshot/) });
-    await expect(api().importSnapshot(file.subarray(0, Math.floor(file.length / 2)))).rejects.toMatchObject({ code: "bad-snapshot", message: expect.stringMatching(/truncated/) });
+    await expect(api().importSnapshot(new TextEncoder().encode("hello, not a snapshot"))).rejects.toMatchObject({
+      code: "bad-snapshot",
+      message: expect.stringMatching(/not a Contained snapshot/),
+    });
+    await expect(api().importSnapshot(file.subarray(0, Math.floor(file.length / 2)))).rejects.toMatchObject({
+      code: "bad-snapshot",
+      message: expect.stringMatching(/truncated/),
+    });
     const { header, layout, stored } = readFile(file);
     const otherImage = encodeSnapshotFile({ ...header, imageId: "0".repeat(64) }, layout, stored);
     await expect(api().importSnapshot(otherImage)).rejects.toMatchObject({ code: "snapshot-mismatch", message: expect.stringMatching(/another Linux image/) });

@@ -37,9 +37,7 @@ describe("the control channel", () => {
   });
 
   it("queues concurrent calls instead of interleaving them", async () => {
-    const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => lab.vm.api.exec(`for n in 1 2 3; do echo ${i}-$n; done`)),
-    );
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => lab.vm.api.exec(`for n in 1 2 3; do echo ${i}-$n; done`)));
     results.forEach((r, i) => expect(r.stdout).toBe(`${i}-1\n${i}-2\n${i}-3\n`));
   });
 
@@ -66,7 +64,10 @@ describe("floods and runaway guests", () => {
   /** The share of the guest's CPU time that was not idle, over one second (from /proc/stat). */
   const busyShare = async () => {
     const r = await lab.vm.api.exec("head -1 /proc/stat; sleep 1; head -1 /proc/stat");
-    const [a, b] = r.stdout.trim().split("\n").map((line) => line.split(/\s+/).slice(1).map(Number));
+    const [a, b] = r.stdout
+      .trim()
+      .split("\n")
+      .map((line) => line.split(/\s+/).slice(1).map(Number));
     const total = b.reduce((n, x) => n + x, 0) - a.reduce((n, x) => n + x, 0);
     const idle = b[3] + b[4] - (a[3] + a[4]); // idle + iowait
     return 1 - idle / total;
@@ -82,7 +83,11 @@ describe("floods and runaway guests", () => {
     await lab.vm.api.write("main", "seq 1 1400000; echo '@@'flood-done\n");
     await lab.terminals.main.waitFor("@@flood-done", 240_000, from);
     const out = lab.terminals.main.text.slice(from).replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, "");
-    const numbers = out.split("\n").map((l) => l.replace(/\r/g, "")).filter((l) => /^\d+$/.test(l)).map(Number);
+    const numbers = out
+      .split("\n")
+      .map((l) => l.replace(/\r/g, ""))
+      .filter((l) => /^\d+$/.test(l))
+      .map(Number);
     expect(numbers.length).toBe(1_400_000);
     expect(numbers.every((n, i) => n === i + 1)).toBe(true);
     const t0 = Date.now();

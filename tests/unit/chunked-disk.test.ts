@@ -10,8 +10,9 @@ const zstd = new WasmZstd(new WebAssembly.Module(readFileSync(createRequire(impo
 const CHUNK = 1024;
 const image = Uint8Array.from({ length: CHUNK * 4 }, (_, i) => (i * 31 + (i >> 10)) & 255);
 // Real zstd frames, made by the same CLI the image build uses.
-const compressed = Array.from({ length: 4 }, (_, i) =>
-  new Uint8Array(execFileSync("zstd", ["-q", "-c", "--no-check"], { input: image.subarray(i * CHUNK, (i + 1) * CHUNK) })),
+const compressed = Array.from(
+  { length: 4 },
+  (_, i) => new Uint8Array(execFileSync("zstd", ["-q", "-c", "--no-check"], { input: image.subarray(i * CHUNK, (i + 1) * CHUNK) })),
 );
 
 function disk(failFirst = 0) {
@@ -55,13 +56,13 @@ describe("the chunked disk", () => {
     expect(state[1].length).toBe(512);
     const other = disk();
     other.d.set_state(state);
-    expect((await other.read(512, 512))).toEqual(data);
+    expect(await other.read(512, 512)).toEqual(data);
   });
 
   it("restores the written blocks from v86's own shape (the pre-booted state's)", async () => {
     const { d, read } = disk();
     d.set_state([[[3, new Uint8Array(256).fill(9)]]]);
-    expect((await read(768, 256))).toEqual(new Uint8Array(256).fill(9));
+    expect(await read(768, 256)).toEqual(new Uint8Array(256).fill(9));
     expect(await read(0, 256)).toEqual(image.subarray(0, 256));
   });
 

@@ -8,7 +8,11 @@ describe("the output batcher", () => {
   const batcher = (paced = false) => {
     const sent: Uint8Array[] = [];
     const backlog: boolean[] = [];
-    const b = new OutputBatcher((data) => sent.push(data), () => Date.now(), paced ? { onBacklog: (on) => backlog.push(on) } : undefined);
+    const b = new OutputBatcher(
+      (data) => sent.push(data),
+      () => Date.now(),
+      paced ? { onBacklog: (on) => backlog.push(on) } : undefined,
+    );
     return { b, sent, backlog, total: () => sent.reduce((n, d) => n + d.length, 0) };
   };
   const bytes = (n: number, from = 0) => Uint8Array.from({ length: n }, (_, i) => (from + i) & 255);
@@ -84,7 +88,11 @@ describe("the machine pacer", () => {
 
   const pacer = () => {
     const calls: string[] = [];
-    const p = new MachinePacer(() => calls.push("pause"), () => calls.push("resume"), () => Date.now());
+    const p = new MachinePacer(
+      () => calls.push("pause"),
+      () => calls.push("resume"),
+      () => Date.now(),
+    );
     return { p, calls };
   };
 

@@ -11,7 +11,9 @@ const played = new Set<string>();
 /** A golden transcript: "> " lines the host sends, "< " lines the agent answers. */
 function transcript(name: string) {
   played.add(name);
-  const lines = readFileSync(new URL(name, dir), "utf8").split("\n").filter((l) => l && !l.startsWith("#"));
+  const lines = readFileSync(new URL(name, dir), "utf8")
+    .split("\n")
+    .filter((l) => l && !l.startsWith("#"));
   return {
     sent: lines.filter((l) => l.startsWith("> ")).map((l) => l.slice(2)),
     answered: lines.filter((l) => l.startsWith("< ")).map((l) => l.slice(2)),
@@ -151,7 +153,10 @@ describe("control channel", () => {
       const [kind, nonce] = new TextDecoder().decode(bytes).split(" ");
       sent.push(kind);
       firstSent();
-      if (kind === "x" && answering) queueMicrotask(() => channel.receive(new TextEncoder().encode(`${nonce.trim()} o ${toBase64(new TextEncoder().encode("fresh"))}\n${nonce.trim()} x 0 ok\n`)));
+      if (kind === "x" && answering)
+        queueMicrotask(() =>
+          channel.receive(new TextEncoder().encode(`${nonce.trim()} o ${toBase64(new TextEncoder().encode("fresh"))}\n${nonce.trim()} x 0 ok\n`)),
+        );
     });
     const inFlight = channel.exec("sleep 100");
     const queued = channel.exec("echo queued");
@@ -200,7 +205,9 @@ describe("control channel", () => {
 describe("the protocol fixtures", () => {
   // Last in this file: every transcript file is read by a test above.
   it("are each played by a test", () => {
-    const files = readdirSync(dir).filter((f) => f.endsWith(".txt")).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith(".txt"))
+      .sort();
     expect(files.length).toBeGreaterThan(0);
     expect([...played].sort()).toEqual(files);
   });

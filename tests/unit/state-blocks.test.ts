@@ -4,7 +4,9 @@ import { execFileSync } from "node:child_process";
 import { assembleState, blockPlaces, blockSizes, blocksAt, splitState, MEMORY_BLOCK } from "../../worker/state-blocks";
 import { blockHash } from "../../worker/block-codec";
 
-const raw = new Uint8Array(execFileSync("zstd", ["-q", "-d", "-c", new URL("../../images/out/state.bin.zst", import.meta.url).pathname], { maxBuffer: 64 << 20 }));
+const raw = new Uint8Array(
+  execFileSync("zstd", ["-q", "-d", "-c", new URL("../../images/out/state.bin.zst", import.meta.url).pathname], { maxBuffer: 64 << 20 }),
+);
 
 /** The state with one page of RAM changed: the 4 bytes at `at` inside the packed pages. */
 function withPacked(at: number, value: number): Uint8Array {

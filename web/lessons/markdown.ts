@@ -1,6 +1,7 @@
 // Lesson markdown, split into prose (rendered to HTML) and shell commands (shown with a Run
-// button that types into one of the learner's shells). Lesson content ships with the site, so
-// its HTML is trusted. A quiz block is drawn by the step itself (quiz.ts), not here.
+// button that types into one of the learner's shells). The HTML is not safe as it is (a lesson
+// pack may come from another site): Markdown.svelte sanitizes it (sanitize.ts). A quiz block is
+// drawn by the step itself (quiz.ts), not here.
 import { marked, type Token, type Tokens, type TokensList } from "marked";
 import type { TerminalId } from "../../worker/api";
 

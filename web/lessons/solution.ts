@@ -42,6 +42,9 @@ export function commandLines(code: string, terminal: TerminalId): TypedLine[] {
   try {
     return parseSolution(code.replace(/^\s*#@.*$/gm, ""), terminal);
   } catch {
-    return code.split(/\r?\n/).filter((text) => text.trim() !== "").map((text) => ({ terminal, text }));
+    return code
+      .split(/\r?\n/)
+      .filter((text) => text.trim() !== "")
+      .map((text) => ({ terminal, text }));
   }
 }

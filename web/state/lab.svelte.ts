@@ -92,7 +92,8 @@ export class Lab {
     });
     this.autosave = new AutosaveScheduler({
       save: () => this.snapshots.autosave(),
-      enabled: () => this.snapshots.owner && !this.snapshots.autosavePaused && this.machine.stage === "ready" && this.machine.isRunning && this.snapshots.working === null,
+      enabled: () =>
+        this.snapshots.owner && !this.snapshots.autosavePaused && this.machine.stage === "ready" && this.machine.isRunning && this.snapshots.working === null,
       ...(snapshotOptions.debounceMs !== undefined ? { debounceMs: snapshotOptions.debounceMs } : {}),
     });
     this.kernelView = new KernelView({ exec, canRun: isRunning, highlight: () => this.lesson?.active.step.highlight ?? null });
@@ -244,6 +245,30 @@ export class Lab {
     return this.machine.reset();
   }
 
+  /** Halts the machine's processor, keeping everything: nothing runs or is checked until resume(). */
+  pause(): Promise<void> {
+    return this.machine.pause();
+  }
+
+  resume(): Promise<void> {
+    return this.machine.resume();
+  }
+
+  /** Ends the machine, freeing its memory; startAgain() boots a fresh one. */
+  async stop(): Promise<void> {
+    this.typist.cancel();
+    this.lesson?.stopPolling();
+    await this.machine.stop();
+  }
+
+  /** A fresh machine after stop(): blank terminals, and the open step set up again when it needs it. */
+  startAgain(): Promise<boolean> {
+    for (const id of TERMINALS) this.terminals[id].clear();
+    this.typingNotice = null;
+    this.lesson?.machineReplaced();
+    return this.machine.start();
+  }
+
   /** Brings a terminal to the front and, unless told otherwise, focuses it once it is visible. */
   showTerminal(id: TerminalId, { focus = true } = {}): void {
     this.activeTerminal = id;
@@ -252,17 +277,18 @@ export class Lab {
 
   /**
    * Types a lesson's command into one of the learner's shells and runs it, as if they had typed
-   * it: a line at a time, each once that shell is back at its prompt (see Typist).
+   * it: a line at a time, each once that shell is back at its prompt (see Typist). The shell
+   * takes the keyboard unless `focus` is false (a page that embeds the lab asked).
    */
-  runInTerminal(command: string, terminal: TerminalId = "main"): void {
-    this.typeLines(commandLines(command, terminal));
+  runInTerminal(command: string, terminal: TerminalId = "main", { focus = true } = {}): void {
+    this.typeLines(commandLines(command, terminal), { focus });
   }
 
   /** Types lines (a step's solution) into the shells they name. */
-  typeLines(lines: TypedLine[]): void {
+  typeLines(lines: TypedLine[], { focus = true } = {}): void {
     if (lines.length === 0) return;
     this.typingNotice = null;
-    this.showTerminal(lines[0].terminal);
+    this.showTerminal(lines[0].terminal, { focus });
     this.typist.enqueue(lines);
   }
 

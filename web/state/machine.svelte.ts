@@ -15,6 +15,7 @@ const STATUS_LABELS: Record<VmStatus, string> = {
   starting: "Starting",
   running: "Running",
   busy: "Busy",
+  paused: "Paused",
   error: "Error",
 };
 
@@ -25,6 +26,8 @@ export class MachineState {
   error = $state<VmErrorInfo | null>(null);
   /** A problem the machine works around while it keeps going (a disk chunk being fetched again). */
   warning = $state<VmErrorInfo | null>(null);
+  /** The machine was stopped on request (an embedding page asked): it starts again with start(). */
+  stopped = $state(false);
   /** Whether the machine boots (or booted) from the pre-booted state or from its kernel. */
   bootFrom = $state<"state" | "kernel" | null>(null);
   bootMs = $state<number | null>(null);
@@ -39,6 +42,7 @@ export class MachineState {
   downloaded = $derived(Object.values(this.downloads).reduce((sum, d) => sum + d.loaded, 0));
   downloadTotal = $derived(Object.values(this.downloads).reduce((sum, d) => sum + d.total, 0));
   isRunning = $derived(this.status === "running" || this.status === "busy");
+  isPaused = $derived(this.status === "paused");
   statusLabel = $derived(STATUS_LABELS[this.status]);
 
   private readonly readyListeners = new Set<() => void>();
@@ -95,6 +99,7 @@ export class MachineState {
 
   /** Starts the machine; false when it failed (then `error` says why). Also the retry. */
   async start(): Promise<boolean> {
+    this.stopped = false;
     this.error = null;
     this.warning = null;
     this.downloads = {};
@@ -103,6 +108,22 @@ export class MachineState {
       this.lastStart = await this.startMachine();
       this.stateSource = this.lastStart.stateSource ?? null;
     });
+  }
+
+  /** Halts the machine's processor, keeping everything (see VmApi.pause). */
+  async pause(): Promise<void> {
+    await this.api.pause();
+  }
+
+  async resume(): Promise<void> {
+    await this.api.resume();
+  }
+
+  /** Ends the machine (its memory is freed); start() boots a new one. */
+  async stop(): Promise<void> {
+    await this.api.stop();
+    this.stopped = true;
+    this.stage = "idle";
   }
 
   /** Back to a freshly booted machine. */

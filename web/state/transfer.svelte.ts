@@ -83,7 +83,8 @@ export class FileTransfer {
         const name = this.current?.name;
         // (a restore or reset gives up the transfer: the machine it was for is gone)
         if (e instanceof TransferCancelled) this.message = { kind: "done", text: `Cancelled ${this.current?.kind ?? "the transfer"} of ${name}` };
-        else if (errorCode(e) === "abandoned") this.message = { kind: "error", text: "The transfer stopped: the machine was restored or reset while it ran. Try again." };
+        else if (errorCode(e) === "abandoned")
+          this.message = { kind: "error", text: "The transfer stopped: the machine was restored or reset while it ran. Try again." };
         else this.message = { kind: "error", text: e instanceof Error ? e.message : String(e) };
       } finally {
         this.current = null;

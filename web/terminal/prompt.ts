@@ -2,15 +2,22 @@
 // line, when to run a check, when the page became usable), never to learn a command's result,
 // which comes from the control channel with an explicit exit status. Any shell counts, bash in a
 // chroot or a container's own shell too: a prompt is recognised by how it ends, `# `, `$ `, or
-// the `> ` of a line still to be continued (a here-document).
+// the `> ` of a line still to be continued (a here-document). A shell that marks its commands'
+// ends with OSC 133 (`ESC ] 133 ; D ; <status> BEL`, the shell-integration mark terminals use)
+// says the last command's exit status too.
 
 const TAIL_CHARS = 128;
 /** CSI and OSC escape sequences, which a prompt may carry around its text. */
 const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
 const PROMPT_END = /[#$>] $/;
+const COMMAND_END = /\x1b\]133;D(?:;(\d{1,3}))?(?:\x07|\x1b\\)/g;
 
 export class PromptWatcher {
   private tail = "";
+  /** The exit status the shell marked before the prompt last seen (OSC 133 D); undefined when it marked none. */
+  exitStatus: number | undefined;
+  /** Whether the prompt last seen asks for the rest of a line (`> `), not for a new command. */
+  continuation = false;
 
   /** Feeds terminal output; true when the output now ends with a prompt. */
   push(data: Uint8Array): boolean {
@@ -19,10 +26,20 @@ export class PromptWatcher {
     let text = "";
     for (const b of data.subarray(Math.max(0, data.length - TAIL_CHARS))) text += String.fromCharCode(b);
     this.tail = (this.tail + text).slice(-TAIL_CHARS);
-    return PROMPT_END.test(this.tail.replace(ESCAPES, ""));
+    const visible = this.tail.replace(ESCAPES, "");
+    if (!PROMPT_END.test(visible)) return false;
+    this.continuation = visible.endsWith("> ");
+    let status: number | undefined;
+    for (const mark of this.tail.matchAll(COMMAND_END)) status = mark[1] === undefined ? undefined : Number(mark[1]);
+    this.exitStatus = status;
+    // (each mark counts once: a later prompt without one has no status)
+    this.tail = this.tail.replace(COMMAND_END, "");
+    return true;
   }
 
   reset(): void {
     this.tail = "";
+    this.exitStatus = undefined;
+    this.continuation = false;
   }
 }

@@ -104,6 +104,16 @@ export class TerminalSession {
     });
   }
 
+  /** The exit status the shell marked for the command before its prompt last seen (OSC 133), if it marks them. */
+  get lastExitStatus(): number | undefined {
+    return this.prompt.exitStatus;
+  }
+
+  /** Whether the prompt last seen continues a line (a here-document's `> `) rather than asks for a command. */
+  get atContinuation(): boolean {
+    return this.prompt.continuation;
+  }
+
   /** Called whenever the shell shows its prompt; `afterCommand` when the learner pressed Enter since the last one. */
   onPrompt(listener: (afterCommand: boolean) => void): () => void {
     this.promptListeners.add(listener);

@@ -105,7 +105,8 @@ export class Typist {
       const other = [...this.running.entries()].find(([terminal]) => terminal !== next.terminal)?.[1];
       if (other && other.at + this.settleMs > now) return this.wake(other.at + this.settleMs - now);
       // A slow command (the guest still busy with it) is waited for, up to the prompt timeout.
-      if (other && other.at + this.promptTimeoutMs > now && this.options.guestBusy?.()) return this.wake(Math.min(BUSY_GRACE_MS, other.at + this.promptTimeoutMs - now));
+      if (other && other.at + this.promptTimeoutMs > now && this.options.guestBusy?.())
+        return this.wake(Math.min(BUSY_GRACE_MS, other.at + this.promptTimeoutMs - now));
       this.queue.shift();
       this.running.set(next.terminal, { text: next.text, at: now });
       this.options.type(next.terminal, next.text + "\r");

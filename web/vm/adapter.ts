@@ -66,7 +66,12 @@ async function compileWasm(url: string, deliver: (event: VmEvent) => void): Prom
 function starter(api: VmApi, options: StartOptions, startNow: boolean, wasm?: Promise<WebAssembly.Module | undefined>): () => Promise<StartResult> {
   const begin = () => {
     performance.mark(START_MARK);
-    return wasm ? api.start(options, proxy(() => wasm)) : api.start(options);
+    return wasm
+      ? api.start(
+          options,
+          proxy(() => wasm),
+        )
+      : api.start(options);
   };
   let early: Promise<StartResult> | null = startNow ? begin() : null;
   early?.catch(() => {}); // reported through events; the page's start() sees the rejection too
@@ -99,7 +104,10 @@ function connectWorker(options: ConnectOptions): VmConnection {
     ...(options.resume ? { resume: options.resume } : {}),
   };
   // (once the worker has loaded: begun at once, the wasm's fetch held up the worker's own)
-  const wasm = subscribed.then(() => compileWasm(startOptions.wasmPath, hub.deliver), () => undefined);
+  const wasm = subscribed.then(
+    () => compileWasm(startOptions.wasmPath, hub.deliver),
+    () => undefined,
+  );
   return {
     api,
     start: starter(api, startOptions, options.startNow ?? false, wasm),

@@ -2,7 +2,22 @@
 // in a few ticks, runs a toy shell on both terminals and a toy `sh -c` for exec, over an
 // in-memory file system. For UI development (`?backend=fake`) and UI unit tests only.
 import { VmError } from "../../worker/errors";
-import type { ExecOptions, ExecResult, RestoredSnapshot, SavedSnapshot, SnapshotRequest, SnapshotSummary, StartOptions, StartResult, StorageEstimate, TerminalId, VmApi, VmErrorInfo, VmEvent, VmStatus } from "../../worker/api";
+import type {
+  ExecOptions,
+  ExecResult,
+  RestoredSnapshot,
+  SavedSnapshot,
+  SnapshotRequest,
+  SnapshotSummary,
+  StartOptions,
+  StartResult,
+  StorageEstimate,
+  TerminalId,
+  VmApi,
+  VmErrorInfo,
+  VmEvent,
+  VmStatus,
+} from "../../worker/api";
 
 export interface FakeVmOptions {
   /** Pause between boot steps; 0 in tests. */
@@ -109,7 +124,7 @@ export class FakeVm implements VmApi {
     this.emit({ type: "output", terminal, data: encoder.encode(text) });
   }
 
-  private pause(): Promise<void> {
+  private wait(): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, this.stepMs));
   }
 
@@ -118,7 +133,7 @@ export class FakeVm implements VmApi {
     const total = 4 * 1024 * 1024;
     for (let loaded = 0; loaded <= total; loaded += total / 4) {
       this.emit({ type: "progress", progress: { phase: "download", file: "state", loaded, total } });
-      await this.pause();
+      await this.wait();
     }
     const failure = this.failNextStart;
     this.failNextStart = undefined;
@@ -137,12 +152,29 @@ export class FakeVm implements VmApi {
 
   private async boot({ prompts = true } = {}): Promise<StartResult> {
     this.emit({ type: "progress", progress: { phase: "booting", from: "state" } });
-    await this.pause();
+    await this.wait();
     this.setStatus("running");
     const at = (k: number) => k * this.stepMs;
-    this.emit({ type: "progress", progress: { phase: "ready", from: "state", elapsedMs: at(5), timeline: { calledAt: performance.timeOrigin, manifest: at(1), wasm: at(2), boot: at(3), files: at(3), machine: at(4), agent: at(5) } } });
+    this.emit({
+      type: "progress",
+      progress: {
+        phase: "ready",
+        from: "state",
+        elapsedMs: at(5),
+        timeline: { calledAt: performance.timeOrigin, manifest: at(1), wasm: at(2), boot: at(3), files: at(3), machine: at(4), agent: at(5) },
+      },
+    });
     if (prompts) for (const terminal of ["main", "second"] as const) this.print(terminal, PROMPT);
     return { from: "state", elapsedMs: 5 * this.stepMs };
+  }
+
+  async pause(): Promise<void> {
+    this.requireRunning();
+    this.setStatus("paused");
+  }
+
+  async resume(): Promise<void> {
+    if (this.current === "paused") this.setStatus("running");
   }
 
   private requireRunning(): void {
@@ -182,7 +214,12 @@ export class FakeVm implements VmApi {
       const size = this.sizes.get(terminal) ?? { rows: 24, cols: 80 };
       out = `${size.rows} ${size.cols}\n`;
     } else if (command === "pwd") out = "/root\n";
-    else if (command === "ls") out = [...this.files.keys()].filter((p) => p.startsWith("/root/")).map((p) => p.slice(6)).join("  ") + "\n";
+    else if (command === "ls")
+      out =
+        [...this.files.keys()]
+          .filter((p) => p.startsWith("/root/"))
+          .map((p) => p.slice(6))
+          .join("  ") + "\n";
     else if (command === "cat" && args[0]) {
       const file = this.files.get(absolute(args[0]));
       out = file ? decoder.decode(file) : `cat: ${args[0]}: No such file or directory\n`;
@@ -311,7 +348,12 @@ export class FakeVm implements VmApi {
   }
 
   private restored({ summary, request }: { summary: SnapshotSummary; request: SnapshotRequest }): RestoredSnapshot {
-    return { summary, timeline: { read: 0, assemble: 0, restore: 0 }, ...(request.lessonState !== undefined ? { lessonState: request.lessonState } : {}), ...(request.screens ? { screens: request.screens } : {}) };
+    return {
+      summary,
+      timeline: { read: 0, assemble: 0, restore: 0 },
+      ...(request.lessonState !== undefined ? { lessonState: request.lessonState } : {}),
+      ...(request.screens ? { screens: request.screens } : {}),
+    };
   }
 
   async renameSnapshot(id: string, name: string): Promise<SnapshotSummary> {

@@ -16,7 +16,11 @@ function setup(msPerKiB: number) {
       });
     },
   };
-  const writer = new FrameWriter(term, (run) => frames.push(run), () => clock);
+  const writer = new FrameWriter(
+    term,
+    (run) => frames.push(run),
+    () => clock,
+  );
   const parseAll = () => {
     while (parse.length) parse.shift()!();
   };

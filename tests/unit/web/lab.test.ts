@@ -12,7 +12,16 @@ const lesson: Lesson = {
   title: "Test",
   summary: "",
   introduction: "",
-  steps: [{ id: "01-file", title: "File", markdown: "", terminal: "main", check: "test -f /root/hello.txt", solution: [{ terminal: "main", text: "echo hello > hello.txt" }] }],
+  steps: [
+    {
+      id: "01-file",
+      title: "File",
+      markdown: "",
+      terminal: "main",
+      check: "test -f /root/hello.txt",
+      solution: [{ terminal: "main", text: "echo hello > hello.txt" }],
+    },
+  ],
 };
 const withLesson = (store = memoryProgress()) => ({ lessons: { all: [lesson], start: { lesson, step: -1 }, store } });
 

@@ -37,7 +37,12 @@ describe("the lesson format", () => {
     const [lesson] = buildLessons(lessonFiles());
     expect(lesson).toMatchObject({ id: "a", folder: "00-a", title: "A", summary: "The first", introduction: "Intro" });
     expect(lesson.steps.map((s) => s.id)).toEqual(["01-first", "02-second"]);
-    expect(lesson.steps[0]).toMatchObject({ terminal: "second", check: "true", setup: "mkdir -p /root/x", solution: [{ terminal: "second", text: "echo one" }] });
+    expect(lesson.steps[0]).toMatchObject({
+      terminal: "second",
+      check: "true",
+      setup: "mkdir -p /root/x",
+      solution: [{ terminal: "second", text: "echo one" }],
+    });
     expect(lesson.steps[1]).toMatchObject({ terminal: "main", setup: undefined, solution: [{ terminal: "second", text: "echo two" }] });
   });
 

@@ -30,7 +30,9 @@ afterEach(() => vi.useRealTimers());
 describe("paste limit", () => {
   it("lets pastes up to the limit through and explains a larger one", () => {
     expect(pasteRefusal("x".repeat(PASTE_LIMIT))).toBeNull();
-    expect(pasteRefusal("x".repeat(PASTE_LIMIT + 1))).toMatch(/^That paste \(256\.0 KiB\) is more than the terminal takes \(256\.0 KiB\), so none of it was typed\. .*drop the file onto the terminal/);
+    expect(pasteRefusal("x".repeat(PASTE_LIMIT + 1))).toMatch(
+      /^That paste \(256\.0 KiB\) is more than the terminal takes \(256\.0 KiB\), so none of it was typed\. .*drop the file onto the terminal/,
+    );
   });
 
   it("counts bytes, not characters", () => {

@@ -66,7 +66,9 @@ describe("uploadFile", () => {
 
   it("refuses a file over the limit before sending anything", async () => {
     const exec = vi.fn();
-    await expect(uploadFile(exec, "big.iso", new Uint8Array(UPLOAD_LIMIT + 1))).rejects.toThrow(`big.iso is ${formatBytes(UPLOAD_LIMIT + 1)}; files up to ${formatBytes(UPLOAD_LIMIT)} can be uploaded`);
+    await expect(uploadFile(exec, "big.iso", new Uint8Array(UPLOAD_LIMIT + 1))).rejects.toThrow(
+      `big.iso is ${formatBytes(UPLOAD_LIMIT + 1)}; files up to ${formatBytes(UPLOAD_LIMIT)} can be uploaded`,
+    );
     expect(exec).not.toHaveBeenCalled();
   });
 
@@ -79,7 +81,13 @@ describe("uploadFile", () => {
   });
 
   it("stops at the first chunk the guest could not write", async () => {
-    const exec = vi.fn(async () => ({ exitCode: 1, status: "ok" as const, stdout: "", stderr: "cat: /root/x: No space left on device\n", stdoutBytes: new Uint8Array() }));
+    const exec = vi.fn(async () => ({
+      exitCode: 1,
+      status: "ok" as const,
+      stdout: "",
+      stderr: "cat: /root/x: No space left on device\n",
+      stdoutBytes: new Uint8Array(),
+    }));
     await expect(uploadFile(exec, "x", bytes(3 * UPLOAD_CHUNK))).rejects.toThrow("could not write /root/x: cat: /root/x: No space left on device");
     expect(exec).toHaveBeenCalledTimes(1);
   });
@@ -105,7 +113,9 @@ describe("downloadFile", () => {
     const exec = vm.exec.bind(vm);
     await expect(downloadFile(exec, "/nope")).rejects.toThrow("could not find /nope: stat: cannot statx '/nope': No such file or directory");
     await expect(downloadFile(exec, "/root/dir")).rejects.toThrow("/root/dir is a directory, not a file");
-    await expect(downloadFile(exec, "/root/huge")).rejects.toThrow(`/root/huge is ${formatBytes(DOWNLOAD_LIMIT + 1)}; files up to ${formatBytes(DOWNLOAD_LIMIT)} can be downloaded`);
+    await expect(downloadFile(exec, "/root/huge")).rejects.toThrow(
+      `/root/huge is ${formatBytes(DOWNLOAD_LIMIT + 1)}; files up to ${formatBytes(DOWNLOAD_LIMIT)} can be downloaded`,
+    );
     expect(vm.execLog.some((c) => c.startsWith("dd"))).toBe(false);
   });
 });
@@ -137,7 +147,10 @@ describe("FileTransfer", () => {
     const arrayBuffer = vi.fn();
     await transfer.upload([{ name: "disk.img", size: UPLOAD_LIMIT + 1024 * 1024, arrayBuffer }]);
     expect(arrayBuffer).not.toHaveBeenCalled();
-    expect(transfer.message).toEqual({ kind: "error", text: `disk.img is ${formatBytes(UPLOAD_LIMIT + 1024 * 1024)}; files up to ${formatBytes(UPLOAD_LIMIT)} can be uploaded` });
+    expect(transfer.message).toEqual({
+      kind: "error",
+      text: `disk.img is ${formatBytes(UPLOAD_LIMIT + 1024 * 1024)}; files up to ${formatBytes(UPLOAD_LIMIT)} can be uploaded`,
+    });
     expect(vm.execLog).toEqual([]);
   });
 

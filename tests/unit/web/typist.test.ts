@@ -56,7 +56,9 @@ describe("Typist", () => {
     await vi.advanceTimersByTimeAsync(15_000);
     await idle;
     expect(typed).toEqual([["main", "tail -f /tmp/log\r"]]);
-    expect(stuck).toEqual(["The shell is still running `tail -f /tmp/log`, so the next 2 lines were not typed. Finish it (Ctrl-C stops most programs), then run the rest."]);
+    expect(stuck).toEqual([
+      "The shell is still running `tail -f /tmp/log`, so the next 2 lines were not typed. Finish it (Ctrl-C stops most programs), then run the rest.",
+    ]);
     // The shell is free again for what comes next.
     t.enqueue([{ terminal: "main", text: "ls" }]);
     expect(typed.at(-1)).toEqual(["main", "ls\r"]);

@@ -1,0 +1,1 @@
+echo "written from the docs" > /root/note.txt
