@@ -6,5 +6,5 @@ for proc in $(find /proc/[0-9]*/root -maxdepth 0 ! -lname / -printf '%h\n' 2>/de
   read -r comm 2>/dev/null <"$proc/comm" && [ "$comm" = tail ] && exit 0
 done
 setsid -f chroot /root/rootfs tail -f /tmp/log </dev/null >/dev/null 2>&1
-# Until the tail runs (setsid returns before its child has become tail; a check right after must see it).
-for _ in $(seq 50); do grep -qlx tail /proc/[0-9]*/comm 2>/dev/null && break; sleep 0.1; done
+# Until chroot has become tail: a check right after this setup must see it.
+until grep -qx tail /proc/[0-9]*/comm 2>/dev/null; do sleep 0.1; done
