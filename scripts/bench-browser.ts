@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "@playwright/test";
 import { STATE_CACHE_DIR } from "../worker/api";
 
-const PORT = 4175;
+export const PORT = 4175;
 const ARGS = [
   "--no-sandbox",
   "--disable-gpu",
@@ -19,7 +19,7 @@ const ARGS = [
   "--disable-sync",
 ];
 
-async function serve(): Promise<ChildProcess> {
+export async function serve(): Promise<ChildProcess> {
   execFileSync("npx", ["vite", "build", "--logLevel", "error"], { stdio: "inherit" });
   const server = spawn("npx", ["vite", "preview", "--port", String(PORT), "--strictPort"], { stdio: "ignore", detached: true });
   for (let i = 0; i < 100; i++) {
@@ -59,7 +59,7 @@ async function promptTime(page: Page): Promise<{ prompt: number; parts: string }
   return { prompt: m.prompt, parts };
 }
 
-async function keystrokeLatency(page: Page): Promise<number[]> {
+export async function keystrokeLatency(page: Page): Promise<number[]> {
   await page.locator(".xterm").first().click();
   const times: number[] = [];
   for (let i = 0; i < 40; i++) {
@@ -111,7 +111,7 @@ async function commandToPassed(page: Page): Promise<number[]> {
 }
 
 /** A browser with a profile of its own, on disk, as a learner's browser has. */
-async function freshBrowser(): Promise<{ context: BrowserContext; page: Page; dispose: () => Promise<void> }> {
+export async function freshBrowser(): Promise<{ context: BrowserContext; page: Page; dispose: () => Promise<void> }> {
   // (Playwright's default context is incognito, with the HTTP cache and the origin private file
   // system in memory: there, reading the kept state took 105-147 ms instead of 45-55 ms.)
   const profile = mkdtempSync(join(tmpdir(), "contained-bench-"));

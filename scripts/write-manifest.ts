@@ -13,7 +13,16 @@ export const MACHINE = {
   // v86's default is 8 MiB, all of it in every saved state; the guest never draws on a screen.
   vgaMemorySize: 256 * 1024,
   cmdline: readFileSync(join(images, "kernel/cmdline"), "utf8").trim(),
-  serial: { main: 0, second: 1, control: 2, console: 3 } as const,
+  // The learner's shells and the control agent on the virtio console's ports (hvc0..hvc2: a
+  // buffer per trip to the host where a UART makes one per byte; see
+  // images/kernel/contained.config), the kernel's console on COM4 (ttyS3), where it is up
+  // before any driver. images/agent/init.c starts each on its tty.
+  ports: {
+    main: { device: "virtio-console", index: 0, tty: "/dev/hvc0" },
+    second: { device: "virtio-console", index: 1, tty: "/dev/hvc1" },
+    control: { device: "virtio-console", index: 2, tty: "/dev/hvc2" },
+    console: { device: "serial", index: 3, tty: "/dev/ttyS3" },
+  } satisfies Manifest["ports"],
 };
 
 function sha256(data: Buffer | string): string {

@@ -7,6 +7,7 @@ import type { OfflinePhase, OfflineState } from "./state/offline.svelte";
 import type { BootStage } from "./state/machine.svelte";
 import type { CheckStatus } from "./state/lesson.svelte";
 import type { TerminalSize } from "./terminal/session.svelte";
+import type { RendererKind } from "./terminal/renderer";
 
 export interface ContainedHook {
   terminalText(id: TerminalId): string;
@@ -14,6 +15,10 @@ export interface ContainedHook {
   screenSize(id: TerminalId): TerminalSize | null;
   /** The size the guest's tty was last told, once it acknowledged. */
   guestSize(id: TerminalId): TerminalSize | null;
+  /** Bytes a terminal got from the guest, how many its screen has taken in, and when it last took some (performance.now()). */
+  output(id: TerminalId): { received: number; drawn: number; drawnAt: number };
+  /** What draws a terminal's screen. */
+  renderer(id: TerminalId): RendererKind | null;
   status(): VmStatus;
   stage(): BootStage;
   /** Whether the machine booted from the pre-booted state or from its kernel. */
@@ -50,6 +55,8 @@ export function installTestHook(lab: Lab, offline?: OfflineState): void {
     terminalText: (id) => lab.terminals[id].text(),
     screenSize: (id) => lab.terminals[id].screenSize,
     guestSize: (id) => lab.terminals[id].guestSize,
+    output: (id) => ({ ...lab.terminals[id].output }),
+    renderer: (id) => lab.terminals[id].renderer,
     status: () => lab.machine.status,
     stage: () => lab.machine.stage,
     bootFrom: () => lab.machine.bootFrom,

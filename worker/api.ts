@@ -2,7 +2,7 @@
 // implements it (`expose(service satisfies VmApi)`), the UI calls it (`wrap<VmApi>()`).
 // Nothing here touches v86 or the DOM.
 
-/** The learner's terminals, each a serial port of the guest. */
+/** The learner's terminals, each a console port of the guest. */
 export type TerminalId = "main" | "second";
 export const TERMINALS: readonly TerminalId[] = ["main", "second"];
 
@@ -70,6 +70,12 @@ export interface StartOptions {
   /** Where v86's wasm lives (a URL or a path). */
   wasmPath: string;
   from?: StartFrom;
+  /**
+   * The caller says what it has drawn of each terminal's output (outputDrawn), and the machine
+   * holds output, and pauses, while too much is undrawn: a flood then goes no faster than the
+   * screen draws it. Without it, output goes out as fast as the guest writes it.
+   */
+  pacedOutput?: boolean;
   /**
    * A stored snapshot to start from instead of the pre-booted state (the learner's last
    * automatic save, say): v86 restores it directly, which is quicker than a start and then
@@ -215,6 +221,8 @@ export interface VmApi {
   status(): Promise<VmStatus>;
   /** Types into a learner's terminal (paced so the guest's tty never drops a byte). */
   write(terminal: TerminalId, data: Uint8Array | string): Promise<void>;
+  /** The caller has drawn `bytes` more of a terminal's output (with pacedOutput). */
+  outputDrawn(terminal: TerminalId, bytes: number): Promise<void>;
   /** Tells the guest's tty its size; programs get SIGWINCH. */
   resize(terminal: TerminalId, rows: number, cols: number): Promise<void>;
   /** Runs a command on the control channel, never on a learner's terminal. Calls are queued. */

@@ -1,9 +1,10 @@
 // One running v86 PC built from the manifest. It knows v86; it knows nothing about lessons.
 import { joinPath, loadRaw } from "./artifacts";
 import { ChunkedDisk } from "./chunked-disk";
-import type { Manifest } from "./manifest";
+import type { Manifest, PortEntry } from "./manifest";
+import { portIo, type PortIo } from "./ports";
 import { WasmZstd } from "./zstd";
-import { V86, freshMemoryExports, guestMemory, onSerialByte, sendSerialBytes, whenLoaded, type SerialIndex, type V86Options } from "./v86-events";
+import { V86, freshMemoryExports, guestMemory, pauseEmulator, resizeVirtioConsole, resumeEmulator, whenLoaded, type V86Options } from "./v86-events";
 
 export interface MachineFiles {
   /** v86.wasm, compiled: the emulator and the disk's zstd decoder are two instances of it. */
@@ -23,13 +24,11 @@ function buffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
 }
 
-/** Bytes typed into a serial port go in at this pace, so the guest's tty never drops any. */
-const INPUT_SLICE = 512;
-const INPUT_INTERVAL_MS = 4;
-
 export class Machine {
-  private readonly inputQueues = new Map<SerialIndex, Uint8Array[]>();
-  private inputTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly ports = new Map<string, PortIo>();
+  /** Why the emulator is stopped: pause() (the page asked), or output held for the terminal. */
+  private paused = false;
+  private outputHeld = false;
 
   private constructor(
     readonly emulator: V86,
@@ -77,6 +76,8 @@ export class Machine {
       uart1: true,
       uart2: true,
       uart3: true,
+      // (v86 takes `true` for a console with no adapter of its own; its types do not say so)
+      virtio_console: Object.values(manifest.ports).some((p) => p.device === "virtio-console") as unknown as V86Options["virtio_console"],
       autostart: true,
       disable_keyboard: true,
       disable_mouse: true,
@@ -106,40 +107,45 @@ export class Machine {
     return new Machine(emulator, disk);
   }
 
-  onSerial(port: SerialIndex, listener: (byte: number) => void): () => void {
-    return onSerialByte(this.emulator, port, listener);
+  private port(entry: PortEntry): PortIo {
+    const key = `${entry.device}${entry.index}`;
+    let io = this.ports.get(key);
+    if (!io) this.ports.set(key, (io = portIo(this.emulator, entry)));
+    return io;
+  }
+
+  /** Each chunk a port outputs (the bytes are the listener's only during the call). */
+  onOutput(entry: PortEntry, listener: (bytes: Uint8Array) => void): () => void {
+    return this.port(entry).onOutput(listener);
   }
 
   /** Sends bytes now (the control channel: the agent reads its port without pause). */
-  sendNow(port: SerialIndex, bytes: Uint8Array): void {
-    sendSerialBytes(this.emulator, port, bytes);
+  sendNow(entry: PortEntry, bytes: Uint8Array): void {
+    this.port(entry).send(bytes);
   }
 
-  /** Queues keyboard input for a terminal, fed at a pace a tty can take. */
-  type(port: SerialIndex, bytes: Uint8Array): void {
-    const queue = this.inputQueues.get(port) ?? [];
-    queue.push(bytes);
-    this.inputQueues.set(port, queue);
-    this.pumpInput();
+  /** Queues keyboard input for a terminal, fed at a pace its tty can take. */
+  type(entry: PortEntry, bytes: Uint8Array): void {
+    this.port(entry).send(bytes, true);
   }
 
-  private pumpInput(): void {
-    if (this.inputTimer) return;
-    let sent = false;
-    for (const [port, queue] of this.inputQueues) {
-      const head = queue[0];
-      if (!head) continue;
-      const slice = head.subarray(0, INPUT_SLICE);
-      sendSerialBytes(this.emulator, port, slice);
-      sent = true;
-      if (slice.length === head.length) queue.shift();
-      else queue[0] = head.subarray(slice.length);
-    }
-    if (!sent) return;
-    this.inputTimer = setTimeout(() => {
-      this.inputTimer = null;
-      this.pumpInput();
-    }, INPUT_INTERVAL_MS);
+  /** A console port's size as the device tells it (an hvc tty keeps it for the next shell on it); nothing for a UART. */
+  setConsoleSize(entry: PortEntry, rows: number, cols: number): void {
+    if (entry.device === "virtio-console") resizeVirtioConsole(this.emulator, entry.index, rows, cols);
+  }
+
+  /**
+   * Holds the guest still while its terminal is behind with the output (see output-batcher.ts),
+   * until releaseOutput(); apart from pause(): the machine runs only when neither holds it.
+   */
+  holdForOutput(): void {
+    this.outputHeld = true;
+    pauseEmulator(this.emulator);
+  }
+
+  releaseOutput(): void {
+    this.outputHeld = false;
+    if (!this.paused) resumeEmulator(this.emulator);
   }
 
   /** The guest's RAM (tests compare machines with it). */
@@ -153,11 +159,13 @@ export class Machine {
 
   /** Halts the processor (the machine is kept as it is). */
   async pause(): Promise<void> {
+    this.paused = true;
     await this.emulator.stop();
   }
 
   async resume(): Promise<void> {
-    await this.emulator.run();
+    this.paused = false;
+    if (!this.outputHeld) await this.emulator.run();
   }
 
   async save(): Promise<Uint8Array> {
@@ -169,8 +177,8 @@ export class Machine {
   }
 
   async destroy(): Promise<void> {
-    if (this.inputTimer) clearTimeout(this.inputTimer);
-    this.inputQueues.clear();
+    for (const io of this.ports.values()) io.dispose();
+    this.ports.clear();
     await this.emulator.destroy();
   }
 }

@@ -38,7 +38,15 @@ export interface StateFrame {
   rawSize: number;
 }
 
-export type SerialRole = "main" | "second" | "control" | "console";
+export type PortRole = "main" | "second" | "control" | "console";
+
+/** Where a role's bytes go: an 8250 UART (`serial`, ttyS<index>) or a port of the virtio console (hvc<index>). */
+export interface PortEntry {
+  device: "serial" | "virtio-console";
+  index: 0 | 1 | 2 | 3;
+  /** The tty's path in the guest. */
+  tty: string;
+}
 
 export interface Manifest {
   name: string;
@@ -49,7 +57,7 @@ export interface Manifest {
   /** v86's SVGA memory. The guest has no framebuffer; a small one keeps it out of every state. */
   vgaMemorySize: number;
   cmdline: string;
-  serial: Record<SerialRole, 0 | 1 | 2 | 3>;
+  ports: Record<PortRole, PortEntry>;
   files: { bios: FileEntry; vgaBios: FileEntry; kernel: FileEntry };
   disk: DiskEntry;
   state?: StateEntry;
@@ -64,6 +72,11 @@ export class BadImageError extends Error {
 function isFileEntry(v: unknown): v is FileEntry {
   const f = v as FileEntry;
   return !!f && typeof f.path === "string" && typeof f.sha256 === "string" && typeof f.size === "number";
+}
+
+function isPortEntry(v: unknown): v is PortEntry {
+  const p = v as PortEntry;
+  return !!p && (p.device === "serial" || p.device === "virtio-console") && [0, 1, 2, 3].includes(p.index) && typeof p.tty === "string";
 }
 
 /** Whether the manifest has a pre-booted state for this very image. */
@@ -88,7 +101,7 @@ export function parseManifest(json: unknown): Manifest {
   if (typeof m.memorySize !== "number") problems.push("memorySize");
   if (typeof m.vgaMemorySize !== "number") problems.push("vgaMemorySize");
   if (typeof m.cmdline !== "string") problems.push("cmdline");
-  if (!m.serial || [m.serial.main, m.serial.second, m.serial.control].some((p) => typeof p !== "number")) problems.push("serial");
+  if (!m.ports || [m.ports.main, m.ports.second, m.ports.control].some((p) => !isPortEntry(p))) problems.push("ports");
   if (!m.files || !isFileEntry(m.files.bios) || !isFileEntry(m.files.vgaBios) || !isFileEntry(m.files.kernel)) problems.push("files");
   if (!m.disk || typeof m.disk.path !== "string" || typeof m.disk.size !== "number" || typeof m.disk.chunkSize !== "number") problems.push("disk");
   if (m.state !== undefined && (!isFileEntry(m.state) || typeof m.state.rawSize !== "number" || !framesFit(m.state))) problems.push("state");

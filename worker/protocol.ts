@@ -83,21 +83,34 @@ export function parseAnswer(line: string): AgentAnswer | null {
   return null;
 }
 
+/** The longest line kept: an answer's line is at most 64 KiB of base64; longer is runaway garbage. */
+const MAX_LINE = 1 << 20;
+
+/** Bytes as a string, one character per byte (the agent writes ASCII only). */
+function latin1(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return s;
+}
+
 /** Splits a byte stream into answer lines; bytes may arrive in any pieces. */
 export class AnswerReader {
   private pending = "";
 
   constructor(private readonly onAnswer: (answer: AgentAnswer) => void) {}
 
-  push(bytes: Uint8Array | number[]): void {
-    // The agent writes ASCII only, so a byte is a character.
-    for (const b of bytes) {
-      if (b !== 10) {
-        if (this.pending.length < 1 << 20) this.pending += String.fromCharCode(b); // drop runaway garbage
-        continue;
-      }
+  push(input: Uint8Array | number[]): void {
+    const bytes = input instanceof Uint8Array ? input : Uint8Array.from(input);
+    let start = 0;
+    while (start < bytes.length) {
+      const newline = bytes.indexOf(10, start);
+      const end = newline < 0 ? bytes.length : newline;
+      if (this.pending.length + (end - start) <= MAX_LINE) this.pending += latin1(bytes.subarray(start, end));
+      else this.pending = this.pending.slice(0, MAX_LINE); // drop runaway garbage
+      if (newline < 0) return;
       const answer = parseAnswer(this.pending.replace(/\r$/, ""));
       this.pending = "";
+      start = newline + 1;
       if (answer) this.onAnswer(answer);
     }
   }

@@ -1,13 +1,12 @@
 // A machine that is running, with what exists only while it does: its control channel, the
-// output batchers of the learner's terminals and the busy sampling. Made once v86 has loaded;
-// destroy() ends all of it.
+// output batchers of the learner's terminals (paced, when the UI says what it drew), and the busy
+// sampling. Made once v86 has loaded; destroy() ends all of it.
 import type { ExecOptions, ExecResult, TerminalId } from "./api";
 import { ControlChannel } from "./control";
 import { VmError, toVmError } from "./errors";
 import type { Machine } from "./machine";
 import type { Manifest } from "./manifest";
-import { OutputBatcher } from "./output-batcher";
-import type { SerialIndex } from "./v86-events";
+import { MachinePacer, OutputBatcher } from "./output-batcher";
 
 /** Instructions per second above which the guest counts as busy (an idle guest halts). */
 const BUSY_INSTRUCTIONS_PER_SECOND = 30_000_000;
@@ -23,21 +22,33 @@ export interface MachineListener {
 export class RunningMachine {
   readonly control: ControlChannel;
   private readonly disposers: Array<() => void> = [];
-  private readonly batchers: OutputBatcher[] = [];
+  private readonly batchers = new Map<TerminalId, OutputBatcher>();
+  private readonly pacer: MachinePacer | null;
   private readonly busyTimer: ReturnType<typeof setInterval>;
 
+  /** `pacedOutput`: see StartOptions. */
   constructor(
     readonly machine: Machine,
     readonly manifest: Manifest,
     listener: MachineListener,
+    { pacedOutput = false }: { pacedOutput?: boolean } = {},
   ) {
-    const control = new ControlChannel((bytes) => machine.sendNow(manifest.serial.control, bytes));
+    const ports = manifest.ports;
+    const control = new ControlChannel((bytes) => machine.sendNow(ports.control, bytes));
     this.control = control;
-    this.disposers.push(machine.onSerial(manifest.serial.control, (b) => control.receive([b])));
+    this.disposers.push(machine.onOutput(ports.control, (bytes) => control.receive(bytes)));
+    const pacer = pacedOutput
+      ? new MachinePacer(
+          () => machine.holdForOutput(),
+          () => machine.releaseOutput(),
+        )
+      : null;
+    this.pacer = pacer;
     for (const terminal of ["main", "second"] as const) {
-      const batcher = new OutputBatcher((data) => listener.output(terminal, data));
-      this.batchers.push(batcher);
-      this.disposers.push(machine.onSerial(manifest.serial[terminal], (b) => batcher.push(b)));
+      const pacing = pacer ? { onBacklog: (backlogged: boolean) => pacer.backlog(terminal, backlogged) } : undefined;
+      const batcher = new OutputBatcher((data) => listener.output(terminal, data), undefined, pacing);
+      this.batchers.set(terminal, batcher);
+      this.disposers.push(machine.onOutput(ports[terminal], (bytes) => batcher.push(bytes)));
     }
     this.busyTimer = this.watchBusy(listener);
   }
@@ -64,14 +75,24 @@ export class RunningMachine {
 
   write(terminal: TerminalId, data: Uint8Array | string): void {
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-    this.machine.type(this.manifest.serial[terminal] as SerialIndex, bytes);
+    this.machine.type(this.manifest.ports[terminal], bytes);
+    this.pacer?.inputTyped();
+  }
+
+  /** The UI has drawn `bytes` more of a terminal's output. */
+  outputDrawn(terminal: TerminalId, bytes: number): void {
+    this.batchers.get(terminal)?.drawn(bytes);
   }
 
   async resize(terminal: TerminalId, rows: number, cols: number): Promise<void> {
     if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1 || rows > 1000 || cols > 1000) {
       throw new VmError("internal", `bad terminal size ${rows}x${cols}`);
     }
-    await this.control.setWindow(`/dev/ttyS${this.manifest.serial[terminal]}`, rows, cols);
+    const port = this.manifest.ports[terminal];
+    // The device's own resize too: a hung-up hvc tty (a shell killed, init starting another)
+    // comes back with the size its port last heard of, not the one the agent set.
+    this.machine.setConsoleSize(port, rows, cols);
+    await this.control.setWindow(port.tty, rows, cols);
   }
 
   async exec(command: string, options?: ExecOptions): Promise<ExecResult> {
@@ -119,7 +140,11 @@ export class RunningMachine {
   async destroy(): Promise<void> {
     clearInterval(this.busyTimer);
     for (const d of this.disposers) d();
-    for (const b of this.batchers) b.flush();
+    for (const b of this.batchers.values()) {
+      b.flush();
+      b.dispose();
+    }
+    this.pacer?.dispose();
     this.control.abandon();
     await this.machine.destroy();
   }

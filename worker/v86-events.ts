@@ -24,6 +24,80 @@ export function sendSerialBytes(emulator: V86, port: SerialIndex, bytes: Uint8Ar
   if (v86?.running) v86.next_tick(0);
 }
 
+/** v86's virtio console reports each buffer the guest sends (up to a page) as one event. */
+export function onVirtioConsoleOutput(emulator: V86, port: SerialIndex, listener: (bytes: Uint8Array) => void): () => void {
+  const event = `virtio-console${port}-output-bytes`;
+  const bus = emulator as unknown as {
+    add_listener(e: string, l: (b: Uint8Array) => void): void;
+    remove_listener(e: string, l: (b: Uint8Array) => void): void;
+  };
+  bus.add_listener(event, listener);
+  return () => bus.remove_listener(event, listener);
+}
+
+/** The part of v86's virtqueue we use: the guest's receive buffers for one port. */
+interface VirtQueue {
+  is_configured(): boolean;
+  has_request(): boolean;
+  pop_request(): { length_writable: number; set_next_blob(bytes: Uint8Array): number };
+  push_reply(chain: unknown): void;
+  flush_replies(): void;
+}
+
+/**
+ * Puts as much of `bytes` as the guest has buffers for into a virtio console port; returns how
+ * many bytes went in. (v86's own `virtio-consoleN-input-bytes` drops what finds no buffer, and
+ * cuts what is longer than the one it finds.) Wakes the emulator, as sendSerialBytes does.
+ */
+export function sendVirtioConsoleBytes(emulator: V86, port: SerialIndex, bytes: Uint8Array): number {
+  const v86 = (
+    emulator as unknown as {
+      v86: { running: boolean; next_tick(ms: number): void; cpu: { devices: { virtio_console?: { virtio: { queues: VirtQueue[] } } } } };
+    }
+  ).v86;
+  const device = v86.cpu.devices.virtio_console;
+  if (!device) throw new Error("the machine has no virtio console");
+  // Port 0 receives on queue 0, port N on queue 2N + 2 (1 and 3 are port 0's transmit and control).
+  const queue = device.virtio.queues[port === 0 ? 0 : 2 * port + 2];
+  if (!queue.is_configured()) return 0; // the guest's driver has not set the port up yet
+  let sent = 0;
+  while (sent < bytes.length && queue.has_request()) {
+    const chain = queue.pop_request();
+    sent += chain.set_next_blob(bytes.subarray(sent, sent + chain.length_writable));
+    queue.push_reply(chain);
+  }
+  if (sent > 0) {
+    queue.flush_replies();
+    if (v86.running) v86.next_tick(0);
+  }
+  return sent;
+}
+
+/**
+ * Tells the guest a virtio console port's size (its hvc tty remembers it, and a shell started on
+ * the port later gets it). v86 sends rows before columns, the order Linux read them in until
+ * it followed the virtio spec (columns first; our 6.1.192 does): so the pair goes in swapped.
+ */
+export function resizeVirtioConsole(emulator: V86, port: SerialIndex, rows: number, cols: number): void {
+  (emulator as unknown as { bus: { send(event: string, data: number[]): void } }).bus.send(`virtio-console${port}-resize`, [rows, cols]);
+}
+
+interface V86Loop {
+  running: boolean;
+  stop(): void;
+  run(): void;
+}
+
+/** Stops the emulator after its current slice (v86's own stop, without waiting for it). */
+export function pauseEmulator(emulator: V86): void {
+  (emulator as unknown as { v86: V86Loop }).v86.stop();
+}
+
+/** Runs the emulator again after pauseEmulator (a pause not yet taken is called off). */
+export function resumeEmulator(emulator: V86): void {
+  (emulator as unknown as { v86: V86Loop }).v86.run();
+}
+
 /** Resolves once v86 has loaded (and restored its initial state); rejects if `signal` aborts first. */
 export function whenLoaded(emulator: V86, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -142,10 +142,15 @@ export class VmService implements VmApi {
       machine = await this.createMachine(loaded);
     }
     if (!machine) throw new VmError("internal", "the machine could not be created");
-    const running = new RunningMachine(machine, manifest, {
-      output: (terminal, data) => this.emit({ type: "output", terminal, data }),
-      busy: (busy) => (this.currentStatus === "running" || this.currentStatus === "busy") && this.setStatus(busy ? "busy" : "running"),
-    });
+    const running = new RunningMachine(
+      machine,
+      manifest,
+      {
+        output: (terminal, data) => this.emit({ type: "output", terminal, data }),
+        busy: (busy) => (this.currentStatus === "running" || this.currentStatus === "busy") && this.setStatus(busy ? "busy" : "running"),
+      },
+      { pacedOutput: options.pacedOutput ?? false },
+    );
     this.running = running;
     const machineAt = performance.now() - t0;
     await running.agentReady(from);
@@ -210,6 +215,10 @@ export class VmService implements VmApi {
 
   async write(terminal: TerminalId, data: Uint8Array | string): Promise<void> {
     this.requireRunning().write(terminal, data);
+  }
+
+  async outputDrawn(terminal: TerminalId, bytes: number): Promise<void> {
+    this.running?.outputDrawn(terminal, bytes);
   }
 
   async resize(terminal: TerminalId, rows: number, cols: number): Promise<void> {

@@ -1,7 +1,8 @@
 /*
  * contained-agent: the lab's control channel inside the guest.
  *
- * It reads requests from a serial port (one line each) and answers on the same port with lines
+ * It reads requests from its port (/dev/hvc2, a virtio console: one line each) and answers on the
+ * same port with lines
  * that carry the request's nonce, so the host can match answers to requests and ignore anything
  * stale. It never touches the learner's terminals except to tell a tty its window size.
  *
@@ -34,7 +35,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHUNK 3072 /* raw bytes per o/e line: 4096 base64 characters */
+/* Raw bytes per o/e line (64 KiB of base64): one pipe's worth, so a big output takes few lines. */
+#define CHUNK 49152
+#define READ_SIZE 65536
 #define KILL_GRACE_MS 300
 
 static int in_fd, out_fd;
@@ -80,30 +83,34 @@ static size_t b64_encode(const unsigned char *src, size_t len, char *dst) {
 	return o;
 }
 
-static int b64_value(char c) {
-	const char *p = c ? strchr(b64chars, c) : NULL;
-	return p ? (int)(p - b64chars) : -1;
+/* 0..63 for a base64 character, 64 for '=', 255 for anything else. */
+static unsigned char b64_values[256];
+
+static void b64_init(void) {
+	memset(b64_values, 255, sizeof b64_values);
+	for (int i = 0; i < 64; i++) b64_values[(unsigned char)b64chars[i]] = (unsigned char)i;
+	b64_values['='] = 64;
 }
 
 /* Decodes in place; returns the decoded length or -1 if the text is not base64. */
 static ssize_t b64_decode(char *s) {
 	size_t len = strlen(s), o = 0;
+	const unsigned char *in = (const unsigned char *)s;
 	if (len % 4) return -1;
 	for (size_t i = 0; i < len; i += 4) {
-		int a = b64_value(s[i]), b = b64_value(s[i + 1]);
-		int c = s[i + 2] == '=' ? 0 : b64_value(s[i + 2]);
-		int d = s[i + 3] == '=' ? 0 : b64_value(s[i + 3]);
-		if (a < 0 || b < 0 || c < 0 || d < 0) return -1;
-		unsigned v = (unsigned)a << 18 | (unsigned)b << 12 | (unsigned)c << 6 | (unsigned)d;
+		unsigned a = b64_values[in[i]], b = b64_values[in[i + 1]], c = b64_values[in[i + 2]], d = b64_values[in[i + 3]];
+		int last = i + 4 == len;
+		if ((a | b) > 63 || c > 64 || d > 64 || (c == 64 && (!last || d != 64)) || (d == 64 && !last)) return -1;
+		unsigned v = a << 18 | b << 12 | (c & 63) << 6 | (d & 63);
 		s[o++] = (char)(v >> 16);
-		if (s[i + 2] != '=') s[o++] = (char)(v >> 8);
-		if (s[i + 3] != '=') s[o++] = (char)v;
+		if (c != 64) s[o++] = (char)(v >> 8);
+		if (d != 64) s[o++] = (char)v;
 	}
 	return (ssize_t)o;
 }
 
 static void send_chunk(const char *nonce, char kind, const unsigned char *data, size_t len) {
-	static char line[128 + CHUNK / 3 * 4 + 8];
+	static char line[128 + (CHUNK + 2) / 3 * 4 + 8];
 	size_t o = (size_t)snprintf(line, 128, "%s %c ", nonce, kind);
 	o += b64_encode(data, len, line + o);
 	line[o++] = '\n';
@@ -153,24 +160,27 @@ static void queue_line(const char *line) {
 
 /* Reads what is available from in_fd; calls on_line for every complete line. Returns -1 on EOF. */
 static int pump_input(void (*on_line)(char *line, void *ctx), void *ctx) {
-	char buf[4096];
+	static char buf[READ_SIZE];
 	ssize_t n = read(in_fd, buf, sizeof buf);
 	if (n == 0) return -1;
 	if (n < 0) return (errno == EINTR || errno == EAGAIN) ? 0 : -1;
-	for (ssize_t i = 0; i < n; i++) {
-		char c = buf[i];
-		if (c == '\r') continue;
-		if (c == '\n') {
-			line_buf[line_len] = 0;
-			if (line_len > 0) on_line(line_buf, ctx);
-			line_len = 0;
-			continue;
-		}
-		if (line_len + 1 >= line_cap) {
-			line_cap *= 2;
+	char *p = buf, *end = buf + n;
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t take = (size_t)((nl ? nl : end) - p);
+		if (line_len + take + 1 > line_cap) {
+			while (line_len + take + 1 > line_cap) line_cap *= 2;
 			line_buf = realloc(line_buf, line_cap);
 		}
-		line_buf[line_len++] = c;
+		memcpy(line_buf + line_len, p, take);
+		line_len += take;
+		p += take;
+		if (!nl) break;
+		p++; /* the newline */
+		if (line_len > 0 && line_buf[line_len - 1] == '\r') line_len--;
+		line_buf[line_len] = 0;
+		if (line_len > 0) on_line(line_buf, ctx);
+		line_len = 0;
 	}
 	return 0;
 }
@@ -289,7 +299,8 @@ static void set_window(const char *nonce, const char *tty, const char *rows, con
 	struct winsize ws = { 0 };
 	ws.ws_row = (unsigned short)atoi(rows);
 	ws.ws_col = (unsigned short)atoi(cols);
-	if (strncmp(tty, "/dev/tty", 8) != 0 || !ws.ws_row || !ws.ws_col) {
+	/* a terminal: a tty (/dev/tty...) or a console port (/dev/hvc...) */
+	if ((strncmp(tty, "/dev/tty", 8) != 0 && strncmp(tty, "/dev/hvc", 8) != 0) || !ws.ws_row || !ws.ws_col) {
 		send_end(nonce, -1, "error:bad-window");
 		return;
 	}
@@ -349,9 +360,11 @@ static void handle_line(char *line) {
 }
 
 int main(int argc, char **argv) {
-	const char *port = argc > 1 ? argv[1] : "/dev/ttyS2";
+	const char *port = argc > 1 ? argv[1] : "/dev/hvc2";
 	signal(SIGPIPE, SIG_IGN);
-	in_fd = open(port, O_RDWR | O_NOCTTY);
+	b64_init();
+	/* The virtio console's ports come up while init already runs: wait for ours (up to 10 s). */
+	for (int tries = 0; (in_fd = open(port, O_RDWR | O_NOCTTY)) < 0 && tries < 1000; tries++) usleep(10000);
 	if (in_fd < 0) { perror(port); return 1; }
 	out_fd = in_fd;
 	struct termios t;
@@ -380,7 +393,7 @@ int main(int argc, char **argv) {
 		/* Lines are queued, never handled inside the read loop: a request that runs a command
 		 * reads further input itself, and that must not reorder the stream. */
 		if (pump_input(queue_line_cb, NULL) < 0) {
-			/* The port went away (should not happen on a serial line): reopen after a pause. */
+			/* The port went away (should not happen on a console port): reopen after a pause. */
 			sleep(1);
 		}
 	}

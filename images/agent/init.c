@@ -1,7 +1,8 @@
 /*
  * /sbin/init of Contained Linux (PID 1). It mounts the filesystems in /etc/fstab, sets up the
  * cgroups that keep the learner from starving the control agent, starts the learner's login
- * shells on ttyS0/ttyS1 and the control agent on ttyS2, restarts whichever of them exits, and
+ * shells on hvc0/hvc1 and the control agent on hvc2 (ports of the virtio console), restarts
+ * whichever of them exits, and
  * reaps orphans forever. It must never exit (that is a kernel panic).
  *
  * It was a busybox sh script; as a small static program it reaches the first shell ~0.5 s of
@@ -196,19 +197,28 @@ static void start(int which) {
 		if (out >= 0) { dup2(out, 1); dup2(out, 2); }
 		if (in > 2) close(in);
 		if (out > 2) close(out);
-		execl("/usr/sbin/contained-agent", "contained-agent", "/dev/ttyS2", (char *)NULL);
+		execl("/usr/sbin/contained-agent", "contained-agent", "/dev/hvc2", (char *)NULL);
 	} else {
-		/* The first shell on ttyS1 waits 2 s at boot: one CPU, and ttyS0's prompt comes first. */
+		/* The shell on hvc1 waits 2 s at boot: one CPU, and hvc0's prompt comes first. */
 		if (which == SHELL1 && starts[which] == 1) sleep(2);
 		/* The leaf again, in case the learner removed it (it is empty after a cgroup.kill). */
 		mkdir(CG "/learner/shells", 0755);
 		join_cgroup("learner/shells");
-		const char *tty = which == SHELL0 ? "/dev/ttyS0" : "/dev/ttyS1";
+		const char *tty = which == SHELL0 ? "/dev/hvc0" : "/dev/hvc1";
 		/* rows and columns until the page sets the size; later shells keep the tty's size */
 		if (starts[which] == 1) execl("/usr/sbin/contained-login", "contained-login", tty, "24", "80", (char *)NULL);
 		else execl("/usr/sbin/contained-login", "contained-login", tty, (char *)NULL);
 	}
 	_exit(127);
+}
+
+/* Opens a tty and keeps it open; a virtio console's port may come up a moment after init starts. */
+static void hold_tty(const char *path) {
+	for (int tries = 0; tries < 400; tries++) {
+		if (open(path, O_RDWR | O_NOCTTY) >= 0) return;
+		usleep(5000);
+	}
+	say("contained: a shell's tty did not come up");
 }
 
 static void on_signal(int sig) { (void)sig; }
@@ -242,9 +252,10 @@ int main(void) {
 	filesystems();
 	cgroups();
 	identity();
-	/* init holds the ttys open, so a tty's settings and size live on between shells */
-	open("/dev/ttyS0", O_RDWR | O_NOCTTY);
-	open("/dev/ttyS1", O_RDWR | O_NOCTTY);
+	/* init holds the ttys open, so a tty's settings and size live on between shells (an hvc
+	 * tty forgets both when it is last closed) */
+	hold_tty("/dev/hvc0");
+	hold_tty("/dev/hvc1");
 
 	start(SHELL0);
 	start(AGENT);

@@ -23,7 +23,7 @@
  * threads (pids in the root cgroup whose /proc/PID/exe cannot be read: no memory map), init,
  * this program and the agent that runs it. The lab's processes that are listed are flagged
  * "lab" (init, anything in /sys/fs/cgroup/lab: the agent, the lab's checks; this program); the
- * learner's login shells (session leaders on ttyS0 and ttyS1 that init started) "login".
+ * learner's login shells (session leaders on hvc0 and hvc1 that init started) "login".
  *
  * It runs in a cgroup of its own, /sys/fs/cgroup/lab-view (made on its first run), not in the
  * agent's /sys/fs/cgroup/lab: that one's cpu.weight (10000 to the learner's 100) would have a
@@ -166,10 +166,12 @@ static unsigned long long self_ns[NS_COUNT];   /* this program's own */
 static int all;                                /* --all: kernel threads too */
 static int unlisted;                           /* the lab's processes left out without --all */
 
-/* ttyS0..3 are major 4, minor 64+; /dev/pts/N majors 136..143 */
+/* hvc0.. (the virtio console's ports) are major 229; ttyS0..3 major 4, minor 64+; /dev/pts/N majors 136..143 */
+#define HVC_MAJOR 229
 static void put_tty(unsigned dev) {
 	unsigned major = (dev >> 8) & 0xfff, minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
-	if (major == 4 && minor >= 64) putf(",\"tty\":\"ttyS%u\"", minor - 64);
+	if (major == HVC_MAJOR) putf(",\"tty\":\"hvc%u\"", minor);
+	else if (major == 4 && minor >= 64) putf(",\"tty\":\"ttyS%u\"", minor - 64);
 	else if (major >= 136 && major <= 143) putf(",\"tty\":\"pts/%u\"", (major - 136) * 256 + minor);
 	else if (dev) putf(",\"tty\":\"%u:%u\"", major, minor);
 }
@@ -314,9 +316,9 @@ static int put_process(int proc_fd, const char *name, int pid, int first) {
 		put_cstr(cgroup);
 	}
 	if (pid == 1 || (in_cgroup && (strcmp(cgroup, "/lab") == 0 || strncmp(cgroup, "/lab/", 5) == 0 || strcmp(cgroup, "/lab-view") == 0))) LIT(",\"lab\":true");
-	/* init starts each login shell as a session leader on its serial port */
+	/* init starts each login shell as a session leader on its console port (hvc0, hvc1) */
 	unsigned minor = tty_nr & 0xff;
-	if (ppid == 1 && session == pid && (tty_nr >> 8 & 0xfff) == 4 && (minor == 64 || minor == 65)) LIT(",\"login\":true");
+	if (ppid == 1 && session == pid && (tty_nr >> 8 & 0xfff) == HVC_MAJOR && (minor == 0 || minor == 1)) LIT(",\"login\":true");
 	LIT("}");
 	close(dfd);
 	return 1;

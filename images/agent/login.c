@@ -1,5 +1,5 @@
 /*
- * contained-login: starts the learner's login shell on a serial tty. /sbin/init runs it as
+ * contained-login: starts the learner's login shell on a console tty (hvc0, hvc1). /sbin/init runs it as
  *   contained-login TTY [ROWS COLS]
  * in place of `setsid -c env --default-signal stty ... bash -l`, which cost three dynamically
  * linked programs (about 0.3 s of boot in the emulator). It:
@@ -65,7 +65,9 @@ int main(int argc, char **argv) {
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
 	setsid();
-	int fd = open(argv[1], O_RDWR);
+	/* The virtio console's ports come up while init already runs: wait for this one (up to 10 s). */
+	int fd;
+	for (int tries = 0; (fd = open(argv[1], O_RDWR)) < 0 && tries < 1000; tries++) usleep(10000);
 	if (fd < 0) {
 		perror(argv[1]);
 		return 1;

@@ -72,7 +72,7 @@ test("selecting a process shows its namespaces, mounts and cgroup; the lab's pro
   const panel = page.locator("section.kernel");
   await expect(panel.getByText("contained-agent")).toHaveCount(0);
   await panel.getByLabel(/The lab's own processes/).check();
-  await expect(panel.getByText("contained-agent /dev/ttyS2")).toBeVisible();
+  await expect(panel.getByText("contained-agent /dev/hvc2")).toBeVisible();
   await panel.getByLabel(/The lab's own processes/).uncheck();
 
   await lab.run("main", "unshare --pid --fork --mount-proc bash");

@@ -10,7 +10,7 @@ describe("booting", () => {
       expect(exitCode).toBe(0);
       expect(output).toContain("hello from i686");
       await lab.terminals.second.waitFor(PROMPT);
-      expect((await lab.run("second", "tty")).output).toContain("/dev/ttyS1");
+      expect((await lab.run("second", "tty")).output).toContain("/dev/hvc1");
     } finally {
       await lab.close();
     }

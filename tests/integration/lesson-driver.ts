@@ -1,5 +1,5 @@
 // Drives a lesson step on the real VM the way a learner does: its solution typed into the
-// learner's shells through their serial consoles (the page's own Typist, so both type alike),
+// learner's shells through their consoles (the page's own Typist, so both type alike),
 // its setup and check run on the control channel as the page runs them.
 import { setupCommand, type LessonStep } from "../../web/lessons/format";
 import { PromptWatcher } from "../../web/terminal/prompt";

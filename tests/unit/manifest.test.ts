@@ -70,10 +70,12 @@ describe("images/manifest.json", () => {
     expect(whole.digest("hex")).toBe(manifest.disk.sha256);
   });
 
-  it("records the machine: command line, memory, serial roles and Debian package versions", () => {
+  it("records the machine: command line, memory, port roles and Debian package versions", () => {
     expect(manifest.cmdline).toMatch(/root=\/dev\/sda/);
     expect(manifest.memorySize).toBeGreaterThanOrEqual(64 * 1024 * 1024);
-    expect(manifest.serial).toEqual({ main: 0, second: 1, control: 2, console: 3 });
+    expect(manifest.ports.control).toEqual({ device: "virtio-console", index: 2, tty: "/dev/hvc2" });
+    expect(manifest.ports.console).toEqual({ device: "serial", index: 3, tty: "/dev/ttyS3" });
+    expect(manifest.cmdline).toMatch(/console=ttyS3\b/);
     for (const pkg of ["bash", "libc6", "coreutils", "util-linux", "procps", "iproute2", "busybox-static", "seabios"]) {
       expect(manifest.packages[pkg], pkg).toMatch(/^\S+$/);
     }

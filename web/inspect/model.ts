@@ -22,7 +22,7 @@ export interface GuestProcess {
   state: string;
   /** The effective uid as seen from the initial user namespace; null when unknown. */
   uid: number | null;
-  /** The controlling terminal: "ttyS0", "pts/1", ...; null for none. */
+  /** The controlling terminal: "hvc0", "pts/1", ...; null for none. */
   tty: string | null;
   ns: NsIds;
   /** The process's root directory as the lab sees it ("/" unless chrooted). */

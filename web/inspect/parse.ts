@@ -19,7 +19,8 @@ import {
 export class InspectFormatError extends Error {}
 
 const VERSION = 1;
-const TERMINALS_BY_TTY: Record<string, TerminalId> = { ttyS0: "main", ttyS1: "second" };
+/** The shells' ttys: hvc0/hvc1 (virtio console ports); ttyS0/ttyS1 in images before them (and their fixtures). */
+const TERMINALS_BY_TTY: Record<string, TerminalId> = { hvc0: "main", hvc1: "second", ttyS0: "main", ttyS1: "second" };
 
 type Fields = Record<string, unknown>;
 

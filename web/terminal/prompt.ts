@@ -21,9 +21,10 @@ export class PromptWatcher {
 
   /** Feeds terminal output; true when the output now ends with a prompt. */
   push(data: Uint8Array): boolean {
-    // Latin-1 decoding: one char per byte, enough to see ASCII and never throws.
+    // Latin-1 decoding: one char per byte, enough to see ASCII and never throws. Only the end
+    // of a chunk can matter (a chunk may be 64 KiB of a flood).
     let text = "";
-    for (const b of data) text += String.fromCharCode(b);
+    for (const b of data.subarray(Math.max(0, data.length - TAIL_CHARS))) text += String.fromCharCode(b);
     this.tail = (this.tail + text).slice(-TAIL_CHARS);
     const visible = this.tail.replace(ESCAPES, "");
     if (!PROMPT_END.test(visible)) return false;

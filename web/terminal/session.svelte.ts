@@ -3,11 +3,13 @@
 // the guest's tty, debounced. The screen itself (xterm.js) lives in TerminalView.svelte.
 import type { TerminalId, VmApi } from "../../worker/api";
 import { pasteRefusal } from "./paste";
+import type { RendererKind } from "./renderer";
 import { PromptWatcher } from "./prompt";
 
 /** What the session needs from the component that draws the terminal. */
 export interface TerminalScreen {
-  write(data: Uint8Array): void;
+  /** Draws `data`; `parsed` is called once the terminal has taken it in. */
+  write(data: Uint8Array, parsed?: () => void): void;
   clear(): void;
   focus(): void;
   /** The screen's text, scrollback included, one line per row. */
@@ -32,6 +34,11 @@ export class TerminalSession {
   screenSize = $state<TerminalSize | null>(null);
   /** The size the guest's tty was last told (and acknowledged). */
   guestSize = $state<TerminalSize | null>(null);
+  /** What draws the screen; null until known (xterm's DOM renderer draws meanwhile). */
+  renderer = $state<RendererKind | null>(null);
+
+  /** Bytes from the guest so far, and how many of them the screen has taken in (and when it last did). */
+  readonly output = { received: 0, drawn: 0, drawnAt: 0 };
 
   private screen: TerminalScreen | null = null;
   private pending: Uint8Array[] = [];
@@ -54,7 +61,7 @@ export class TerminalSession {
 
   attach(screen: TerminalScreen): () => void {
     this.screen = screen;
-    for (const data of this.pending) screen.write(data);
+    for (const data of this.pending) this.draw(screen, data, false); // (the machine heard of these already)
     this.pending = [];
     this.pendingBytes = 0;
     return () => {
@@ -64,11 +71,13 @@ export class TerminalSession {
 
   /** Output from the guest. */
   receive(data: Uint8Array): void {
+    this.output.received += data.length;
     this.recent.push(data);
     this.recentBytes += data.length;
     while (this.recentBytes - this.recent[0].length > RECENT_LIMIT) this.recentBytes -= this.recent.shift()!.length;
-    if (this.screen) this.screen.write(data);
+    if (this.screen) this.draw(this.screen, data);
     else {
+      this.drawn(data.length); // kept here, not held up in the machine
       this.pending.push(data);
       this.pendingBytes += data.length;
       while (this.pendingBytes > PENDING_LIMIT) this.pendingBytes -= this.pending.shift()!.length;
@@ -78,6 +87,21 @@ export class TerminalSession {
       this.commandEntered = false;
       for (const listener of this.promptListeners) listener(afterCommand);
     }
+  }
+
+  /** The machine holds output the screen has not drawn yet (see worker/output-batcher.ts): say what it has. */
+  private draw(screen: TerminalScreen, data: Uint8Array, tell = true): void {
+    screen.write(data, () => {
+      this.output.drawn += data.length;
+      this.output.drawnAt = performance.now();
+      if (tell) this.drawn(data.length);
+    });
+  }
+
+  private drawn(bytes: number): void {
+    this.api.outputDrawn(this.id, bytes).catch(() => {
+      // the machine stopped meanwhile
+    });
   }
 
   /** The exit status the shell marked for the command before its prompt last seen (OSC 133), if it marks them. */

@@ -96,9 +96,11 @@ function connectWorker(options: ConnectOptions): VmConnection {
   });
   // Subscribed before anything else is asked of the worker: it handles messages in order.
   const subscribed = api.subscribe(proxy(hub.deliver));
+  // The terminals say what they have drawn (TerminalSession): a flood goes no faster than the screen.
   const startOptions: StartOptions = {
     imagesBase: new URL("images/", document.baseURI).href,
     wasmPath: new URL(wasmUrl, document.baseURI).href,
+    pacedOutput: true,
     ...(options.resume ? { resume: options.resume } : {}),
   };
   // (once the worker has loaded: begun at once, the wasm's fetch held up the worker's own)

@@ -233,6 +233,10 @@ export class FakeVm implements VmApi {
     return out.replace(/\n/g, "\r\n");
   }
 
+  async outputDrawn(): Promise<void> {
+    // the fake's output is never paced
+  }
+
   async resize(terminal: TerminalId, rows: number, cols: number): Promise<void> {
     this.requireRunning();
     this.sizes.set(terminal, { rows, cols });

@@ -36,7 +36,12 @@ function site({ chunks = ["a", "b", "zero", "zero", "zero"] } = {}) {
     memorySize: 1,
     vgaMemorySize: 1,
     cmdline: "",
-    serial: { main: 0, second: 1, control: 2, console: 3 },
+    ports: {
+      main: { device: "virtio-console", index: 0, tty: "/dev/hvc0" },
+      second: { device: "virtio-console", index: 1, tty: "/dev/hvc1" },
+      control: { device: "virtio-console", index: 2, tty: "/dev/hvc2" },
+      console: { device: "serial", index: 3, tty: "/dev/ttyS3" },
+    },
     files: { bios: { path: "b", sha256: "x", size: 1 }, vgaBios: { path: "v", sha256: "x", size: 1 }, kernel: { path: "k", sha256: "x", size: 1 } },
     disk: {
       path: "out/disk/rootfs.img.zst",

@@ -1,4 +1,4 @@
 unshare --pid --fork --mount-proc bash
 ps aux
 #@ second
-ps -o pid,ppid,cmd -t ttyS0
+ps -o pid,ppid,cmd -t hvc0

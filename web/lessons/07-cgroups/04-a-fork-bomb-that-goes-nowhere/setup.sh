@@ -9,4 +9,4 @@ for group in $cg/*/; do
   read -r pid < "${group}cgroup.procs" 2>/dev/null && exit 0
 done
 mkdir -p $cg/box
-for pid in $(pgrep -t ttyS0); do echo "$pid" > $cg/box/cgroup.procs; done
+for pid in $(pgrep -t hvc0); do echo "$pid" > $cg/box/cgroup.procs; done

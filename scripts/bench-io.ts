@@ -1,0 +1,273 @@
+// The guest's I/O, for `npm run bench` (`benchIo(figure)`; alone: `npx tsx scripts/bench-io.ts [node|browser|browser-dom|browser-webgl]`).
+//  - Node: what the guest itself can produce (into /dev/null, into a pipe), a flood from the
+//    learner's shell to the UI side, uploads and downloads over the control channel
+//  - Chromium, on the built site: a flood to the screen (MB/s, frame times), keystroke to echo,
+//    Ctrl-C on a running `seq` to a quiet screen
+import { createHash, randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
+import type { Page } from "@playwright/test";
+import type { TerminalId, VmEvent } from "../worker/api";
+import { VmService } from "../worker/vm-service";
+import { DOWNLOAD_LIMIT, UPLOAD_LIMIT, downloadFile, uploadFile } from "../web/files/transfer";
+import { PORT, freshBrowser, keystrokeLatency, serve } from "./bench-browser";
+
+type Figure = (name: string, value: string, target?: string) => void;
+
+const images = new URL("../images/", import.meta.url).pathname;
+const wasmPath = createRequire(import.meta.url).resolve("v86/build/v86.wasm");
+const MB = 1e6;
+const MiB = 1 << 20;
+/** The flood: 17-byte lines, as in the issue. */
+const FLOOD = "yes 0123456789abcdef | head -c";
+const FLOOD_BYTES = Number(process.env.BENCH_IO_FLOOD_MB ?? 20) * MB;
+/** Transfers of this size (each capped by the limit the lab has). */
+const TRANSFER_BYTES = Number(process.env.BENCH_IO_TRANSFER_MIB ?? 32) * MiB;
+
+const ms = (n: number) => `${n.toFixed(0)} ms`;
+const rate = (bytes: number, t: number) => `${(bytes / MB / (t / 1000)).toFixed(2)} MB/s`;
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+const percentile = (xs: number[], p: number) => sorted(xs)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? NaN;
+/** What the terminal receives for `head -c n` of the flood: the tty turns each \n into \r\n. */
+const floodOnScreen = (n: number) => n + Math.floor(n / 17);
+
+/** Guest instructions so far (32 bits). (A VmService from before instructionCount(): its machine's.) */
+function instructionCount(vm: VmService): number {
+  const older = vm as unknown as { instructionCount?: () => number; machine?: { instructionCount(): number } };
+  return older.instructionCount ? older.instructionCount() : (older.machine?.instructionCount() ?? 0);
+}
+
+/** The learner's main shell in Node: type a line, wait for a marker, count the bytes between. */
+function shell(vm: VmService) {
+  let text = "";
+  let bytes = 0;
+  let waiter: { marker: string; resolve: (at: number) => void } | null = null;
+  void vm.subscribe((e: VmEvent) => {
+    if (e.type !== "output" || e.terminal !== ("main" satisfies TerminalId)) return;
+    bytes += e.data.length;
+    text = (text + Buffer.from(e.data).toString("latin1")).slice(-256);
+    if (waiter && text.includes(waiter.marker)) {
+      const w = waiter;
+      waiter = null;
+      text = "";
+      w.resolve(performance.now());
+    }
+  });
+  let n = 0;
+  return {
+    /** Runs `command`; resolves to how long until its marker came and how many bytes came meanwhile. */
+    async time(command: string): Promise<{ ms: number; bytes: number; instructions: number }> {
+      const marker = `io-mark-${++n}\r\n`;
+      const done = new Promise<number>((resolve) => (waiter = { marker, resolve }));
+      const before = bytes;
+      const count = instructionCount(vm);
+      const t0 = performance.now();
+      await vm.write("main", `${command}; echo io-mark''-${n}\n`);
+      const end = await done;
+      return { ms: end - t0, bytes: bytes - before, instructions: (instructionCount(vm) - count) >>> 0 };
+    },
+  };
+}
+
+async function nodeIo(figure: Figure): Promise<void> {
+  const vm = new VmService();
+  const sh = shell(vm);
+  await vm.start({ imagesBase: images, wasmPath, from: "state" });
+  await sh.time("true"); // the shell is at its prompt
+  await sh.time(`${FLOOD} 2000000 > /dev/null; ${FLOOD} 2000000 | wc -c`); // v86 compiles the hot code first
+  const n = FLOOD_BYTES;
+  const nul = await sh.time(`${FLOOD} ${n} > /dev/null`);
+  figure(`guest ceiling: ${n / MB} MB of the flood into /dev/null (Node)`, `${rate(n, nul.ms)} (${ms(nul.ms)})`);
+  const pipe = await sh.time(`${FLOOD} ${n} | wc -c`);
+  figure(`guest ceiling: ${n / MB} MB of the flood into a pipe, | wc -c (Node)`, `${rate(n, pipe.ms)} (${ms(pipe.ms)})`);
+  const flood = await sh.time(`${FLOOD} ${n}`);
+  figure(
+    `flood from the learner's shell to the UI side, ${n / MB} MB (Node)`,
+    `${rate(flood.bytes, flood.ms)} (${(flood.bytes / MB).toFixed(1)} MB in ${ms(flood.ms)})`,
+  );
+  // What the guest spends, whatever the host's load (the 32-bit counter wraps: fine below ~4 G).
+  figure("  guest instructions per byte of it (the flood, into a pipe)", `${(flood.instructions / n).toFixed(0)}, ${(pipe.instructions / n).toFixed(0)}`);
+
+  const exec = vm.exec.bind(vm);
+  const up = randomBytes(Math.min(TRANSFER_BYTES, UPLOAD_LIMIT));
+  const perByte = (from: number, bytes: number) => (((instructionCount(vm) - from) >>> 0) / bytes).toFixed(0);
+  let count = instructionCount(vm);
+  let t0 = performance.now();
+  await uploadFile(exec, "bench-io.bin", up);
+  const upMs = performance.now() - t0;
+  figure(
+    `upload over the control channel, ${(up.length / MiB).toFixed(0)} MiB (Node)`,
+    `${rate(up.length, upMs)} (${ms(upMs)}; ${perByte(count, up.length)} guest instructions per byte)`,
+    "32 MiB < 10 s",
+  );
+  const downSize = Math.min(TRANSFER_BYTES, DOWNLOAD_LIMIT);
+  const made = await vm.exec(`head -c ${downSize} /dev/urandom > /root/bench-down.bin`, { timeoutMs: 120_000 });
+  if (made.exitCode !== 0) throw new Error(`could not make the download's file: ${made.stderr}`);
+  count = instructionCount(vm);
+  t0 = performance.now();
+  const down = await downloadFile(exec, "/root/bench-down.bin");
+  const downMs = performance.now() - t0;
+  figure(
+    `download over the control channel, ${(down.length / MiB).toFixed(0)} MiB (Node)`,
+    `${rate(down.length, downMs)} (${ms(downMs)}; ${perByte(count, down.length)} guest instructions per byte)`,
+    "32 MiB < 10 s",
+  );
+  const back = await downloadFile(exec, "/root/bench-io.bin");
+  const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+  if (sha(back) !== sha(up)) throw new Error("the uploaded file came back different");
+  await vm.stop();
+}
+
+/** rAF deltas and long tasks in the page, from now until stopFrameRecorder(). (A string: tsx wraps named functions in a helper the page lacks.) */
+async function startFrameRecorder(page: Page): Promise<void> {
+  await page.evaluate(`(() => {
+    const w = window;
+    w.__frames = [];
+    w.__longTasks = [];
+    w.__recording = true;
+    let last = performance.now();
+    const loop = (t) => {
+      w.__frames.push(t - last);
+      last = t;
+      if (w.__recording) requestAnimationFrame(loop);
+    };
+    requestAnimationFrame(loop);
+    new PerformanceObserver((list) => {
+      if (w.__recording) for (const e of list.getEntries()) w.__longTasks.push(e.duration);
+    }).observe({ type: "longtask" });
+  })()`);
+}
+
+async function stopFrameRecorder(page: Page): Promise<{ frames: number[]; longTasks: number[] }> {
+  return page.evaluate(() => {
+    const w = window as unknown as { __frames: number[]; __longTasks: number[]; __recording: boolean };
+    w.__recording = false;
+    return { frames: w.__frames, longTasks: w.__longTasks };
+  });
+}
+
+/** Types a command into the main shell (already focused) and presses Enter; resolves to when. */
+async function enter(page: Page, command: string): Promise<number> {
+  await page.keyboard.type(command);
+  await page.evaluate(() => ((window as unknown as { __t0: number }).__t0 = performance.now()));
+  await page.keyboard.press("Enter");
+  return page.evaluate(() => (window as unknown as { __t0: number }).__t0);
+}
+
+/** Waits until the main terminal has taken in `bytes` more than `from` and shows its prompt again. */
+async function waitDrawn(page: Page, from: number, bytes: number, timeout: number): Promise<number> {
+  await page.waitForFunction(([from, bytes]) => window.__contained!.output("main").drawn >= from + bytes, [from, bytes], { timeout, polling: 250 });
+  await page.waitForFunction(() => /# $/.test(window.__contained!.terminalText("main").trimEnd() + " "), null, { timeout: 30_000, polling: 100 });
+  return page.evaluate(() => window.__contained!.output("main").drawnAt);
+}
+
+/** `renderer`: "dom" makes WebGL unavailable to the page, "webgl" has it used even in software (an A/B of xterm's two renderers). */
+async function browserIo(figure: Figure, renderer: "auto" | "dom" | "webgl"): Promise<void> {
+  const server = await serve();
+  const browser = await freshBrowser();
+  const { page } = browser;
+  try {
+    if (renderer === "webgl") {
+      // The page is told of a GPU: it then draws with WebGL, here in software (SwiftShader).
+      await page.addInitScript(`(() => {
+        const getParameter = WebGL2RenderingContext.prototype.getParameter;
+        WebGL2RenderingContext.prototype.getParameter = function (name) {
+          return name === 0x9246 ? "ANGLE (a GPU, said the bench)" : getParameter.call(this, name);
+        };
+      })()`);
+    }
+    if (renderer === "dom") {
+      // No WebGL for the page: the terminal falls back to xterm's DOM renderer.
+      await page.addInitScript(`(() => {
+        const getContext = HTMLCanvasElement.prototype.getContext;
+        HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
+          return kind === "webgl" || kind === "webgl2" ? null : getContext.call(this, kind, ...rest);
+        };
+      })()`);
+    }
+    await page.goto(`http://localhost:${PORT}/?mode=sandbox`);
+    // (a page from before the renderer choice has no renderer() and draws with the DOM)
+    const drawingWith = () => (window.__contained as { renderer?: (id: "main") => string | null }).renderer?.("main") ?? "dom";
+    await page.waitForFunction(`performance.getEntriesByName("contained:prompt").length > 0 && (${drawingWith.toString()})() !== null`, null, {
+      timeout: 120_000,
+    });
+    await page.locator(".xterm").first().click();
+    const drawing = String(await page.evaluate(`(${drawingWith.toString()})()`));
+    const gl = await page.evaluate(() => {
+      const gl = document.createElement("canvas").getContext("webgl2");
+      const info = gl?.getExtension("WEBGL_debug_renderer_info");
+      return gl ? String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)) : "none";
+    });
+    const how = { auto: "as the page chooses", dom: "WebGL made unavailable", webgl: "WebGL said to be a GPU's" }[renderer];
+    figure(`terminal renderer (${how}; this Chromium's WebGL: ${gl})`, drawing);
+
+    const keys = sorted(await keystrokeLatency(page));
+    figure("keystroke to echo, idle, p50 (40 keys)", `${ms(keys[20])} (p95 ${ms(keys[38])})`, "< 30 ms");
+
+    // What frames look like here without a flood: the page idle, and the guest busy with no output
+    // (the emulator then takes a core, as during a flood).
+    const frameFigure = (frames: number[], longTasks: number[]) =>
+      `p99 ${ms(percentile(frames, 99))}, max ${ms(Math.max(...frames))}, ${frames.filter((f) => f > 100).length} over 100 ms; long tasks ${longTasks.length} (max ${ms(Math.max(0, ...longTasks))})`;
+    await startFrameRecorder(page);
+    await page.waitForTimeout(5000);
+    const idle = await stopFrameRecorder(page);
+    figure(`  frames, page idle for 5 s (${idle.frames.length})`, frameFigure(idle.frames, idle.longTasks));
+    await startFrameRecorder(page);
+    await enter(page, "i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done; echo bu''sy-done");
+    await page.waitForFunction(() => window.__contained!.terminalText("main").includes("busy-done"), null, { timeout: 120_000, polling: 250 });
+    const busy = await stopFrameRecorder(page);
+    figure(`  frames, guest busy with no output (${busy.frames.length})`, frameFigure(busy.frames, busy.longTasks));
+
+    const n = FLOOD_BYTES;
+    const from = await page.evaluate(() => window.__contained!.output("main").drawn);
+    await startFrameRecorder(page);
+    const t0 = await enter(page, `${FLOOD} ${n}`);
+    const end = await waitDrawn(page, from, floodOnScreen(n), 600_000);
+    const { frames, longTasks } = await stopFrameRecorder(page);
+    figure(`flood to the screen, ${n / MB} MB (Chromium)`, `${rate(floodOnScreen(n), end - t0)} (${ms(end - t0)})`, ">= 5 MB/s");
+    figure(`  frames during it (${frames.length})`, frameFigure(frames, longTasks), "p99 < 33 ms, none over 100 ms");
+
+    // Ctrl-C while `seq` floods: how long until the screen is quiet (its last byte drawn).
+    await page.keyboard.press("Control+L");
+    const seqFrom = await page.evaluate(() => window.__contained!.output("main").drawn);
+    await enter(page, "seq 1 10000000");
+    await page.waitForFunction((from) => window.__contained!.output("main").drawn > from + 500_000, seqFrom, { timeout: 120_000, polling: 50 });
+    const pressed = await page.evaluate(() => performance.now());
+    await page.keyboard.press("Control+C");
+    await page.waitForFunction(() => /# $/.test(window.__contained!.terminalText("main").trimEnd() + " "), null, { timeout: 60_000, polling: 100 });
+    // quiet: nothing more for a second
+    let last = -1;
+    for (;;) {
+      const out = await page.evaluate(() => window.__contained!.output("main"));
+      if (out.drawn === last) break;
+      last = out.drawn;
+      await page.waitForTimeout(1000);
+    }
+    const quiet = await page.evaluate(() => window.__contained!.output("main").drawnAt);
+    figure("Ctrl-C on a running seq to a quiet screen (Chromium)", ms(quiet - pressed), "< 300 ms");
+  } finally {
+    await browser.dispose();
+    if (server.pid) process.kill(-server.pid);
+  }
+}
+
+export type BenchIoPart = "node" | "browser" | "browser-dom" | "browser-webgl";
+
+/** The default leaves out the renderer A/B runs (browser-dom, browser-webgl). */
+export async function benchIo(figure: Figure, parts: BenchIoPart[] = ["node", "browser"]): Promise<void> {
+  if (parts.includes("node")) await nodeIo(figure);
+  if (parts.includes("browser")) await browserIo(figure, "auto");
+  if (parts.includes("browser-dom")) await browserIo(figure, "dom");
+  if (parts.includes("browser-webgl")) await browserIo(figure, "webgl");
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const parts = process.argv.slice(2) as BenchIoPart[];
+  const figure: Figure = (name, value, target) => console.log(`  ${name}: ${value}${target ? `   (target ${target})` : ""}`);
+  benchIo(figure, parts.length ? parts : undefined).then(
+    () => process.exit(0),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
