@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "@playwright/test";
 import { STATE_CACHE_DIR } from "../worker/api";
 
-export const PORT = 4175;
+/** BENCH_PORT: another port, for a bench beside someone else's. */
+export const PORT = Number(process.env.BENCH_PORT ?? 4175);
 const ARGS = [
   "--no-sandbox",
   "--disable-gpu",

@@ -7,10 +7,12 @@
 //  - snapshots: save, storage added by the next one, restore; booted and after an unpack
 //  - lessons: every step's check while it is open, a solution's last line to its step passing
 //  - the kernel view: one refresh's cost in the guest, on the wire and in the page
+//  - guest I/O: the guest's own output ceiling, a flood to the UI side and to the screen (frame
+//    times), keystroke to echo, Ctrl-C to a quiet screen, 32 MiB uploads and downloads
 //  - in Chromium: navigation to a usable prompt (first and repeat visit), keystroke to echo,
 //    a learner's command to its step shown done
 // `npm run bench -- NAME...` runs only those parts (node, lessons, snapshots, snapshots-browser,
-// view, browser).
+// view, io, browser; BENCH_PORT moves the Chromium parts' server).
 import { gzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -20,6 +22,7 @@ import { VmService } from "../worker/vm-service";
 import { benchBrowser } from "./bench-browser";
 import { benchLessons } from "./bench-lessons";
 import { benchView } from "./bench-view";
+import { benchIo } from "./bench-io";
 import { benchSnapshots } from "./bench-snapshots";
 import { benchSnapshotsBrowser } from "./bench-snapshots-browser";
 
@@ -159,6 +162,10 @@ async function main() {
   if (want("view")) {
     console.log("Kernel view:");
     await benchView(figure);
+  }
+  if (want("io")) {
+    console.log("Guest I/O (Node and Chromium):");
+    await benchIo(figure);
   }
   if (want("browser")) {
     console.log("Chromium:");
