@@ -14,6 +14,7 @@ const require = createRequire(import.meta.url);
 const images = new URL("../images/", import.meta.url).pathname;
 const wasmPath = require.resolve("v86/build/v86.wasm");
 const RUNS = 5;
+const UNPACK_RUNS = 3;
 
 const ms = (n: number) => `${n.toFixed(0)} ms`;
 const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
@@ -118,10 +119,19 @@ export async function benchSnapshots(figure: Figure): Promise<void> {
   await vm.exec("mkdir -p /root/new-root && tar -xf /opt/rootfs/debian-bookworm-minbase.tar -C /root/new-root", { timeoutMs: 300_000 });
   const unpackOld = await gzipSnapshot(vm);
   figure("after the minbase unpack: single-file gzip snapshot (no cache dropped), save", `${ms(unpackOld.ms)}, ${mb(unpackOld.size)}`);
-  const [unpackMs, unpacked] = await time(() => vm.saveSnapshot({ name: "unpacked", kind: "auto", place: { lesson: "ready-root", step: 1 } }));
+  // Each run from the same machine, just unpacked, into a store of its own.
+  const unpackedRaw = await vm.saveRawState();
+  const unpackSaves: Array<{ ms: number; timeline: object; added: number }> = [];
+  for (let i = 0; i < UNPACK_RUNS; i++) {
+    await vm.restoreRawState(unpackedRaw);
+    stores = emptyStores();
+    const [took, saved] = await time(() => vm.saveSnapshot({ name: "unpacked", kind: "auto", place: { lesson: "ready-root", step: 1 } }));
+    unpackSaves.push({ ms: took, timeline: saved.timeline, added: saved.addedBytes });
+  }
+  const unpacked = [...unpackSaves].sort((a, b) => a.ms - b.ms)[Math.floor(UNPACK_RUNS / 2)];
   figure(
-    "after the minbase unpack: block snapshot, save (page cache dropped)",
-    `${ms(unpackMs)}, ${mb(unpacked.addedBytes)} added, ${mb(unpacked.size)} in all (${parts(unpacked.timeline)})`,
+    `after the minbase unpack: block snapshot, save (median of ${UNPACK_RUNS})`,
+    `${runs(unpackSaves.map((r) => r.ms))}, ${mb(unpacked.added)} added (median run: ${parts(unpacked.timeline)})`,
     "< 1000 ms",
   );
   await vm.exec("echo 'after unpack' >> /root/notes.txt");

@@ -168,12 +168,18 @@ export interface SnapshotSummary {
 
 /** How long each part of a save took, in ms (the benchmark prints them). */
 export interface SaveTimeline {
-  /** the raw state taken (and the page cache dropped first, when it was) */
+  /** the guest's dirty pages written back (sync), when its page cache was given back */
+  sync: number;
+  /** the guest's page cache dropped, when it was */
+  drop: number;
+  /** v86's save_state (every one a save took) */
   state: number;
   /** split into blocks and hashed */
   split: number;
-  /** new blocks compressed and stored, then the record */
-  store: number;
+  /** new blocks compressed */
+  compress: number;
+  /** new blocks, then the record, written to storage */
+  write: number;
   /** old checkpoints pruned (automatic saves) */
   prune: number;
 }

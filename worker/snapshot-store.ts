@@ -32,6 +32,12 @@ export interface StoredSnapshot {
   base?: { sha256: string; blocks: Record<string, [number, number]> };
 }
 
+/** How long a put took to compress its new blocks and to write them and its record, ms. */
+export interface StoreTimeline {
+  compress: number;
+  write: number;
+}
+
 /** A snapshot to store. */
 export interface NewSnapshot {
   id: string;
@@ -78,8 +84,8 @@ async function records(stores: SnapshotStores): Promise<StoredSnapshot[]> {
  * Stores a snapshot: the blocks neither a stored snapshot nor the base has (compressed now),
  * then its record.
  */
-export function putSnapshot(snapshot: NewSnapshot, stores: SnapshotStores = defaultStores()): Promise<StoredSnapshot> {
-  return putStored(snapshot, compressBlock, stores);
+export function putSnapshot(snapshot: NewSnapshot, stores: SnapshotStores = defaultStores(), timeline?: StoreTimeline): Promise<StoredSnapshot> {
+  return putStored(snapshot, compressBlock, stores, timeline);
 }
 
 /** The same, with blocks that are stored (compressed) already: an imported file's. */
@@ -91,13 +97,17 @@ function putStored(
   { id, header, layout, blocks, base }: NewSnapshot,
   store: (data: Uint8Array) => Promise<Uint8Array>,
   stores: SnapshotStores,
+  timeline: StoreTimeline = { compress: 0, write: 0 },
 ): Promise<StoredSnapshot> {
   return oneAtATime(async () => {
+    let t0 = performance.now();
     const known = new Map<string, number>();
     for (const record of await records(stores)) for (const [hash, size] of Object.entries(record.blockBytes)) known.set(hash, size);
     const kept = [...blocks].filter(([hash]) => !base?.places.has(hash));
     const fresh = kept.filter(([hash]) => !known.has(hash));
     const written = await Promise.all(fresh.map(async ([hash, data]): Promise<[string, Uint8Array]> => [hash, await store(data)]));
+    timeline.compress = performance.now() - t0;
+    t0 = performance.now();
     if (written.length) await setMany(written, stores.blocks).catch(quotaOr);
     const blockBytes: Record<string, number> = {};
     for (const [hash, data] of written) blockBytes[hash] = data.length;
@@ -112,6 +122,7 @@ function putStored(
       record.base = { sha256: base.sha256, blocks: shared };
     }
     await set(id, record, stores.snapshots).catch(quotaOr);
+    timeline.write = performance.now() - t0;
     return record;
   });
 }

@@ -203,6 +203,11 @@ export class VmService implements VmApi {
     return this.requireRunning().machine.save();
   }
 
+  /** Puts back a raw v86 state saveRawState() took (the bench: the same machine for each of its runs). */
+  async restoreRawState(state: Uint8Array): Promise<void> {
+    await this.requireRunning().restoreRaw(state);
+  }
+
   /** Guest instructions run so far (32 bits: it wraps): what a guest command costs, whatever the host's load (the bench). */
   instructionCount(): number {
     return this.requireRunning().machine.instructionCount();
