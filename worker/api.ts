@@ -168,11 +168,11 @@ export interface SnapshotSummary {
 
 /** How long each part of a save took, in ms (the benchmark prints them). */
 export interface SaveTimeline {
-  /** the guest's dirty pages written back (sync), when its page cache was given back */
-  sync: number;
-  /** the guest's page cache dropped, when it was */
+  /** its RAM counted, to know whether dropping the page cache is worth it */
+  check: number;
+  /** the guest's clean page cache dropped, when that was worth it */
   drop: number;
-  /** v86's save_state (every one a save took) */
+  /** v86's save_state: the machine is held still meanwhile */
   state: number;
   /** split into blocks and hashed */
   split: number;

@@ -153,6 +153,25 @@ export class Machine {
     return guestMemory(this.emulator);
   }
 
+  /**
+   * Bytes of RAM in non-zero 4 KiB pages: what save_state would pack (it saves only those), found
+   * without taking a state (a scan of RAM, ~30 ms for 128 MB).
+   */
+  nonZeroRamBytes(): number {
+    const mem = this.memory();
+    const words = new Uint32Array(mem.buffer, mem.byteOffset, mem.length >> 2);
+    let pages = 0;
+    for (let page = 0; page < words.length; page += 1024) {
+      for (let i = page, end = page + 1024; i < end; i++) {
+        if (words[i]) {
+          pages++;
+          break;
+        }
+      }
+    }
+    return pages * 4096;
+  }
+
   instructionCount(): number {
     return this.emulator.get_instruction_counter();
   }
