@@ -1,10 +1,11 @@
 // Loaded into a page of the dev server by scripts/bench-snapshots-browser.ts: a machine in its
 // own worker, through the same VmApi the page uses, and what its snapshots cost in this
 // browser (real IndexedDB, CompressionStream, Web Locks). Not part of the site.
-import { wrap } from "comlink";
+import { proxy, wrap } from "comlink";
 import wasmUrl from "v86/build/v86.wasm?url";
 import type { RestoreTimeline, SaveTimeline, VmApi } from "../worker/api";
 import type { VmService } from "../worker/vm-service";
+import { EchoSampler } from "./echo-sampler";
 
 /** Saves after the unpack, each from the same machine just unpacked. */
 const UNPACK_RUNS = 3;
@@ -15,7 +16,7 @@ export interface ProbeFigures {
   firstTimeline: SaveTimeline;
   edits: Array<{ ms: number; added: number; timeline: SaveTimeline }>;
   restores: Array<{ ms: number; timeline: RestoreTimeline }>;
-  unpack?: { saves: Array<{ ms: number; added: number; timeline: SaveTimeline }>; nextSave: number; nextAdded: number; restore: number };
+  unpack?: { saves: Array<{ ms: number; added: number; timeline: SaveTimeline; echoes: number[] }>; idleEchoes: number[]; nextSave: number; nextTimeline: SaveTimeline; nextAdded: number; restore: number };
   usage: number | null;
   /** start() to the agent's answer: from the pre-booted state, and resuming the latest snapshot */
   freshStarts: number[];
@@ -43,6 +44,8 @@ export async function probe(withUnpack: boolean): Promise<ProbeFigures> {
   const api = wrap<VmApi & Pick<VmService, "saveRawState" | "restoreRawState">>(worker);
   await api.start({ imagesBase: new URL("/images/", location.href).href, wasmPath: new URL(wasmUrl, location.href).href, from: "state" });
   await api.exec("true");
+  const sampler = new EchoSampler((terminal, data) => api.write(terminal, data));
+  await api.subscribe(proxy((e) => e.type === "output" && sampler.output(e.terminal, e.data)));
   const [firstSave, first] = await timed(() => api.saveSnapshot({ name: "booted", kind: "named" }));
   const edits = [];
   for (let i = 0; i < 5; i++) {
@@ -82,13 +85,20 @@ export async function probe(withUnpack: boolean): Promise<ProbeFigures> {
     for (let i = 0; i < UNPACK_RUNS; i++) {
       await api.restoreRawState(unpackedRaw);
       for (const snapshot of await api.listSnapshots()) await api.deleteSnapshot(snapshot.id); // (all its blocks new, each run)
-      const [ms, saved] = await timed(() => api.saveSnapshot({ name: "unpacked", kind: "auto" }));
-      saves.push({ ms, added: saved.addedBytes, timeline: saved.timeline });
+      await api.exec("true");
+      const {
+        result: [ms, saved],
+        echoes,
+      } = await sampler.during(() => timed(() => api.saveSnapshot({ name: "unpacked", kind: "auto" })));
+      saves.push({ ms, added: saved.addedBytes, timeline: saved.timeline, echoes });
     }
+    await api.restoreRawState(unpackedRaw);
+    await api.exec("true");
+    const idle = await sampler.during(() => new Promise((r) => setTimeout(r, 2000)));
     await api.exec("echo 'after unpack' >> /root/notes.txt");
     const [nextSave, next] = await timed(() => api.saveSnapshot({ name: "unpacked+edit", kind: "auto" }));
     const [restore] = await timed(() => api.restoreSnapshot(next.id));
-    figures.unpack = { saves, nextSave, nextAdded: next.addedBytes, restore };
+    figures.unpack = { saves, idleEchoes: idle.echoes, nextSave, nextTimeline: next.timeline, nextAdded: next.addedBytes, restore };
   }
   figures.usage = (await api.storageEstimate()).usage;
   await api.stop();

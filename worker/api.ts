@@ -174,6 +174,8 @@ export interface SaveTimeline {
   drop: number;
   /** v86's save_state: the machine is held still meanwhile */
   state: number;
+  /** from the call until the state was taken (the three above): the machine runs on after it, as the rest is done */
+  taken: number;
   /** split into blocks and hashed */
   split: number;
   /** new blocks compressed */

@@ -7,7 +7,7 @@
 // no record names, which the next delete or prune collects. Changes are made one at a time,
 // across tabs too where the browser has Web Locks.
 import { createStore, del, delMany, entries, get, getMany, keys, set, setMany, type UseStore } from "idb-keyval";
-import { compressBlock } from "./block-codec";
+import { compressOffThread } from "./block-compressor";
 import { VmError } from "./errors";
 import type { SnapshotHeader } from "./snapshot-format";
 import type { StateLayout } from "./state-blocks";
@@ -85,7 +85,7 @@ async function records(stores: SnapshotStores): Promise<StoredSnapshot[]> {
  * then its record.
  */
 export function putSnapshot(snapshot: NewSnapshot, stores: SnapshotStores = defaultStores(), timeline?: StoreTimeline): Promise<StoredSnapshot> {
-  return putStored(snapshot, compressBlock, stores, timeline);
+  return putStored(snapshot, compressOffThread, stores, timeline);
 }
 
 /** The same, with blocks that are stored (compressed) already: an imported file's. */

@@ -63,6 +63,7 @@ async function takeState(running: RunningMachine, timeline: SaveTimeline): Promi
   t0 = performance.now();
   const raw = await running.saveRaw();
   timeline.state = performance.now() - t0;
+  timeline.taken = timeline.check + timeline.drop + timeline.state;
   return raw;
 }
 
@@ -81,7 +82,7 @@ export async function saveSnapshot(
   stores: store.SnapshotStores,
   base: BaseState | null,
 ): Promise<SavedSnapshot> {
-  const timeline: SaveTimeline = { check: 0, drop: 0, state: 0, split: 0, compress: 0, write: 0, prune: 0 };
+  const timeline: SaveTimeline = { check: 0, drop: 0, state: 0, taken: 0, split: 0, compress: 0, write: 0, prune: 0 };
   const machine = identity(running.manifest);
   const header = headerFor(request, machine, APP_VERSION);
   const raw = await takeState(running, timeline);
