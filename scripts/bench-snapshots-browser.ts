@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { chromium } from "@playwright/test";
 import type { ProbeFigures } from "./snapshot-probe";
 import { echoSummary } from "./echo-sampler";
+import { benchSnapshotReloads } from "./bench-snapshots-reload";
 
 /** BENCH_PORT moves the server, for a bench beside someone else's. */
 const PORT = Number(process.env.BENCH_PORT ?? 4176);
@@ -83,4 +84,7 @@ export async function benchSnapshotsBrowser(figure: Figure): Promise<void> {
     rmSync(profile, { recursive: true, force: true });
     if (server.pid) process.kill(-server.pid);
   }
+  // (the built site is served on the same port: once the dev server has let it go)
+  for (let i = 0; i < 50 && (await fetch(`http://localhost:${PORT}/`).then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 200));
+  await benchSnapshotReloads(figure);
 }

@@ -11,7 +11,8 @@
 //    times), keystroke to echo, Ctrl-C to a quiet screen, 32 MiB uploads and downloads
 //  - in Chromium: navigation to a usable prompt (first and repeat visit), keystroke to echo,
 //    a learner's command to its step shown done
-// `npm run bench -- NAME...` runs only those parts (node, lessons, snapshots, snapshots-browser,
+// `npm run bench -- NAME...` runs only those parts (node, lessons, snapshots, snapshots-browser
+// (snapshots-reload: its second half alone),
 // view, io, browser; BENCH_PORT moves the Chromium parts' server).
 import { gzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
@@ -25,6 +26,7 @@ import { benchView } from "./bench-view";
 import { benchIo } from "./bench-io";
 import { benchSnapshots } from "./bench-snapshots";
 import { benchSnapshotsBrowser } from "./bench-snapshots-browser";
+import { benchSnapshotReloads } from "./bench-snapshots-reload";
 
 const require = createRequire(import.meta.url);
 const images = new URL("../images/", import.meta.url).pathname;
@@ -158,6 +160,10 @@ async function main() {
   if (want("snapshots-browser")) {
     console.log("Snapshots (Chromium):");
     await benchSnapshotsBrowser(figure);
+  }
+  if (only.includes("snapshots-reload")) {
+    console.log("Snapshots, reloads (Chromium; part of snapshots-browser):");
+    await benchSnapshotReloads(figure);
   }
   if (want("view")) {
     console.log("Kernel view:");
