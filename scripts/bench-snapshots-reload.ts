@@ -13,24 +13,40 @@ const UNPACK = "mkdir -p /root/new-root && tar -xf /opt/rootfs/debian-bookworm-m
 const list = (xs: number[]) => `${[...xs].sort((a, b) => a - b)[xs.length >> 1].toFixed(0)} ms [${xs.map((x) => x.toFixed(0)).join(", ")}]`;
 
 /** A visit to the lab in the sandbox (no lesson checks): ms from navigation to the usable prompt, and whether it resumed. */
-async function visit(page: Page, fresh: boolean): Promise<{ prompt: number; resumed: boolean }> {
+async function visit(page: Page, fresh: boolean): Promise<{ prompt: number; resumed: boolean; parts: string }> {
   await page.goto(`http://localhost:${PORT}/?mode=sandbox${fresh ? "&fresh" : ""}`);
   await page.waitForFunction(() => performance.getEntriesByName("contained:prompt").length > 0, null, { timeout: 120_000 });
-  return page.evaluate(() => ({ prompt: performance.getEntriesByName("contained:prompt")[0].startTime, resumed: window.__contained!.resumedFrom() !== null }));
+  const m = await page.evaluate(() => ({
+    prompt: performance.getEntriesByName("contained:prompt")[0].startTime,
+    resumed: window.__contained!.resumedFrom() !== null,
+    start: performance.getEntriesByName("contained:start")[0]?.startTime ?? NaN,
+    origin: performance.timeOrigin,
+    t: window.__contained!.startTimeline(),
+  }));
+  const f = (n: number) => n.toFixed(0);
+  const parts = m.t
+    ? `start() ${f(m.start)}, worker ${f(m.t.calledAt - m.origin)} + manifest ${f(m.t.manifest)}, files ${f(m.t.files)}, machine ${f(m.t.machine)}, agent ${f(m.t.agent)}; prompt ${f(m.prompt)}`
+    : "";
+  return { prompt: m.prompt, resumed: m.resumed, parts };
 }
 
 /** Resumed and fresh reloads, alternating (this machine's speed drifts). */
-async function reloads(page: Page): Promise<{ resumed: number[]; fresh: number[] }> {
+async function reloads(page: Page): Promise<{ resumed: number[]; fresh: number[]; resumedParts: string; freshParts: string }> {
   const resumed: number[] = [];
   const fresh: number[] = [];
+  let resumedParts = "";
+  let freshParts = "";
   for (let i = 0; i < RELOADS; i++) {
     const r = await visit(page, false);
     if (!r.resumed) throw new Error("the reload did not resume the automatic snapshot");
     resumed.push(r.prompt);
-    fresh.push((await visit(page, true)).prompt);
+    resumedParts = r.parts;
+    const f = await visit(page, true);
+    fresh.push(f.prompt);
+    freshParts = f.parts;
   }
   await visit(page, false); // (the machine the learner left, for what comes next)
-  return { resumed, fresh };
+  return { resumed, fresh, resumedParts, freshParts };
 }
 
 /** Types a command into the main shell as a learner; resolves once the automatic save it leads to has finished. */
@@ -103,8 +119,8 @@ export async function benchSnapshotReloads(figure: Figure): Promise<void> {
     const booted = await commandThenAutosave(page, "echo kept > /root/kept.txt; echo kept''-done", "kept-done");
     figure("Chromium page: automatic save of the booted lab, as the page waits for it", `${booted.ms.toFixed(0)} ms, worst frame gap meanwhile ${booted.worstFrameGap.toFixed(0)} ms`);
     const b = await reloads(page);
-    figure(`Chromium page: reload to a usable prompt, resuming the booted lab (median of ${RELOADS})`, list(b.resumed), "< 700 ms, no slower than fresh");
-    figure(`Chromium page: reload to a usable prompt, fresh (?fresh, alternating with the above)`, list(b.fresh));
+    figure(`Chromium page: reload to a usable prompt, resuming the booted lab (median of ${RELOADS})`, `${list(b.resumed)} (last: ${b.resumedParts})`, "< 700 ms, no slower than fresh");
+    figure(`Chromium page: reload to a usable prompt, fresh (?fresh, alternating with the above)`, `${list(b.fresh)} (last: ${b.freshParts})`);
     const unpack = await commandThenAutosave(page, UNPACK, "unpacked-done");
     figure(
       "Chromium page: automatic save after the minbase unpack, as the page waits for it (until stored)",
@@ -112,8 +128,8 @@ export async function benchSnapshotReloads(figure: Figure): Promise<void> {
       "< 1000 ms, the page responsive",
     );
     const u = await reloads(page);
-    figure(`Chromium page: reload to a usable prompt, resuming after the unpack (median of ${RELOADS})`, list(u.resumed));
-    figure(`Chromium page: reload to a usable prompt, fresh (alternating with the above)`, list(u.fresh));
+    figure(`Chromium page: reload to a usable prompt, resuming after the unpack (median of ${RELOADS})`, `${list(u.resumed)} (last: ${u.resumedParts})`);
+    figure(`Chromium page: reload to a usable prompt, fresh (alternating with the above)`, `${list(u.fresh)} (last: ${u.freshParts})`);
   } finally {
     await browser.dispose();
     if (server.pid) process.kill(-server.pid);
