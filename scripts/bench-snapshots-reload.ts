@@ -50,7 +50,7 @@ async function reloads(page: Page): Promise<{ resumed: number[]; fresh: number[]
 }
 
 /** Types a command into the main shell as a learner; resolves once the automatic save it leads to has finished. */
-async function commandThenAutosave(page: Page, command: string, ends: string): Promise<{ ms: number; worstFrameGap: number }> {
+async function commandThenAutosave(page: Page, command: string, ends: string): Promise<{ ms: number; worstFrameGap: number; parts: string }> {
   // Every frame's time from here until the save has finished (a string: tsx wraps a named function in a helper the page lacks).
   await page.evaluate(`(() => {
     window.frames_ = [];
@@ -90,7 +90,7 @@ async function commandThenAutosave(page: Page, command: string, ends: string): P
     let worst = 0;
     for (let i = 1; i < w.frames_.length; i++)
       if (w.frames_[i] >= save.startedAt && w.frames_[i - 1] <= save.startedAt + save.ms) worst = Math.max(worst, w.frames_[i] - w.frames_[i - 1]);
-    return { ms: save.ms, worstFrameGap: worst };
+    return { ms: save.ms, worstFrameGap: worst, parts: JSON.stringify(save.timeline, (_, v: unknown) => (typeof v === "number" ? Math.round(v) : v)) };
   });
 }
 
@@ -117,14 +117,14 @@ export async function benchSnapshotReloads(figure: Figure): Promise<void> {
     await visit(page, false);
     for (let i = 0; i < 120 && !(await stateKept(page)); i++) await new Promise((r) => setTimeout(r, 250));
     const booted = await commandThenAutosave(page, "echo kept > /root/kept.txt; echo kept''-done", "kept-done");
-    figure("Chromium page: automatic save of the booted lab, as the page waits for it", `${booted.ms.toFixed(0)} ms, worst frame gap meanwhile ${booted.worstFrameGap.toFixed(0)} ms`);
+    figure("Chromium page: automatic save of the booted lab, as the page waits for it", `${booted.ms.toFixed(0)} ms, worst frame gap meanwhile ${booted.worstFrameGap.toFixed(0)} ms (${booted.parts})`);
     const b = await reloads(page);
     figure(`Chromium page: reload to a usable prompt, resuming the booted lab (median of ${RELOADS})`, `${list(b.resumed)} (last: ${b.resumedParts})`, "< 700 ms, no slower than fresh");
     figure(`Chromium page: reload to a usable prompt, fresh (?fresh, alternating with the above)`, `${list(b.fresh)} (last: ${b.freshParts})`);
     const unpack = await commandThenAutosave(page, UNPACK, "unpacked-done");
     figure(
       "Chromium page: automatic save after the minbase unpack, as the page waits for it (until stored)",
-      `${unpack.ms.toFixed(0)} ms, worst frame gap meanwhile ${unpack.worstFrameGap.toFixed(0)} ms`,
+      `${unpack.ms.toFixed(0)} ms, worst frame gap meanwhile ${unpack.worstFrameGap.toFixed(0)} ms (${unpack.parts})`,
       "< 1000 ms, the page responsive",
     );
     const u = await reloads(page);

@@ -3,6 +3,7 @@ import { joinPath, loadRaw } from "./artifacts";
 import { ChunkedDisk } from "./chunked-disk";
 import type { Manifest, PortEntry } from "./manifest";
 import { portIo, type PortIo } from "./ports";
+import { nonZeroPageBytes } from "./state-blocks";
 import { WasmZstd } from "./zstd";
 import { V86, freshMemoryExports, guestMemory, pauseEmulator, resizeVirtioConsole, resumeEmulator, whenLoaded, type V86Options } from "./v86-events";
 
@@ -158,18 +159,7 @@ export class Machine {
    * without taking a state (a scan of RAM, ~30 ms for 128 MB).
    */
   nonZeroRamBytes(): number {
-    const mem = this.memory();
-    const words = new Uint32Array(mem.buffer, mem.byteOffset, mem.length >> 2);
-    let pages = 0;
-    for (let page = 0; page < words.length; page += 1024) {
-      for (let i = page, end = page + 1024; i < end; i++) {
-        if (words[i]) {
-          pages++;
-          break;
-        }
-      }
-    }
-    return pages * 4096;
+    return nonZeroPageBytes(this.memory());
   }
 
   instructionCount(): number {
