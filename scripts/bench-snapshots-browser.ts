@@ -75,7 +75,11 @@ export async function benchSnapshotsBrowser(figure: Figure): Promise<void> {
       const mid = [...f.unpack.saves].sort((a, b) => a.ms - b.ms)[f.unpack.saves.length >> 1];
       figure("Chromium: keys typed during that save (median run)", echoSummary(mid.echoes));
       figure("Chromium: keys typed for 2 s after the unpack, no save running (the guest writes back meanwhile)", echoSummary(f.unpack.idleEchoes));
-      figure("Chromium: after the unpack, next save after a file edited", `${medianRun([{ ms: f.unpack.nextSave, timeline: f.unpack.nextTimeline }])}, ${mb(f.unpack.nextAdded)} added`, "< 1 MB");
+      figure(
+        "Chromium: after the unpack, next save after a file edited",
+        `${medianRun([{ ms: f.unpack.nextSave, timeline: f.unpack.nextTimeline }])}, ${mb(f.unpack.nextAdded)} added`,
+        "< 1 MB",
+      );
       figure("Chromium: after the unpack, restore", ms(f.unpack.restore));
     }
     if (f.usage !== null) figure("Chromium: storage this site uses (navigator.storage.estimate)", mb(f.usage));
@@ -85,6 +89,15 @@ export async function benchSnapshotsBrowser(figure: Figure): Promise<void> {
     if (server.pid) process.kill(-server.pid);
   }
   // (the built site is served on the same port: once the dev server has let it go)
-  for (let i = 0; i < 50 && (await fetch(`http://localhost:${PORT}/`).then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 200));
+  for (
+    let i = 0;
+    i < 50 &&
+    (await fetch(`http://localhost:${PORT}/`).then(
+      () => true,
+      () => false,
+    ));
+    i++
+  )
+    await new Promise((r) => setTimeout(r, 200));
   await benchSnapshotReloads(figure);
 }

@@ -69,7 +69,9 @@ async function commandThenAutosave(page: Page, command: string, ends: string): P
     .waitForFunction((text) => window.__contained!.terminalText("main").includes(text), ends, { timeout: 180_000, polling: 250 })
     .catch(async (e) => {
       await page.screenshot({ path: "/tmp/bench-reload-failed.png" });
-      throw new Error(`"${ends}" never showed (screen: ${JSON.stringify((await page.evaluate(() => window.__contained!.terminalText("main"))).slice(-300))}): ${e}`);
+      throw new Error(
+        `"${ends}" never showed (screen: ${JSON.stringify((await page.evaluate(() => window.__contained!.terminalText("main"))).slice(-300))}): ${e}`,
+      );
     });
   // (the save 5 s after Enter may run while the command does: the one that counts starts after it ended)
   const ended = await page.evaluate(() => performance.now());
@@ -117,9 +119,16 @@ export async function benchSnapshotReloads(figure: Figure): Promise<void> {
     await visit(page, false);
     for (let i = 0; i < 120 && !(await stateKept(page)); i++) await new Promise((r) => setTimeout(r, 250));
     const booted = await commandThenAutosave(page, "echo kept > /root/kept.txt; echo kept''-done", "kept-done");
-    figure("Chromium page: automatic save of the booted lab, as the page waits for it", `${booted.ms.toFixed(0)} ms, worst frame gap meanwhile ${booted.worstFrameGap.toFixed(0)} ms (${booted.parts})`);
+    figure(
+      "Chromium page: automatic save of the booted lab, as the page waits for it",
+      `${booted.ms.toFixed(0)} ms, worst frame gap meanwhile ${booted.worstFrameGap.toFixed(0)} ms (${booted.parts})`,
+    );
     const b = await reloads(page);
-    figure(`Chromium page: reload to a usable prompt, resuming the booted lab (median of ${RELOADS})`, `${list(b.resumed)} (last: ${b.resumedParts})`, "< 700 ms, no slower than fresh");
+    figure(
+      `Chromium page: reload to a usable prompt, resuming the booted lab (median of ${RELOADS})`,
+      `${list(b.resumed)} (last: ${b.resumedParts})`,
+      "< 700 ms, no slower than fresh",
+    );
     figure(`Chromium page: reload to a usable prompt, fresh (?fresh, alternating with the above)`, `${list(b.fresh)} (last: ${b.freshParts})`);
     const unpack = await commandThenAutosave(page, UNPACK, "unpacked-done");
     figure(

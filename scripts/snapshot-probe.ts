@@ -16,7 +16,14 @@ export interface ProbeFigures {
   firstTimeline: SaveTimeline;
   edits: Array<{ ms: number; added: number; timeline: SaveTimeline }>;
   restores: Array<{ ms: number; timeline: RestoreTimeline }>;
-  unpack?: { saves: Array<{ ms: number; added: number; timeline: SaveTimeline; echoes: number[] }>; idleEchoes: number[]; nextSave: number; nextTimeline: SaveTimeline; nextAdded: number; restore: number };
+  unpack?: {
+    saves: Array<{ ms: number; added: number; timeline: SaveTimeline; echoes: number[] }>;
+    idleEchoes: number[];
+    nextSave: number;
+    nextTimeline: SaveTimeline;
+    nextAdded: number;
+    restore: number;
+  };
   usage: number | null;
   /** start() to the agent's answer: from the pre-booted state, and resuming the latest snapshot */
   freshStarts: number[];
@@ -82,6 +89,8 @@ export async function probe(withUnpack: boolean): Promise<ProbeFigures> {
     await api.exec("mkdir -p /root/new-root && tar -xf /opt/rootfs/debian-bookworm-minbase.tar -C /root/new-root", { timeoutMs: 300_000 });
     const unpackedRaw = await api.saveRawState();
     const saves = [];
+    // (first: each save below leaves the machine with its cache dropped, for the edit after)
+    const idle = await sampler.during(() => new Promise((r) => setTimeout(r, 2000)));
     for (let i = 0; i < UNPACK_RUNS; i++) {
       await api.restoreRawState(unpackedRaw);
       for (const snapshot of await api.listSnapshots()) await api.deleteSnapshot(snapshot.id); // (all its blocks new, each run)
@@ -92,9 +101,6 @@ export async function probe(withUnpack: boolean): Promise<ProbeFigures> {
       } = await sampler.during(() => timed(() => api.saveSnapshot({ name: "unpacked", kind: "auto" })));
       saves.push({ ms, added: saved.addedBytes, timeline: saved.timeline, echoes });
     }
-    await api.restoreRawState(unpackedRaw);
-    await api.exec("true");
-    const idle = await sampler.during(() => new Promise((r) => setTimeout(r, 2000)));
     await api.exec("echo 'after unpack' >> /root/notes.txt");
     const [nextSave, next] = await timed(() => api.saveSnapshot({ name: "unpacked+edit", kind: "auto" }));
     const [restore] = await timed(() => api.restoreSnapshot(next.id));

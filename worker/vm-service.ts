@@ -133,7 +133,11 @@ export class VmService implements VmApi {
         return null;
       });
       if (machine)
-        resumed = snapshots.restored(resume.record, snapshots.identity(manifest), { read: resume.read, assemble: 0, restore: performance.now() - t });
+        resumed = snapshots.restored(resume.record, snapshots.identity(manifest), {
+          read: resume.read,
+          assemble: resume.assemble,
+          restore: performance.now() - t,
+        });
     }
     if (!machine) machine = typeof problem === "string" ? null : await this.createMachine(loaded, problem);
     if (!machine && manifest.state) {
