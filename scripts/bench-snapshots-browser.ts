@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "@playwright/test";
-import type { ProbeFigures } from "./snapshot-probe";
+import { SAVE_VARIANTS, type ProbeFigures } from "./snapshot-probe";
 import { echoSummary } from "./echo-sampler";
 import { benchSnapshotReloads } from "./bench-snapshots-reload";
 
@@ -74,6 +74,14 @@ export async function benchSnapshotsBrowser(figure: Figure): Promise<void> {
       );
       const mid = [...f.unpack.saves].sort((a, b) => a.ms - b.ms)[f.unpack.saves.length >> 1];
       figure("Chromium: keys typed during that save (median run)", echoSummary(mid.echoes));
+      for (const [v, variant] of SAVE_VARIANTS.entries()) {
+        const runs = f.unpack.variants[v];
+        const keys = runs.flatMap((r) => r.echoes);
+        figure(
+          `Chromium A/B, after the unpack, save with ${variant.name} (${runs.length} runs, alternating)`,
+          `${medianRun(runs)}; keys typed: ${echoSummary(keys)}`,
+        );
+      }
       figure("Chromium: keys typed for 2 s after the unpack, no save running (the guest writes back meanwhile)", echoSummary(f.unpack.idleEchoes));
       figure(
         "Chromium: after the unpack, next save after a file edited",

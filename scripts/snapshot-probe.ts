@@ -9,6 +9,14 @@ import { EchoSampler } from "./echo-sampler";
 
 /** Saves after the unpack, each from the same machine just unpacked. */
 const UNPACK_RUNS = 3;
+/** Saves after the unpack made each way, alternating (A/B), this many times each. */
+const VARIANT_RUNS = 2;
+export const SAVE_VARIANTS = [
+  { name: "clean drop, compression worker (now)", release: "clean", compressInPlace: false },
+  { name: "clean drop, compressed in place", release: "clean", compressInPlace: true },
+  { name: "sync + full drop, compression worker", release: "sync-all", compressInPlace: false },
+  { name: "sync + full drop, compressed in place (before)", release: "sync-all", compressInPlace: true },
+] as const;
 
 export interface ProbeFigures {
   firstSave: number;
@@ -19,6 +27,7 @@ export interface ProbeFigures {
   unpack?: {
     saves: Array<{ ms: number; added: number; timeline: SaveTimeline; echoes: number[] }>;
     idleEchoes: number[];
+    variants: Array<Array<{ ms: number; timeline: SaveTimeline; echoes: number[] }>>;
     nextSave: number;
     nextTimeline: SaveTimeline;
     nextAdded: number;
@@ -48,7 +57,7 @@ export async function probe(withUnpack: boolean): Promise<ProbeFigures> {
   await deleteDatabase("contained-snapshots");
   await deleteDatabase("contained-snapshot-blocks");
   const worker = new Worker(new URL("../worker/entry-browser.ts", import.meta.url), { type: "module" });
-  const api = wrap<VmApi & Pick<VmService, "saveRawState" | "restoreRawState">>(worker);
+  const api = wrap<VmApi & Pick<VmService, "saveRawState" | "restoreRawState" | "benchSaveVariant">>(worker);
   await api.start({ imagesBase: new URL("/images/", location.href).href, wasmPath: new URL(wasmUrl, location.href).href, from: "state" });
   await api.exec("true");
   const sampler = new EchoSampler((terminal, data) => api.write(terminal, data));
@@ -101,10 +110,25 @@ export async function probe(withUnpack: boolean): Promise<ProbeFigures> {
       } = await sampler.during(() => timed(() => api.saveSnapshot({ name: "unpacked", kind: "auto" })));
       saves.push({ ms, added: saved.addedBytes, timeline: saved.timeline, echoes });
     }
+    const variants: Array<Array<{ ms: number; timeline: SaveTimeline; echoes: number[] }>> = SAVE_VARIANTS.map(() => []);
+    for (let i = 0; i < VARIANT_RUNS; i++) {
+      for (const [v, variant] of SAVE_VARIANTS.entries()) {
+        await api.restoreRawState(unpackedRaw);
+        await api.benchSaveVariant(variant);
+        for (const snapshot of await api.listSnapshots()) await api.deleteSnapshot(snapshot.id);
+        await api.exec("true");
+        const {
+          result: [ms, saved],
+          echoes,
+        } = await sampler.during(() => timed(() => api.saveSnapshot({ name: "unpacked", kind: "auto" })));
+        variants[v].push({ ms, timeline: saved.timeline, echoes });
+      }
+    }
+    await api.benchSaveVariant(SAVE_VARIANTS[0]);
     await api.exec("echo 'after unpack' >> /root/notes.txt");
     const [nextSave, next] = await timed(() => api.saveSnapshot({ name: "unpacked+edit", kind: "auto" }));
     const [restore] = await timed(() => api.restoreSnapshot(next.id));
-    figures.unpack = { saves, idleEchoes: idle.echoes, nextSave, nextTimeline: next.timeline, nextAdded: next.addedBytes, restore };
+    figures.unpack = { saves, idleEchoes: idle.echoes, variants, nextSave, nextTimeline: next.timeline, nextAdded: next.addedBytes, restore };
   }
   figures.usage = (await api.storageEstimate()).usage;
   await api.stop();

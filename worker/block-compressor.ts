@@ -33,9 +33,15 @@ function compressionWorker(): typeof started {
   return started;
 }
 
+let inPlace = false;
+/** Compress here even where a worker could (the bench sets the two side by side). */
+export function compressInPlace(on: boolean): void {
+  inPlace = on;
+}
+
 /** A block's stored form (block-codec.ts's compressBlock), compressed by the worker where there is one. */
 export async function compressOffThread(data: Uint8Array): Promise<Uint8Array> {
-  const worker = compressionWorker();
+  const worker = inPlace ? null : compressionWorker();
   if (!worker) return compressBlock(data);
   const copy = data.slice(); // (a block may be a view of the whole state: only its bytes go)
   try {

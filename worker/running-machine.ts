@@ -113,8 +113,11 @@ export class RunningMachine {
    * page is saved once either way, in RAM instead of in the disk's blocks.
    */
   async releasePageCache(): Promise<void> {
-    await this.exec("echo 1 > /proc/sys/vm/drop_caches", { timeoutMs: 30_000 });
+    await this.exec(this.releaseCommand, { timeoutMs: 30_000 });
   }
+
+  /** The guest's command that gives its page cache back (the bench sets the one before beside it). */
+  releaseCommand = "echo 1 > /proc/sys/vm/drop_caches";
 
   /** The raw v86 state, taken while the agent is idle (so a restore never finds it mid-request). */
   saveRaw(): Promise<Uint8Array> {
