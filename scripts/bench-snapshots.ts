@@ -148,6 +148,34 @@ export async function benchSnapshots(figure: Figure): Promise<void> {
     `${runs(unpackSaves.map((r) => r.ms))}, ${mb(unpacked.added)} added (median run: ${parts(unpacked.timeline)}; keys typed meanwhile: ${echoSummary(unpacked.echoes)})`,
     "< 1000 ms",
   );
+  // A/B, alternating: the clean drop (now) beside sync and the full drop (before).
+  const variants = [
+    { name: "clean drop (now)", release: "clean", compressInPlace: true },
+    { name: "sync + full drop (before)", release: "sync-all", compressInPlace: true },
+  ] as const;
+  const byVariant: Array<Array<{ ms: number; timeline: object; echoes: number[] }>> = variants.map(() => []);
+  for (let i = 0; i < 2; i++) {
+    for (const [v, variant] of [...variants.entries()].reverse()) {
+      // (the last run is the clean drop's: the edit below follows it, as it would the learner's save)
+      await vm.restoreRawState(unpackedRaw);
+      await vm.benchSaveVariant(variant);
+      stores = emptyStores();
+      await vm.exec("true");
+      const {
+        result: [took, saved],
+        echoes,
+      } = await sampler.during(() => time(() => vm.saveSnapshot({ name: "unpacked", kind: "auto" })));
+      byVariant[v].push({ ms: took, timeline: saved.timeline, echoes });
+    }
+  }
+  for (const [v, variant] of variants.entries()) {
+    const all = byVariant[v];
+    figure(
+      `A/B after the unpack, save with ${variant.name} (${all.length} runs, alternating)`,
+      `${runs(all.map((r) => r.ms))} (runs: ${all.map((r) => parts(r.timeline)).join(" | ")}; keys typed: ${echoSummary(all.flatMap((r) => r.echoes))})`,
+    );
+  }
+  await vm.benchSaveVariant(variants[0]);
   await vm.exec("echo 'after unpack' >> /root/notes.txt");
   const [nextMs, next] = await time(() => vm.saveSnapshot({ name: "unpacked+edit", kind: "auto", place: { lesson: "ready-root", step: 2 } }));
   figure("after the minbase unpack: next snapshot after a file edited", `${ms(nextMs)}, ${mb(next.addedBytes)} added (${parts(next.timeline)})`, "< 1 MB");
