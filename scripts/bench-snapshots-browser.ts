@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "@playwright/test";
-import { SAVE_VARIANTS, type ProbeFigures } from "./snapshot-probe";
+import type { ProbeFigures } from "./snapshot-probe";
+import { SAVE_VARIANTS } from "./save-variants";
 import { echoSummary } from "./echo-sampler";
 import { benchSnapshotReloads } from "./bench-snapshots-reload";
 

@@ -6,17 +6,12 @@ import wasmUrl from "v86/build/v86.wasm?url";
 import type { RestoreTimeline, SaveTimeline, VmApi } from "../worker/api";
 import type { VmService } from "../worker/vm-service";
 import { EchoSampler } from "./echo-sampler";
+import { SAVE_VARIANTS } from "./save-variants";
 
 /** Saves after the unpack, each from the same machine just unpacked. */
 const UNPACK_RUNS = 3;
 /** Saves after the unpack made each way, alternating (A/B), this many times each. */
 const VARIANT_RUNS = 2;
-export const SAVE_VARIANTS = [
-  { name: "clean drop, compression worker (now)", release: "clean", compressInPlace: false },
-  { name: "clean drop, compressed in place", release: "clean", compressInPlace: true },
-  { name: "sync + full drop, compression worker", release: "sync-all", compressInPlace: false },
-  { name: "sync + full drop, compressed in place (before)", release: "sync-all", compressInPlace: true },
-] as const;
 
 export interface ProbeFigures {
   firstSave: number;
