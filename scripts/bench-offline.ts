@@ -47,6 +47,12 @@ const spread = (xs: number[], f: (n: number) => string) => `[${xs.map(f).join(",
 const ms = (n: number) => `${n.toFixed(0)}`;
 const kb = (n: number) => `${(n / 1e3).toFixed(1)} KB`;
 const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
+/** Each path requested, with how often: "/a.js ×3, /b.js". */
+function tally(paths: string[]): string {
+  const counts = new Map<string, number>();
+  for (const path of paths) counts.set(path, (counts.get(path) ?? 0) + 1);
+  return [...counts].map(([path, n]) => (n > 1 ? `${path} ×${n}` : path)).join(", ") || "nothing";
+}
 
 /** What the browser saw of the network: requests answered by it, by the service worker, and those that failed. */
 class BrowserRequests {
@@ -157,7 +163,7 @@ async function labRun(server: StaticServer): Promise<LabRun> {
 
     const repeatBytes: number[] = [];
     const onlinePrompt: number[] = [];
-    let repeatRequests: string[] = [];
+    const repeatRequests: string[] = [];
     let repeatBrowser = "";
     for (let i = 0; i < RUNS; i++) {
       server.resetCount();
@@ -166,7 +172,7 @@ async function labRun(server: StaticServer): Promise<LabRun> {
       await savedForOffline(page);
       await settle(server);
       repeatBytes.push(server.sent().bytes);
-      repeatRequests = server.sent().requests;
+      repeatRequests.push(...server.sent().requests);
       repeatBrowser = requests.describe();
     }
 
@@ -174,14 +180,14 @@ async function labRun(server: StaticServer): Promise<LabRun> {
     const offlinePrompt: number[] = [];
     const offlineBytes: number[] = [];
     let offlineBrowser = "";
-    let offlineRequests: string[] = [];
+    const offlineRequests: string[] = [];
     for (let i = 0; i < RUNS; i++) {
       server.resetCount();
       requests.reset();
       offlinePrompt.push(await openLab(page));
       await settle(server);
       offlineBytes.push(server.sent().bytes);
-      offlineRequests = server.sent().requests;
+      offlineRequests.push(...server.sent().requests);
       offlineBrowser = requests.describe();
     }
     await context.setOffline(false);
@@ -205,6 +211,29 @@ async function labRun(server: StaticServer): Promise<LabRun> {
   }
 }
 
+/** What the docs page and its labs say, for a lab that did not become ready (and a screenshot). */
+async function embedState(page: Page): Promise<string> {
+  const shot = join(tmpdir(), `contained-bench-embed-${Date.now()}.png`);
+  await page.screenshot({ path: shot }).catch(() => {});
+  const log = await page
+    .locator("#event-log")
+    .innerText()
+    .catch(() => "?");
+  const labs = await Promise.all(
+    page.frames().map((frame) =>
+      frame
+        .evaluate(() => {
+          const hook = window.__contained;
+          return hook
+            ? `${location.search} status ${hook.status()}, stage ${hook.stage()}, screen ${JSON.stringify(hook.terminalText("main").slice(-200))}`
+            : "";
+        })
+        .catch((e: Error) => e.message),
+    ),
+  );
+  return `events: ${JSON.stringify(log)}; labs: ${labs.filter(Boolean).join(" | ")}; screenshot ${shot}`;
+}
+
 /**
  * Scrolls the docs page's lab `id` into view: ms from the scroll to its contained-ready event
  * (the lab's prompt is up). The event is listened for before the scroll.
@@ -219,15 +248,19 @@ async function scrollToReady(page: Page, id: string): Promise<number> {
     w.__benchScrolled[id] = performance.now();
     lab.scrollIntoView({ block: "center" });
   }, id);
-  const handle = await page.waitForFunction(
-    (id) => {
-      const w = window as unknown as { __benchReady?: Record<string, number>; __benchScrolled: Record<string, number> };
-      const ready = w.__benchReady?.[id];
-      return ready === undefined ? 0 : ready - w.__benchScrolled[id];
-    },
-    id,
-    { timeout: 180_000, polling: 50 },
-  );
+  const handle = await page
+    .waitForFunction(
+      (id) => {
+        const w = window as unknown as { __benchReady?: Record<string, number>; __benchScrolled: Record<string, number> };
+        const ready = w.__benchReady?.[id];
+        return ready === undefined ? 0 : ready - w.__benchScrolled[id];
+      },
+      id,
+      { timeout: 120_000, polling: 50 },
+    )
+    .catch(async (e: Error) => {
+      throw new Error(`${id} never became ready: ${await embedState(page)}`, { cause: e });
+    });
   return (await handle.jsonValue()) as number;
 }
 
@@ -355,13 +388,19 @@ export async function benchOffline(figure: Figure): Promise<void> {
     );
     const repeat = runs.flatMap((r) => r.repeatBytes);
     figure(`repeat visit, bytes sent (median of ${repeat.length})`, `${kb(median(repeat))} ${spread(repeat, kb)}`, "< 10 KB");
-    figure("  repeat visit, what reached the server", `${runs[0].repeatRequests.join(", ") || "nothing"}; ${runs[0].repeatBrowser}`);
+    figure(
+      "  repeat visit, what reached the server",
+      `${tally(runs.flatMap((r) => r.repeatRequests))} in ${repeat.length} visits; last visit's ${runs[0].repeatBrowser}`,
+    );
     const offline = runs.flatMap((r) => r.offlineBytes);
     figure(`network off, bytes sent (median of ${offline.length})`, `${median(offline)} B ${spread(offline, String)}`, "0");
     // (Chromium's emulated offline covers pages and workers, not the browser's own update check of
     // the service worker's script: that one still reaches the server; with the network really
     // off it fails, and tests/e2e/offline.spec.ts boots the lab with the server gone.)
-    figure("  network off, what reached the server", `${runs[0].offlineRequests.join(", ") || "nothing"}; ${runs[0].offlineBrowser}`);
+    figure(
+      "  network off, what reached the server",
+      `${tally(runs.flatMap((r) => r.offlineRequests))} in ${offline.length} visits; last visit's ${runs[0].offlineBrowser}`,
+    );
     const firstPrompt = all("firstPrompt");
     figure(`navigation to usable prompt, first visit (median of ${RUNS}, ms)`, `${ms(median(firstPrompt))} ${spread(firstPrompt, ms)}`);
     const online = runs.flatMap((r) => r.onlinePrompt);
