@@ -10,6 +10,7 @@
 // its workers, the service worker). The browser's own view (Playwright's request events, the
 // service worker's included) is printed beside it: requests that reached the network, and those
 // that failed.
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,9 +39,6 @@ const ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
-
-// Playwright reports a service worker's own requests only when asked, before the browser starts.
-process.env.PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS = "1";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const spread = (xs: number[], f: (n: number) => string) => `[${xs.map(f).join(", ")}]`;
@@ -362,7 +360,8 @@ async function embedRun(docs: StaticServer, lab: StaticServer): Promise<EmbedRun
 }
 
 export async function benchOffline(figure: Figure): Promise<void> {
-  const { execFileSync } = await import("node:child_process");
+  // Playwright reports a service worker's own requests only when asked, before a browser starts.
+  process.env.PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS = "1";
   execFileSync("npx", ["vite", "build", "--logLevel", "error"], { stdio: "inherit" });
   const lab = await serveStatic({ root: "dist", base: BASE, port: LAB_PORT, host: "localhost" });
   const spacer = '<main><div data-bench-spacer style="height: 3000px"></div>';
