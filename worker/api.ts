@@ -45,6 +45,8 @@ export type VmErrorCode =
   | "no-such-snapshot"
   /** the browser's storage quota ran out */
   | "quota-exceeded"
+  /** the browser gives no storage here (IndexedDB refused: a frame of another site, a locked-down profile) */
+  | "storage-unavailable"
   /** the request was given up: the machine under it was restored, reset or stopped */
   | "abandoned"
   | "out-of-memory"
