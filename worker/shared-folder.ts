@@ -8,8 +8,12 @@ import type { V86 } from "./v86-events";
 
 /** Where a command given the shared folder finds it (also $CONTAINED_SHARE in its environment). */
 export const SHARE_DIR = "/run/contained/share";
-/** 9p messages of up to this size: a read or write of 512 KiB is one round trip to the host. */
-const MSIZE = 512 * 1024;
+/**
+ * 9p messages of up to this size (a read of ~500 KiB is one round trip to the host): the most
+ * Linux 6.1's virtio transport takes (PAGE_SIZE * (VIRTQUEUE_NUM - 3)); more is cut to it, with
+ * a line in the kernel's log.
+ */
+const MSIZE = 4096 * 125;
 
 /** The part of v86's 9p filesystem (lib/filesystem.js) used here. */
 interface FS9p {

@@ -80,7 +80,12 @@ function chunkBlocks(offset: number, chunk: number): string {
  * hidden file beside it, renamed to the name at the end: a cancelled or failed upload leaves
  * nothing behind (and a file of that name as it was).
  */
-export async function uploadFile(guest: TransferGuest, name: string, bytes: Uint8Array, { onProgress = () => {}, signal }: TransferOptions = {}): Promise<string> {
+export async function uploadFile(
+  guest: TransferGuest,
+  name: string,
+  bytes: Uint8Array,
+  { onProgress = () => {}, signal }: TransferOptions = {},
+): Promise<string> {
   const path = uploadPath(name);
   checkUploadSize(name, bytes.length);
   const total = bytes.length;

@@ -115,7 +115,9 @@ describe("uploadFile", () => {
       stderr: "dd: error writing '/root/x': No space left on device\n",
       stdoutBytes: new Uint8Array(),
     }));
-    await expect(uploadFile(guest, "x", bytes(3 * UPLOAD_CHUNK))).rejects.toThrow("could not write /root/x: dd: error writing '/root/x': No space left on device");
+    await expect(uploadFile(guest, "x", bytes(3 * UPLOAD_CHUNK))).rejects.toThrow(
+      "could not write /root/x: dd: error writing '/root/x': No space left on device",
+    );
     expect(exec).toHaveBeenCalledTimes(2);
     expect(exec.mock.calls[1][0]).toMatch(/^rm -f -- '\/root\/\.contained-upload-[a-z0-9]+'$/);
     expect(vm.shared.size).toBe(0);
