@@ -40,11 +40,15 @@ function quote(word: string): string {
 
 /**
  * `command` as a shell command that runs it with the shared folder mounted at SHARE_DIR, in a
- * mount namespace of its own (unshare's default propagation, private, keeps the mount in it).
+ * mount namespace of its own whose mounts propagate nowhere. (busybox's unshare and mount:
+ * util-linux's cost 3x the guest instructions, 9 M per command against 3 M, measured.)
  */
 export function withSharedFolder(command: string): string {
-  const mount = `mount -t 9p -o trans=virtio,version=9p2000.L,msize=${MSIZE} host9p "$CONTAINED_SHARE"`;
-  return `export CONTAINED_SHARE=${SHARE_DIR}; mkdir -p "$CONTAINED_SHARE" && exec unshare -m sh -c ${quote(`${mount} && eval "$1"`)} sh ${quote(command)}`;
+  const mount = `busybox mount -t 9p -o trans=virtio,version=9p2000.L,msize=${MSIZE} host9p "$CONTAINED_SHARE"`;
+  return (
+    `export CONTAINED_SHARE=${SHARE_DIR}; [ -d "$CONTAINED_SHARE" ] || mkdir -p "$CONTAINED_SHARE"; ` +
+    `exec busybox unshare -m --propagation private sh -c ${quote(`${mount} && eval "$1"`)} sh ${quote(command)}`
+  );
 }
 
 export class SharedFolder {

@@ -104,6 +104,27 @@ describe("guest I/O", () => {
     await vm.api.exec("rm -f /root/kept.bin");
   }, 120_000);
 
+  it("a snapshot asked for during an upload is taken after it, with nothing of it left in the shared folder", async () => {
+    const data = new Uint8Array(randomBytes(16 << 20));
+    let saving: ReturnType<typeof vm.api.saveSnapshot> | undefined;
+    const path = await uploadFile(vm.api, "during-save.bin", data, {
+      onProgress: (done) => {
+        if (done > 0 && !saving) saving = vm.api.saveSnapshot({ name: "during an upload", kind: "named" });
+      },
+    });
+    expect(saving).toBeDefined();
+    const saved = await saving!;
+    await vm.api.exec(`rm -f ${path}`);
+    await vm.api.restoreSnapshot(saved.id);
+    // The whole file, and no part of one: the state was taken once the upload was done.
+    const after = await vm.api.exec(`sha256sum ${path}; ls -A /root | grep -c contained-upload`, { timeoutMs: 60_000 });
+    expect(after.stdout).toBe(`${sha256(data)}  ${path}\n0\n`);
+    const folder = await vm.api.exec('ls -A "$CONTAINED_SHARE"', { sharedFolder: true });
+    expect(folder).toMatchObject({ exitCode: 0, stdout: "" });
+    await vm.api.exec(`rm -f ${path}`);
+    await vm.api.deleteSnapshot(saved.id);
+  }, 300_000);
+
   it("refuses an upload or a download over its limit, saying the limit", async () => {
     await expect(uploadFile(vm.api, "huge.bin", new Uint8Array(UPLOAD_LIMIT + 1))).rejects.toThrow(
       `huge.bin is ${formatBytes(UPLOAD_LIMIT + 1)}; files up to ${formatBytes(UPLOAD_LIMIT)} can be uploaded`,

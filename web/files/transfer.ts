@@ -18,8 +18,8 @@ const MiB = 1024 * 1024;
 export const UPLOAD_LIMIT = 48 * MiB;
 export const DOWNLOAD_LIMIT = 128 * MiB;
 /** Bytes copied by one command: progress moves, and a cancel acts, this often. */
-export const UPLOAD_CHUNK = 4 * MiB;
-export const DOWNLOAD_CHUNK = 4 * MiB;
+export const UPLOAD_CHUNK = 8 * MiB;
+export const DOWNLOAD_CHUNK = 8 * MiB;
 /** dd's block size: chunks and offsets are whole blocks of it. */
 const BLOCK = MiB;
 export const UPLOAD_DIRECTORY = "/root";
