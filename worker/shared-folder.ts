@@ -18,7 +18,6 @@ const MSIZE = 4096 * 125;
 /** The part of v86's 9p filesystem (lib/filesystem.js) used here. */
 interface FS9p {
   SearchPath(path: string): { id: number; parentid: number; name: string };
-  GetInode(id: number): { size: number };
   Unlink(parentid: number, name: string): number;
   DeleteData(id: number): Promise<void>;
   read_file(path: string): Promise<Uint8Array | null>;
@@ -64,7 +63,7 @@ export class SharedFolder {
     const fs = fs9p(this.emulator);
     this.files.add(name);
     try {
-      // (CreateBinaryFile copies the bytes once; create_file's copy would be a second)
+      // (the bytes themselves become the file's: CreateBinaryFile and create_file copy them)
       const id = await fs.CreateBinaryFile(name, 0, new Uint8Array(0));
       fs.inodedata[id] = bytes;
       fs.inodes[id].size = bytes.length;
