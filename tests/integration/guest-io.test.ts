@@ -81,9 +81,11 @@ describe("guest I/O", () => {
   }, 120_000);
 
   it("the shared folder is mounted only for the commands that ask for it", async () => {
+    // (with / shared, as a learner may make it: the mount must still not propagate back)
+    expect((await vm.api.exec("mount --make-rshared /")).exitCode).toBe(0);
     const inside = await vm.api.exec("grep -c ' 9p ' /proc/self/mounts", { sharedFolder: true });
     expect(inside.stdout.trim()).toBe("1");
-    const outside = await vm.api.exec("grep -c ' 9p ' /proc/self/mounts; grep -c ' 9p ' /proc/1/mounts");
+    const outside = await vm.api.exec("grep -c ' 9p ' /proc/self/mounts; grep -c ' 9p ' /proc/1/mounts; mount --make-rprivate /");
     expect(outside.stdout.trim()).toBe("0\n0");
     await main.waitFor(PROMPT);
     const from = main.text.length;
