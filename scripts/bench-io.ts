@@ -186,12 +186,16 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom" | "webgl"): Pr
     }
     await page.goto(`http://localhost:${PORT}/?mode=sandbox`);
     // (a page from before the renderer choice has no renderer() and draws with the DOM)
-    const drawingWith = () => (window.__contained as { renderer?: (id: "main") => string | null }).renderer?.("main") ?? "dom";
-    await page.waitForFunction(`performance.getEntriesByName("contained:prompt").length > 0 && (${drawingWith.toString()})() !== null`, null, {
-      timeout: 120_000,
-    });
+    // (a function, not a string: the page's CSP refuses eval, which a string predicate needs)
+    await page.waitForFunction(
+      () =>
+        performance.getEntriesByName("contained:prompt").length > 0 &&
+        ((window.__contained as { renderer?: (id: "main") => string | null }).renderer?.("main") ?? "dom") !== null,
+      null,
+      { timeout: 120_000 },
+    );
     await page.locator(".xterm").first().click();
-    const drawing = String(await page.evaluate(`(${drawingWith.toString()})()`));
+    const drawing = String(await page.evaluate(() => (window.__contained as { renderer?: (id: "main") => string | null }).renderer?.("main") ?? "dom"));
     const gl = await page.evaluate(() => {
       const gl = document.createElement("canvas").getContext("webgl2");
       const info = gl?.getExtension("WEBGL_debug_renderer_info");
