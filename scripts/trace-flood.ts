@@ -133,7 +133,11 @@ function analyse(events: TraceEvent[]): void {
   const tasks = mine.filter((e) => e.name === "RunTask" || e.name === "ThreadControllerImpl::RunTask");
   const topTasks: TraceEvent[] = [];
   let end = -1;
-  for (const t of tasks) if (t.ts >= end) (topTasks.push(t), (end = t.ts + t.dur!));
+  for (const t of tasks) {
+    if (t.ts < end) continue;
+    topTasks.push(t);
+    end = t.ts + t.dur!;
+  }
   const span = topTasks.length ? topTasks.at(-1)!.ts + topTasks.at(-1)!.dur! - topTasks[0].ts : 0;
   const busy = topTasks.reduce((s, t) => s + t.dur!, 0);
   console.log(`main thread: ${topTasks.length} tasks, busy ${(busy / 1000).toFixed(0)} of ${(span / 1000).toFixed(0)} ms`);
@@ -194,31 +198,34 @@ function analyse(events: TraceEvent[]): void {
   jsProfile(events, main);
 }
 
-/** Self time by JavaScript function from V8's sampling profiler (ProfileChunk events) on the main thread. */
+/** Self time by JavaScript function from V8's sampling profiler on the main thread (its Profile's id names its chunks; other threads' node ids collide). */
 function jsProfile(events: TraceEvent[], main: string): void {
-  const [pid] = main.split(":").map(Number);
-  const nodes = new Map<number, { name: string; url: string; line: number }>();
+  const profile = events.find((e) => e.name === "Profile" && `${e.pid}:${e.tid}` === main);
+  if (!profile) return;
+  const nodes = new Map<number, { functionName: string; url?: string; lineNumber?: number; columnNumber?: number }>();
   const self = new Map<string, number>();
   for (const e of events) {
-    if (e.name !== "ProfileChunk" || e.pid !== pid) continue;
-    const chunk =
-      (e.args?.data as {
-        cpuProfile?: { nodes?: Array<{ id: number; callFrame: { functionName: string; url?: string; lineNumber?: number } }>; samples?: number[] };
-        timeDeltas?: number[];
-      }) ?? {};
-    for (const n of chunk.cpuProfile?.nodes ?? [])
-      nodes.set(n.id, { name: n.callFrame.functionName || "(anonymous)", url: n.callFrame.url ?? "", line: n.callFrame.lineNumber ?? 0 });
-    const samples = chunk.cpuProfile?.samples ?? [];
-    const deltas = chunk.timeDeltas ?? [];
+    if (e.name !== "ProfileChunk" || e.id !== profile.id || e.pid !== profile.pid) continue;
+    const chunk = e.args?.data as
+      | {
+          cpuProfile?: {
+            nodes?: Array<{ id: number; callFrame: { functionName: string; url?: string; lineNumber?: number; columnNumber?: number } }>;
+            samples?: number[];
+          };
+          timeDeltas?: number[];
+        }
+      | undefined;
+    for (const n of chunk?.cpuProfile?.nodes ?? []) nodes.set(n.id, n.callFrame);
+    const samples = chunk?.cpuProfile?.samples ?? [];
+    const deltas = chunk?.timeDeltas ?? [];
     for (let i = 0; i < samples.length; i++) {
-      const n = nodes.get(samples[i]);
-      if (!n) continue;
-      const key = `${n.name} ${n.url.split("/").pop()}:${n.line}`;
-      self.set(key, (self.get(key) ?? 0) + (deltas[i + 1] ?? deltas[i] ?? 0));
+      const f = nodes.get(samples[i]);
+      if (!f) continue;
+      const key = `${f.functionName || "(anonymous)"} ${f.url?.split("/").pop() ?? ""}:${f.lineNumber ?? ""}:${f.columnNumber ?? ""}`;
+      self.set(key, (self.get(key) ?? 0) + (deltas[i] ?? 0));
     }
   }
-  const total = [...self.values()].reduce((a, b) => a + b, 0);
-  console.log(`JS self time by function (sampled; ${(total / 1000).toFixed(0)} ms in all, incl. idle/program/gc):`);
+  console.log("main thread's JS by self time (sampled; (program) is the browser's own work: style, layout, paint):");
   for (const [k, d] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`   ${(d / 1000).toFixed(0).padStart(6)} ms  ${k}`);
 }
 
