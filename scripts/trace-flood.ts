@@ -78,7 +78,7 @@ async function main(): Promise<void> {
 
     const cdp = await context.newCDPSession(page);
     const events: TraceEvent[] = [];
-    cdp.on("Tracing.dataCollected", (e: { value: TraceEvent[] }) => events.push(...e.value));
+    cdp.on("Tracing.dataCollected", (e) => events.push(...(e.value as unknown as TraceEvent[])));
     const complete = new Promise<void>((resolve) => cdp.once("Tracing.tracingComplete", () => resolve()));
     await cdp.send("Tracing.start", { traceConfig: { includedCategories: CATEGORIES, recordMode: "recordContinuously" }, transferMode: "ReportEvents" });
 
