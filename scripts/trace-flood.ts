@@ -140,7 +140,25 @@ function analyse(events: TraceEvent[]): void {
   }
   const span = topTasks.length ? topTasks.at(-1)!.ts + topTasks.at(-1)!.dur! - topTasks[0].ts : 0;
   const busy = topTasks.reduce((s, t) => s + t.dur!, 0);
-  console.log(`main thread: ${topTasks.length} tasks, busy ${(busy / 1000).toFixed(0)} of ${(span / 1000).toFixed(0)} ms`);
+  // tdur: the thread's own CPU time, which the host's load (other processes on the cores) moves far less than wall time
+  const cpu = topTasks.reduce((s, t) => s + ((t as { tdur?: number }).tdur ?? 0), 0);
+  console.log(
+    `main thread: ${topTasks.length} tasks, busy ${(busy / 1000).toFixed(0)} of ${(span / 1000).toFixed(0)} ms wall, ${(cpu / 1000).toFixed(0)} ms CPU (${(cpu / 1000 / (floodBytes / MB)).toFixed(0)} ms per MB)`,
+  );
+  const cpuOf = (t: TraceEvent) => ((t as { tdur?: number }).tdur ?? 0) / 1000;
+  const stats = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const at = (p: number) => (s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))] ?? NaN).toFixed(1);
+    return `${s.length}: p50 ${at(50)}, p90 ${at(90)}, p99 ${at(99)}, max ${at(100)} ms CPU`;
+  };
+  const frameStarts = mine.filter((e) => e.name === "WebFrameWidgetImpl::BeginMainFrame").map((e) => e.ts);
+  let f = 0;
+  const frameTasks = topTasks.filter((t) => {
+    while (f < frameStarts.length && frameStarts[f] < t.ts) f++;
+    return f < frameStarts.length && frameStarts[f] < t.ts + t.dur!;
+  });
+  console.log(`  frame tasks ${stats(frameTasks.map(cpuOf))}`);
+  console.log(`  other tasks ${stats(topTasks.filter((t) => !frameTasks.includes(t)).map(cpuOf))}`);
 
   /** Self time by kind and by event name within [from, to) (nested events: a child's time is taken from its parent's). */
   const breakdown = (inside: TraceEvent[]) => {
