@@ -190,7 +190,7 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom" | "webgl"): Pr
     await page.waitForFunction(
       () =>
         performance.getEntriesByName("contained:prompt").length > 0 &&
-        ((window.__contained as { renderer?: (id: "main") => string | null }).renderer?.("main") ?? "dom") !== null,
+        (window.__contained as { renderer?: (id: "main") => string | null }).renderer?.("main") !== null,
       null,
       { timeout: 120_000 },
     );
