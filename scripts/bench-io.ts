@@ -236,9 +236,9 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom" | "webgl"): Pr
     await page.evaluate(() => window.__contained!.discardOutput("main", false));
     await page.keyboard.press("Enter");
     await page.waitForFunction(() => /# $/.test(window.__contained!.terminalText("main").trimEnd() + " "), null, { timeout: 30_000, polling: 100 });
-    const nulFrom = await page.evaluate(() => window.__contained!.output("main").drawn);
-    let t0 = await enter(page, `${FLOOD} ${n} > /dev/null`);
-    let end = await waitDrawn(page, nulFrom, 0, 600_000);
+    let t0 = await enter(page, `${FLOOD} ${n} > /dev/null; echo nul-d''one`);
+    await page.waitForFunction(() => window.__contained!.terminalText("main").includes("nul-done"), null, { timeout: 600_000, polling: 50 });
+    let end = await page.evaluate(() => window.__contained!.output("main").drawnAt);
     figure(`guest ceiling: ${n / MB} MB of the flood into /dev/null (Chromium)`, `${rate(n, end - t0)} (${ms(end - t0)})`);
     await page.evaluate(() => window.__contained!.discardOutput("main", true));
     const discardFrom = await page.evaluate(() => window.__contained!.output("main").drawn);
