@@ -8,10 +8,17 @@
 // parses in a task of its own, after the frame has been drawn, and counting that frame's style,
 // layout and paint (5-11 ms with the DOM renderer in a flood) shrank every frame's share to the
 // 4 KiB floor: 0.5 MB/s to the screen with the page mostly drawing.
+// While output keeps coming (a flood), xterm is fed at most every FEED_INTERVAL_MS, every other
+// frame at 60 Hz: each feed makes the renderer redraw every row that scrolled, and with the DOM
+// renderer that redraw (rows rebuilt, style, layout, paint, raster) cost the page about twice
+// the CPU the emulator spent making the output, on the same cores. Half the redraws, twice the
+// bytes each; the frames between are idle.
 import type { Terminal } from "@xterm/xterm";
 
-/** Parsing time aimed at per frame. */
+/** Parsing time aimed at per feed. */
 export const BUDGET_MS = 8;
+/** Least time between two feeds of a flood (a frame at 60 Hz is 16.7 ms: this skips one). */
+export const FEED_INTERVAL_MS = 25;
 const MIN_BYTES = 4 * 1024;
 const MAX_BYTES = 1024 * 1024;
 /** xterm parses a chunk it has begun whole: pieces this big keep its turns short. */
@@ -29,6 +36,7 @@ export class FrameWriter {
   private frameAsked = false;
   private parsing = false;
   private disposed = false;
+  private lastFeed = -Infinity;
 
   constructor(
     private readonly term: Pick<Terminal, "write">,
@@ -59,7 +67,8 @@ export class FrameWriter {
     this.frameAsked = true;
     this.nextFrame(() => {
       this.frameAsked = false;
-      this.feed();
+      if (this.now() - this.lastFeed < FEED_INTERVAL_MS) this.ask();
+      else this.feed();
     });
   }
 
@@ -67,6 +76,7 @@ export class FrameWriter {
   private feed(): void {
     if (this.disposed || this.queue.length === 0) return;
     let start = this.now();
+    this.lastFeed = start;
     // (an empty write first: its callback runs as xterm begins to parse, which is where the clock starts)
     this.term.write(EMPTY, () => (start = this.now()));
     let budget = this.perFrame;

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { BUDGET_MS, FrameWriter } from "../../../web/terminal/frame-writer";
+import { BUDGET_MS, FEED_INTERVAL_MS, FrameWriter } from "../../../web/terminal/frame-writer";
+
+/** A frame at 60 Hz. */
+const FRAME_MS = 1000 / 60;
 
 /** A terminal that parses when told to, a fake clock, and frames run by hand. */
 function setup(msPerKiB: number) {
@@ -24,8 +27,11 @@ function setup(msPerKiB: number) {
   const parseAll = () => {
     while (parse.length) parse.shift()!();
   };
-  /** A frame: its callbacks, then (as in a browser) its drawing, `drawMs` long, then xterm's parse. */
+  /** The next frame, a frame's time after the last: its callbacks, then (as in a browser) its drawing, `drawMs` long, then xterm's parse. */
+  let frameAt = 0;
   const runFrame = (drawMs = 0) => {
+    frameAt = Math.max(clock, frameAt + FRAME_MS);
+    clock = frameAt;
     frames.shift()?.();
     clock += drawMs;
     parseAll();
@@ -69,6 +75,19 @@ describe("the frame writer", () => {
     }
     expect(slow.writer.bytesPerFrame).toBeLessThan(32 * 1024);
     expect(fast.writer.bytesPerFrame).toBeGreaterThan(32 * 1024);
+  });
+
+  it("feeds a flood at most once per feed interval, so the terminal redraws every other frame", () => {
+    const t = setup(0.01);
+    for (let i = 0; i < 64; i++) t.writer.write(new Uint8Array(64 * 1024));
+    const fed: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const before = t.bytes();
+      t.runFrame();
+      fed.push(t.bytes() > before ? 1 : 0);
+    }
+    expect(fed).toEqual([1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0]);
+    expect(FEED_INTERVAL_MS).toBeGreaterThan(FRAME_MS);
   });
 
   it("counts only the parse against the budget, not the frame drawn before it", () => {
