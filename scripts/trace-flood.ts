@@ -145,6 +145,26 @@ function analyse(events: TraceEvent[]): void {
   console.log(
     `main thread: ${topTasks.length} tasks, busy ${(busy / 1000).toFixed(0)} of ${(span / 1000).toFixed(0)} ms wall, ${(cpu / 1000).toFixed(0)} ms CPU (${(cpu / 1000 / (floodBytes / MB)).toFixed(0)} ms per MB)`,
   );
+  // every thread's CPU (its outermost events' tdur): the emulator's worker, raster, compositor, GPU process
+  const threadCpu = new Map<string, number>();
+  const threadEnd = new Map<string, number>();
+  const processNames = new Map<number, string>();
+  for (const e of events) if (e.ph === "M" && e.name === "process_name") processNames.set(e.pid, e.args?.name ?? "");
+  for (const e of [...events].filter((e) => e.ph === "X" && (e as { tdur?: number }).tdur !== undefined).sort((a, b) => a.ts - b.ts || b.dur! - a.dur!)) {
+    const key = `${e.pid}:${e.tid}`;
+    if ((threadEnd.get(key) ?? -1) > e.ts) continue;
+    threadEnd.set(key, e.ts + e.dur!);
+    const name = `${processNames.get(e.pid) ?? e.pid}/${threadNames.get(key) ?? e.tid}`;
+    threadCpu.set(name, (threadCpu.get(name) ?? 0) + (e as { tdur?: number }).tdur!);
+  }
+  console.log(
+    "CPU by thread (ms per MB): " +
+      [...threadCpu]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 8)
+        .map(([k, d]) => `${k} ${(d / 1000 / (floodBytes / MB)).toFixed(0)}`)
+        .join(", "),
+  );
   const cpuOf = (t: TraceEvent) => ((t as { tdur?: number }).tdur ?? 0) / 1000;
   const stats = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);
