@@ -1,13 +1,13 @@
-// Feeds xterm.js a frame's worth of output at a time. Left to itself, xterm parses what it is
+// Feeds xterm.js output a frame's worth at a time. Left to itself, xterm parses what it is
 // given in turns of 12 ms, back to back: during a flood the page's thread did nothing else, and
 // frames took hundreds of ms (the compositor and the emulator's worker wanted the same cores).
-// Here each animation frame hands xterm as many bytes as it parsed in about BUDGET_MS last time,
+// Here a feed hands xterm as many bytes as it parsed in about BUDGET_MS last time,
 // so the page draws and answers clicks between. A small write to an idle terminal (an echo)
 // goes in at once.
 // The parse is timed from when xterm begins it, not from the frame that handed it over: xterm
 // parses in a task of its own, after the frame has been drawn, and counting that frame's style,
-// layout and paint (5-11 ms with the DOM renderer in a flood) shrank every frame's share to the
-// 4 KiB floor: 0.5 MB/s to the screen with the page mostly drawing.
+// layout and paint (5-11 ms with the DOM renderer in a flood) shrank every frame's share toward
+// the 4 KiB floor (11 KB a frame in a traced flood): many more redraws per MB than needed.
 // While output keeps coming (a flood), xterm is fed at most every FEED_INTERVAL_MS, every other
 // frame at 60 Hz: each feed makes the renderer redraw every row that scrolled, and with the DOM
 // renderer that redraw (rows rebuilt, style, layout, paint, raster) cost the page about twice
@@ -15,8 +15,8 @@
 // bytes each; the frames between are idle.
 import type { Terminal } from "@xterm/xterm";
 
-/** Parsing time aimed at per feed. */
-export const BUDGET_MS = 8;
+/** Parsing time aimed at per feed: it fills the frame that draws nothing (the next one redraws). */
+export const BUDGET_MS = 12;
 /** Least time between two feeds of a flood (a frame at 60 Hz is 16.7 ms: this skips one). */
 export const FEED_INTERVAL_MS = 25;
 const MIN_BYTES = 4 * 1024;
