@@ -1,9 +1,12 @@
-// The guest's I/O, for `npm run bench` (`benchIo(figure)`; alone: `npx tsx scripts/bench-io.ts [node|browser|browser-dom|browser-webgl]`).
+// The guest's I/O, for `npm run bench` (`benchIo(figure)`; alone: `npx tsx scripts/bench-io.ts [node|browser|browser-dom|browser-webgl|node-transfer|browser-transfer]`).
 //  - Node: what the guest itself can produce (into /dev/null, into a pipe), a flood from the
-//    learner's shell to the UI side, uploads and downloads over the control channel
+//    learner's shell to the UI side, uploads and downloads
 //  - Chromium, on the built site: a flood to the screen (MB/s, frame times), keystroke to echo,
-//    Ctrl-C on a running `seq` to a quiet screen
+//    Ctrl-C on a running `seq` to a quiet screen, uploads and downloads through the page
 import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createRequire } from "node:module";
 import type { Page } from "@playwright/test";
 import type { TerminalId, VmEvent } from "../worker/api";
@@ -87,15 +90,22 @@ async function nodeIo(figure: Figure): Promise<void> {
   // What the guest spends, whatever the host's load (the 32-bit counter wraps: fine below ~4 G).
   figure("  guest instructions per byte of it (the flood, into a pipe)", `${(flood.instructions / n).toFixed(0)}, ${(pipe.instructions / n).toFixed(0)}`);
 
-  const exec = vm.exec.bind(vm);
+  await nodeTransfer(figure, vm);
+  await vm.stop();
+}
+
+/** Uploads and downloads in Node: wall time, and guest instructions per byte (what load does not move). */
+async function nodeTransfer(figure: Figure, running?: VmService): Promise<void> {
+  const vm = running ?? new VmService();
+  if (!running) await vm.start({ imagesBase: images, wasmPath, from: "state" });
   const up = randomBytes(Math.min(TRANSFER_BYTES, UPLOAD_LIMIT));
   const perByte = (from: number, bytes: number) => (((instructionCount(vm) - from) >>> 0) / bytes).toFixed(0);
   let count = instructionCount(vm);
   let t0 = performance.now();
-  await uploadFile(exec, "bench-io.bin", up);
+  await uploadFile(vm, "bench-io.bin", up);
   const upMs = performance.now() - t0;
   figure(
-    `upload over the control channel, ${(up.length / MiB).toFixed(0)} MiB (Node)`,
+    `upload ${(up.length / MiB).toFixed(0)} MiB (Node)`,
     `${rate(up.length, upMs)} (${ms(upMs)}; ${perByte(count, up.length)} guest instructions per byte)`,
     "32 MiB < 10 s",
   );
@@ -104,17 +114,69 @@ async function nodeIo(figure: Figure): Promise<void> {
   if (made.exitCode !== 0) throw new Error(`could not make the download's file: ${made.stderr}`);
   count = instructionCount(vm);
   t0 = performance.now();
-  const down = await downloadFile(exec, "/root/bench-down.bin");
+  const down = await downloadFile(vm, "/root/bench-down.bin");
   const downMs = performance.now() - t0;
   figure(
-    `download over the control channel, ${(down.length / MiB).toFixed(0)} MiB (Node)`,
+    `download ${(down.length / MiB).toFixed(0)} MiB (Node)`,
     `${rate(down.length, downMs)} (${ms(downMs)}; ${perByte(count, down.length)} guest instructions per byte)`,
     "32 MiB < 10 s",
   );
-  const back = await downloadFile(exec, "/root/bench-io.bin");
+  const back = await downloadFile(vm, "/root/bench-io.bin");
   const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
   if (sha(back) !== sha(up)) throw new Error("the uploaded file came back different");
-  await vm.stop();
+  await vm.exec("rm -f /root/bench-io.bin /root/bench-down.bin");
+  if (!running) await vm.stop();
+}
+
+/** Uploads and downloads in Chromium, through the page's own controls (file input, Download button). */
+async function browserTransfer(figure: Figure): Promise<void> {
+  const server = await serve();
+  const browser = await freshBrowser();
+  const { page } = browser;
+  try {
+    await page.goto(`http://localhost:${PORT}/?mode=sandbox`);
+    await page.waitForFunction(() => performance.getEntriesByName("contained:prompt").length > 0, null, { timeout: 120_000 });
+    const size = Math.min(TRANSFER_BYTES, UPLOAD_LIMIT, DOWNLOAD_LIMIT);
+    const content = randomBytes(size);
+    // (from a file on disk: Playwright then hands Chromium the path, not the bytes over CDP)
+    const dir = mkdtempSync(join(tmpdir(), "bench-io-"));
+    const file = join(dir, "bench-io.bin");
+    writeFileSync(file, content);
+    // Timed in the page: from the input's change (or the button's click) to the message that says it is done.
+    await page.evaluate(() => {
+      const w = window as unknown as { __changeAt: number; __clickAt: number };
+      document.addEventListener("change", () => (w.__changeAt = performance.now()), true);
+    });
+    const doneAt = async (text: string) => {
+      await page.waitForFunction((text) => document.body.innerText.includes(text), text, { timeout: 600_000, polling: 20 });
+      return page.evaluate(() => performance.now());
+    };
+    await page.getByLabel(/^Upload files into \/root/).setInputFiles(file);
+    const upEnd = await doneAt("Uploaded /root/bench-io.bin");
+    const upMs = upEnd - (await page.evaluate(() => (window as unknown as { __changeAt: number }).__changeAt));
+    rmSync(dir, { recursive: true });
+    figure(`upload ${(size / MiB).toFixed(0)} MiB (Chromium, the file chosen to "Uploaded")`, `${rate(size, upMs)} (${ms(upMs)})`, "32 MiB < 10 s");
+    await page.getByLabel(/^Path of a file in the guest to download/).fill("/root/bench-io.bin");
+    // (the first click only: the page saves the file with a click of its own)
+    await page.evaluate(() => {
+      const w = window as unknown as { __clickAt: number };
+      document.addEventListener("click", () => (w.__clickAt = performance.now()), { capture: true, once: true });
+    });
+    const [download] = await Promise.all([
+      page.waitForEvent("download", { timeout: 600_000 }),
+      page.getByRole("button", { name: "Download", exact: true }).click(),
+    ]);
+    const downEnd = await doneAt("Downloaded /root/bench-io.bin");
+    const downMs = downEnd - (await page.evaluate(() => (window as unknown as { __clickAt: number }).__clickAt));
+    figure(`download ${(size / MiB).toFixed(0)} MiB (Chromium, Download clicked to "Downloaded")`, `${rate(size, downMs)} (${ms(downMs)})`, "32 MiB < 10 s");
+    const path = await download.path();
+    const { readFile } = await import("node:fs/promises");
+    const back = await readFile(path);
+    if (Buffer.compare(back, content) !== 0) throw new Error("the downloaded file differs from the uploaded one");
+  } finally {
+    await browser.dispose();
+    if (server.pid) process.kill(-server.pid);
+  }
 }
 
 /** rAF deltas and long tasks in the page, from now until stopFrameRecorder(). (A string: tsx wraps named functions in a helper the page lacks.) */
@@ -186,12 +248,16 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom" | "webgl"): Pr
     }
     await page.goto(`http://localhost:${PORT}/?mode=sandbox`);
     // (a page from before the renderer choice has no renderer() and draws with the DOM)
-    const drawingWith = () => (window.__contained as { renderer?: (id: "main") => string | null }).renderer?.("main") ?? "dom";
-    await page.waitForFunction(`performance.getEntriesByName("contained:prompt").length > 0 && (${drawingWith.toString()})() !== null`, null, {
-      timeout: 120_000,
-    });
+    // (a function, not a string: the page's CSP refuses eval, which a string predicate needs)
+    await page.waitForFunction(
+      () =>
+        performance.getEntriesByName("contained:prompt").length > 0 &&
+        (window.__contained as { renderer?: (id: "main") => string | null }).renderer?.("main") !== null,
+      null,
+      { timeout: 120_000 },
+    );
     await page.locator(".xterm").first().click();
-    const drawing = String(await page.evaluate(`(${drawingWith.toString()})()`));
+    const drawing = String(await page.evaluate(() => (window.__contained as { renderer?: (id: "main") => string | null }).renderer?.("main") ?? "dom"));
     const gl = await page.evaluate(() => {
       const gl = document.createElement("canvas").getContext("webgl2");
       const info = gl?.getExtension("WEBGL_debug_renderer_info");
@@ -218,10 +284,41 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom" | "webgl"): Pr
     figure(`  frames, guest busy with no output (${busy.frames.length})`, frameFigure(busy.frames, busy.longTasks));
 
     const n = FLOOD_BYTES;
+    // The guest's own ceiling in this browser: the flood into /dev/null (no tty), then to the
+    // page with the page counting it drawn at once and drawing none of it (the tty, the worker and
+    // the page's message path, but no xterm).
+    // (first a warm-up of both, as in Node: v86 compiles the hot code)
+    await page.evaluate(() => window.__contained!.discardOutput("main", true));
+    const warmFrom = await page.evaluate(() => window.__contained!.output("main").drawn);
+    await enter(page, `${FLOOD} 2000000 > /dev/null; ${FLOOD} 2000000`);
+    await page.waitForFunction(([from, bytes]) => window.__contained!.output("main").drawn >= from + bytes, [warmFrom, floodOnScreen(2_000_000)], {
+      timeout: 600_000,
+      polling: 100,
+    });
+    await page.evaluate(() => window.__contained!.discardOutput("main", false));
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => /# $/.test(window.__contained!.terminalText("main").trimEnd() + " "), null, { timeout: 30_000, polling: 100 });
+    let t0 = await enter(page, `${FLOOD} ${n} > /dev/null; echo nul-d''one`);
+    await page.waitForFunction(() => window.__contained!.terminalText("main").includes("nul-done"), null, { timeout: 600_000, polling: 50 });
+    let end = await page.evaluate(() => window.__contained!.output("main").drawnAt);
+    figure(`guest ceiling: ${n / MB} MB of the flood into /dev/null (Chromium)`, `${rate(n, end - t0)} (${ms(end - t0)})`);
+    await page.evaluate(() => window.__contained!.discardOutput("main", true));
+    const discardFrom = await page.evaluate(() => window.__contained!.output("main").drawn);
+    t0 = await enter(page, `${FLOOD} ${n}; echo flood-e''nd`);
+    await page.waitForFunction(([from, bytes]) => window.__contained!.output("main").drawn >= from + bytes, [discardFrom, floodOnScreen(n)], {
+      timeout: 600_000,
+      polling: 100,
+    });
+    end = await page.evaluate(() => window.__contained!.output("main").drawnAt);
+    await page.evaluate(() => window.__contained!.discardOutput("main", false));
+    figure(`guest ceiling: ${n / MB} MB of the flood to the page, not drawn (Chromium)`, `${rate(floodOnScreen(n), end - t0)} (${ms(end - t0)})`);
+    await page.keyboard.press("Enter"); // a prompt on the screen again
+    await page.waitForFunction(() => /# $/.test(window.__contained!.terminalText("main").trimEnd() + " "), null, { timeout: 30_000, polling: 100 });
+
     const from = await page.evaluate(() => window.__contained!.output("main").drawn);
     await startFrameRecorder(page);
-    const t0 = await enter(page, `${FLOOD} ${n}`);
-    const end = await waitDrawn(page, from, floodOnScreen(n), 600_000);
+    t0 = await enter(page, `${FLOOD} ${n}`);
+    end = await waitDrawn(page, from, floodOnScreen(n), 600_000);
     const { frames, longTasks } = await stopFrameRecorder(page);
     figure(`flood to the screen, ${n / MB} MB (Chromium)`, `${rate(floodOnScreen(n), end - t0)} (${ms(end - t0)})`, ">= 5 MB/s");
     figure(`  frames during it (${frames.length})`, frameFigure(frames, longTasks), "p99 < 33 ms, none over 100 ms");
@@ -250,12 +347,14 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom" | "webgl"): Pr
   }
 }
 
-export type BenchIoPart = "node" | "browser" | "browser-dom" | "browser-webgl";
+export type BenchIoPart = "node" | "browser" | "browser-dom" | "browser-webgl" | "node-transfer" | "browser-transfer";
 
-/** The default leaves out the renderer A/B runs (browser-dom, browser-webgl). */
+/** The default leaves out the renderer A/B runs (browser-dom, browser-webgl); node-transfer and browser-transfer are the transfers alone. */
 export async function benchIo(figure: Figure, parts: BenchIoPart[] = ["node", "browser"]): Promise<void> {
   if (parts.includes("node")) await nodeIo(figure);
+  else if (parts.includes("node-transfer")) await nodeTransfer(figure);
   if (parts.includes("browser")) await browserIo(figure, "auto");
+  if (parts.includes("browser") || parts.includes("browser-transfer")) await browserTransfer(figure);
   if (parts.includes("browser-dom")) await browserIo(figure, "dom");
   if (parts.includes("browser-webgl")) await browserIo(figure, "webgl");
 }

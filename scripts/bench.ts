@@ -11,9 +11,13 @@
 //    times), keystroke to echo, Ctrl-C to a quiet screen, 32 MiB uploads and downloads
 //  - in Chromium: navigation to a usable prompt (first and repeat visit), keystroke to echo,
 //    a learner's command to its step shown done
+//  - offline and embedded, in Chromium, from a plain static server under a sub-path: bytes sent
+//    on a first visit (to the prompt, to the whole lab stored), a repeat visit and with the
+//    network off; prompt time offline beside online; an embedded lab on a docs page of another
+//    origin, scrolled into view to its prompt, alone and beside a second
 // `npm run bench -- NAME...` runs only those parts (node, lessons, snapshots, snapshots-browser
-// (snapshots-reload: its second half alone),
-// view, io, browser; BENCH_PORT moves the Chromium parts' server).
+// (snapshots-reload: its second half alone), view, io, browser, offline; BENCH_PORT moves the
+// Chromium parts' servers).
 import { gzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -21,6 +25,7 @@ import type { TerminalId } from "../worker/api";
 import { parseManifest } from "../worker/manifest";
 import { VmService } from "../worker/vm-service";
 import { benchBrowser } from "./bench-browser";
+import { benchOffline } from "./bench-offline";
 import { benchLessons } from "./bench-lessons";
 import { benchView } from "./bench-view";
 import { benchIo } from "./bench-io";
@@ -176,6 +181,10 @@ async function main() {
   if (want("browser")) {
     console.log("Chromium:");
     await benchBrowser(figure);
+  }
+  if (want("offline")) {
+    console.log("Offline and embedded (Chromium):");
+    await benchOffline(figure);
   }
   console.log("\nSummary");
   for (const [name, value, target] of figures) console.log(`| ${name} | ${value} | ${target} |`);

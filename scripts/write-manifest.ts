@@ -23,6 +23,8 @@ export const MACHINE = {
     control: { device: "virtio-console", index: 2, tty: "/dev/hvc2" },
     console: { device: "serial", index: 3, tty: "/dev/ttyS3" },
   } satisfies Manifest["ports"],
+  // v86's virtio-9p device over an in-memory filesystem: file transfers (worker/shared-folder.ts).
+  sharedFolder: true,
 };
 
 function sha256(data: Buffer | string): string {

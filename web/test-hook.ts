@@ -17,6 +17,8 @@ export interface ContainedHook {
   guestSize(id: TerminalId): TerminalSize | null;
   /** Bytes a terminal got from the guest, how many its screen has taken in, and when it last took some (performance.now()). */
   output(id: TerminalId): { received: number; drawn: number; drawnAt: number };
+  /** The benchmark's guest ceiling: while on, a terminal's output is counted as drawn at once and not drawn. */
+  discardOutput(id: TerminalId, on: boolean): void;
   /** What draws a terminal's screen. */
   renderer(id: TerminalId): RendererKind | null;
   status(): VmStatus;
@@ -56,6 +58,7 @@ export function installTestHook(lab: Lab, offline?: OfflineState): void {
     screenSize: (id) => lab.terminals[id].screenSize,
     guestSize: (id) => lab.terminals[id].guestSize,
     output: (id) => ({ ...lab.terminals[id].output }),
+    discardOutput: (id, on) => (lab.terminals[id].discardOutput = on),
     renderer: (id) => lab.terminals[id].renderer,
     status: () => lab.machine.status,
     stage: () => lab.machine.stage,

@@ -45,6 +45,8 @@ export type VmErrorCode =
   | "no-such-snapshot"
   /** the browser's storage quota ran out */
   | "quota-exceeded"
+  /** the browser gives no storage here (IndexedDB refused: a frame of another site, a locked-down profile) */
+  | "storage-unavailable"
   /** the request was given up: the machine under it was restored, reset or stopped */
   | "abandoned"
   | "out-of-memory"
@@ -93,6 +95,11 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Bytes given to the command's standard input. */
   stdin?: Uint8Array;
+  /**
+   * The command sees the folder the host shares with the guest (shareFile, takeSharedFile) at
+   * $CONTAINED_SHARE, mounted in a mount namespace of its own: no other process sees it.
+   */
+  sharedFolder?: boolean;
 }
 
 export interface ExecResult {
@@ -235,6 +242,20 @@ export interface VmApi {
   resize(terminal: TerminalId, rows: number, cols: number): Promise<void>;
   /** Runs a command on the control channel, never on a learner's terminal. Calls are queued. */
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Puts bytes in the folder the host shares with the guest (an upload's way in: a command with
+   * ExecOptions.sharedFolder copies them out); resolves to the file's name there. A file stays
+   * until takeSharedFile or removeSharedFile, and a snapshot waits until none is left: remove
+   * it once the transfer is done, whatever the outcome. The page hands the bytes' buffer over
+   * (web/vm/adapter.ts): the caller's copy is then empty.
+   */
+  shareFile(bytes: Uint8Array): Promise<string>;
+  /** A file of `size` zero bytes in the shared folder, for a command to write over (a download's way out). */
+  reserveSharedFile(size: number): Promise<string>;
+  /** Reads a file of the shared folder, and removes it. */
+  takeSharedFile(name: string): Promise<Uint8Array>;
+  /** Removes a file of the shared folder (nothing if it is gone). */
+  removeSharedFile(name: string): Promise<void>;
   /**
    * Saves the whole machine to the browser's storage (IndexedDB): the guest's page cache is
    * dropped first when it is big, and only blocks no stored snapshot has are written. A

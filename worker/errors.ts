@@ -13,6 +13,7 @@ const CODES: ReadonlySet<string> = new Set<VmErrorCode>([
   "snapshot-mismatch",
   "no-such-snapshot",
   "quota-exceeded",
+  "storage-unavailable",
   "abandoned",
   "out-of-memory",
   "control-timeout",

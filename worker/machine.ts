@@ -84,6 +84,8 @@ export class Machine {
       disable_mouse: true,
       disable_speaker: true,
     };
+    // (an empty in-memory filesystem: v86 wants the object, with no base to load)
+    if (manifest.sharedFolder) options.filesystem = {};
     if (files.state) options.initial_state = { buffer: buffer(files.state) };
     else if (files.kernel) {
       options.bzimage = { buffer: buffer(files.kernel) };

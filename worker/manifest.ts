@@ -58,6 +58,12 @@ export interface Manifest {
   vgaMemorySize: number;
   cmdline: string;
   ports: Record<PortRole, PortEntry>;
+  /**
+   * The machine has v86's virtio-9p device over an in-memory filesystem (mount tag "host9p"),
+   * which file transfers go through (worker/shared-folder.ts). A state restores only into the
+   * device set it was saved from, so this is part of the image.
+   */
+  sharedFolder?: boolean;
   files: { bios: FileEntry; vgaBios: FileEntry; kernel: FileEntry };
   disk: DiskEntry;
   state?: StateEntry;

@@ -7,10 +7,13 @@ import { VmError, toVmError } from "./errors";
 import type { Machine } from "./machine";
 import type { Manifest } from "./manifest";
 import { MachinePacer, OutputBatcher } from "./output-batcher";
+import { SharedFolder, withSharedFolder } from "./shared-folder";
 
 /** Instructions per second above which the guest counts as busy (an idle guest halts). */
 const BUSY_INSTRUCTIONS_PER_SECOND = 30_000_000;
 const BUSY_SAMPLE_MS = 1000;
+/** How long a save waits for a transfer to leave the shared folder before it empties it anyway. */
+const SAVE_WAITS_FOR_TRANSFER_MS = 120_000;
 
 export interface MachineListener {
   /** Bytes a learner's terminal printed (batched). */
@@ -21,6 +24,8 @@ export interface MachineListener {
 
 export class RunningMachine {
   readonly control: ControlChannel;
+  /** The folder transfers go through (null on an image without one). */
+  readonly folder: SharedFolder | null;
   private readonly disposers: Array<() => void> = [];
   private readonly batchers = new Map<TerminalId, OutputBatcher>();
   private readonly pacer: MachinePacer | null;
@@ -36,6 +41,7 @@ export class RunningMachine {
     const ports = manifest.ports;
     const control = new ControlChannel((bytes) => machine.sendNow(ports.control, bytes));
     this.control = control;
+    this.folder = manifest.sharedFolder ? new SharedFolder(machine.emulator) : null;
     this.disposers.push(machine.onOutput(ports.control, (bytes) => control.receive(bytes)));
     const pacer = pacedOutput
       ? new MachinePacer(
@@ -96,11 +102,20 @@ export class RunningMachine {
   }
 
   async exec(command: string, options?: ExecOptions): Promise<ExecResult> {
+    if (options?.sharedFolder) {
+      this.sharedFolder(); // (throws on an image without one)
+      command = withSharedFolder(command);
+    }
     try {
       return await this.control.exec(command, options);
     } catch (e) {
       throw toVmError(e);
     }
+  }
+
+  sharedFolder(): SharedFolder {
+    if (!this.folder) throw new VmError("internal", "this machine's image has no shared folder for file transfers");
+    return this.folder;
   }
 
   /** Non-zero RAM (bytes) above which a save drops the guest's page cache first (see snapshots.ts). */
@@ -119,9 +134,33 @@ export class RunningMachine {
   /** The guest's command that gives its page cache back (the bench sets the one before beside it). */
   releaseCommand = "echo 1 > /proc/sys/vm/drop_caches";
 
-  /** The raw v86 state, taken while the agent is idle (so a restore never finds it mid-request). */
-  saveRaw(): Promise<Uint8Array> {
-    return this.control.exclusive(() => this.machine.save());
+  /**
+   * The raw v86 state, taken while the agent is idle (so a restore never finds it mid-request)
+   * and the shared folder is empty: its files would be in the state. A save during a transfer
+   * waits for it to end (a transfer left unfinished for SAVE_WAITS_FOR_TRANSFER_MS loses its
+   * files, and fails).
+   */
+  async saveRaw(): Promise<Uint8Array> {
+    const folder = this.folder;
+    const deadline = performance.now() + SAVE_WAITS_FOR_TRANSFER_MS;
+    for (;;) {
+      const waitFor = () => folder !== null && folder.inUse && performance.now() < deadline;
+      if (waitFor()) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([folder!.whenEmpty(), new Promise((resolve) => (timer = setTimeout(resolve, deadline - performance.now())))]);
+        clearTimeout(timer);
+        continue;
+      }
+      const state = await this.control.exclusive(async () => {
+        if (waitFor()) return null; // a transfer began meanwhile: wait for it (outside, so its requests can run)
+        if (folder) {
+          await folder.clear();
+          folder.scrub();
+        }
+        return this.machine.save();
+      });
+      if (state) return state;
+    }
   }
 
   /**
@@ -137,6 +176,9 @@ export class RunningMachine {
       } catch (e) {
         await this.machine.restore(rollback);
         throw new VmError("bad-state", `the state could not be restored: ${(e as Error).message}`);
+      } finally {
+        // the folder is now the restored state's (empty: saves wait for it), or the rollback's
+        await this.folder?.clear();
       }
     });
     await this.control.setTime(Date.now()); // its answer also says the agent is alive

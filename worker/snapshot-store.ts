@@ -69,15 +69,24 @@ function oneAtATime<T>(change: () => Promise<T>): Promise<T> {
   return result;
 }
 
-function quotaOr(e: unknown): never {
-  if ((e as { name?: string } | null)?.name === "QuotaExceededError") {
+/**
+ * A storage failure as the typed error it is: storage full ("quota-exceeded"), or storage the
+ * browser does not give the lab here ("storage-unavailable": IndexedDB refused, as Chromium does
+ * in a frame of another site with third-party storage blocked, or missing altogether).
+ */
+function storeFailure(e: unknown): never {
+  const { name = "", message = "" } = (e ?? {}) as { name?: string; message?: string };
+  if (name === "QuotaExceededError") {
     throw new VmError("quota-exceeded", "the browser's storage for this site is full: delete snapshots you no longer need (the earlier ones are kept)");
+  }
+  if (name === "SecurityError" || /denied permission|not allowed to access|indexedDB is not defined/i.test(message) || typeof indexedDB === "undefined") {
+    throw new VmError("storage-unavailable", `the browser gives the lab no storage in this page (${message || name}), so snapshots cannot be kept here`);
   }
   throw e;
 }
 
 async function records(stores: SnapshotStores): Promise<StoredSnapshot[]> {
-  return (await entries<string, StoredSnapshot>(stores.snapshots)).map(([, record]) => record);
+  return (await entries<string, StoredSnapshot>(stores.snapshots).catch(storeFailure)).map(([, record]) => record);
 }
 
 /**
@@ -108,7 +117,7 @@ function putStored(
     const written = await Promise.all(fresh.map(async ([hash, data]): Promise<[string, Uint8Array]> => [hash, await store(data)]));
     timeline.compress = performance.now() - t0;
     t0 = performance.now();
-    if (written.length) await setMany(written, stores.blocks).catch(quotaOr);
+    if (written.length) await setMany(written, stores.blocks).catch(storeFailure);
     const blockBytes: Record<string, number> = {};
     for (const [hash, data] of written) blockBytes[hash] = data.length;
     for (const [hash] of kept) blockBytes[hash] ??= known.get(hash) ?? 0;
@@ -121,7 +130,7 @@ function putStored(
       }
       record.base = { sha256: base.sha256, blocks: shared };
     }
-    await set(id, record, stores.snapshots).catch(quotaOr);
+    await set(id, record, stores.snapshots).catch(storeFailure);
     timeline.write = performance.now() - t0;
     return record;
   });
@@ -132,7 +141,7 @@ export function listSnapshots(stores: SnapshotStores = defaultStores()): Promise
 }
 
 export async function getSnapshot(id: string, stores: SnapshotStores = defaultStores()): Promise<StoredSnapshot> {
-  const record = await get<StoredSnapshot>(id, stores.snapshots);
+  const record = await get<StoredSnapshot>(id, stores.snapshots).catch(storeFailure);
   if (!record) throw new VmError("no-such-snapshot", "there is no such snapshot (it may have been deleted in another tab)");
   return record;
 }
@@ -151,7 +160,7 @@ export function renameSnapshot(id: string, name: string, stores: SnapshotStores 
   return oneAtATime(async () => {
     const record = await getSnapshot(id, stores);
     const renamed = { ...record, header: { ...record.header, name } };
-    await set(id, renamed, stores.snapshots).catch(quotaOr);
+    await set(id, renamed, stores.snapshots).catch(storeFailure);
     return renamed;
   });
 }

@@ -248,6 +248,23 @@ export class VmService implements VmApi {
     return this.requireRunning().exec(command, options);
   }
 
+  async shareFile(bytes: Uint8Array): Promise<string> {
+    return this.requireRunning().sharedFolder().put(bytes);
+  }
+
+  async reserveSharedFile(size: number): Promise<string> {
+    return this.requireRunning().sharedFolder().reserve(size);
+  }
+
+  async takeSharedFile(name: string): Promise<Uint8Array> {
+    const file = await this.requireRunning().sharedFolder().take(name);
+    return transfer(file, [file.buffer]);
+  }
+
+  async removeSharedFile(name: string): Promise<void> {
+    await this.running?.folder?.remove(name);
+  }
+
   async saveSnapshot(request: SnapshotRequest): Promise<SavedSnapshot> {
     return snapshots.saveSnapshot(this.requireRunning(), request, this.stores(), startedFrom(this.loaded));
   }

@@ -57,9 +57,12 @@ test("after one visit the lab works with the network off: it boots, runs command
   expect(repeat.requests.filter((path) => !path.endsWith("/sw.js"))).toEqual([]);
   expect(repeat.bytes).toBeLessThan(10_000);
 
-  // The network off, and the server gone too.
+  // The network off, and the server gone too. Every request of the page and its workers is
+  // answered from the caches: none fails (one that did would be a file never stored).
   await context.setOffline(true);
   await server.close();
+  const failed: string[] = [];
+  context.on("requestfailed", (request) => failed.push(`${request.url()}: ${request.failure()?.errorText}`));
   await lab.open("?lesson=chroot&step=1");
   await expect(page.getByTestId("offline-status")).toContainText("Offline");
   await lab.run("main", "echo offline-$((6*7))");
@@ -72,6 +75,7 @@ test("after one visit the lab works with the network off: it boots, runs command
   await step.getByRole("button", { name: "Type it for me" }).click();
   await expect(step).toHaveAttribute("data-status", "passed", { timeout: 120_000 });
   await lab.waitForText("main", PROMPT_AT_END);
+  expect(failed).toEqual([]);
   await lab.screenshot("offline-lesson");
   server = await serveStatic({ root: "dist", base: BASE, port: PORT });
 });

@@ -134,6 +134,16 @@ describe("the snapshot store", () => {
     expect(same(await restore(kept.id), state(1))).toBe(true);
   });
 
+  it("says storage is not available where the browser refuses IndexedDB (a frame of another site), and lists nothing", async () => {
+    const refused: UseStore = () => Promise.reject(new DOMException("The user denied permission to access the database.", "UnknownError"));
+    const failure = await store.listSnapshots({ snapshots: refused, blocks: refused }).catch((e: unknown) => e);
+    expect(errorCode(failure)).toBe("storage-unavailable");
+    expect((failure as Error).message).toMatch(/no storage in this page \(The user denied permission/);
+    // other failures keep their own message
+    const other: UseStore = () => Promise.reject(new Error("disk on fire"));
+    await expect(store.listSnapshots({ snapshots: other, blocks: other })).rejects.toThrow(/^disk on fire$/);
+  });
+
   it("says which snapshot is damaged when a block is missing from storage", async () => {
     const saved = await save(state(1), { name: "broken" });
     const { del } = await import("idb-keyval");

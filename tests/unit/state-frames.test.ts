@@ -21,7 +21,8 @@ function download(decoder: StateFrames, data: Uint8Array, step: number): void {
   for (let loaded = step; loaded < data.length; loaded += step) decoder.feed(data, loaded);
 }
 
-describe("a state in zstd frames", () => {
+// (generous timeouts: the first decode instantiates v86.wasm, seconds on a loaded two-core host)
+describe("a state in zstd frames", { timeout: 30_000 }, () => {
   it("is decompressed frame by frame as its bytes come, to the same bytes", async () => {
     const decoder = new StateFrames(frames, raw.length, Promise.resolve(zstd));
     await Promise.resolve(); // the decoder is there from now on

@@ -124,10 +124,13 @@ class EmbeddedLab implements EmbedControl {
         this.bridge.send({ type: "command-finished", terminal: id, ...(exitStatus === undefined ? {} : { exitStatus }) });
       });
     }
-    void this.connection.listen((event) => {
-      if (event.type !== "status" || event.status === this.lastStatus) return;
-      this.lastStatus = event.status;
-      this.bridge.send({ type: "status", status: event.status });
+    // (through the lab, not a listener on the connection of its own: the first listener takes the
+    // events of a start that began before the UI loaded, and a lab that missed them, a start
+    // that was over by then, waited forever for a prompt it had been sent)
+    lab.machine.onStatus((status) => {
+      if (status === this.lastStatus) return;
+      this.lastStatus = status;
+      this.bridge.send({ type: "status", status });
     });
     return lab;
   }

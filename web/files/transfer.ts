@@ -1,21 +1,31 @@
-// Moving files between the host and the guest over the control channel (never a terminal):
-// uploads are written in chunks with `cat >` then `cat >>`, downloads read in chunks with `dd`.
-import type { ExecOptions, ExecResult } from "../../worker/api";
+// Moving files between the host and the guest (never through a terminal). The bytes go through
+// the folder the machine shares with the guest (v86's virtio-9p: see worker/shared-folder.ts);
+// commands on the control channel copy them in chunks, with `dd`, between it and the guest's
+// file, so a transfer shows progress and can be cancelled between chunks.
+import type { ExecOptions, ExecResult, VmApi } from "../../worker/api";
 
 export type Exec = (command: string, options?: ExecOptions) => Promise<ExecResult>;
+/** What a transfer needs of the machine. */
+export type TransferGuest = Pick<VmApi, "exec" | "shareFile" | "reserveSharedFile" | "takeSharedFile" | "removeSharedFile">;
 export type TransferProgress = (done: number, total: number) => void;
 
 const MiB = 1024 * 1024;
-// Measured with the real VM in Node (scripts/bench-io.ts), the control channel on a virtio
-// console port: uploads go at about 1.5 MB/s (the guest's tty takes ~100 instructions per byte
-// of base64 in), downloads at 4-8 MB/s. On a UART they went at 65 KiB/s and 480 KiB/s, with
-// limits of 8 and 32 MiB. The limits keep a transfer to well under a minute; an upload's also
-// leaves room on the guest's disk (76 MiB free in a fresh image).
-export const UPLOAD_LIMIT = 48 * MiB;
+// Measured with the real VM (scripts/bench-io.ts; this host shared, load average 8-18, so wall
+// times swing 3x): through the shared folder, 32 MiB go up in 5.8-29 s in Node and 8.1-31 s in
+// Chromium at 3 guest instructions per byte (most of it ext2's writing), down in 1.9-3.6 s and
+// 1.9-23 s at 1 per byte; 64 MiB up in 13 s in Node. Over the control channel's base64, run
+// beside them, they took 14-102 s and 32-71 s up (101 per byte), 4.8-36 s and 9-33 s down (16 per
+// byte). Uploads stop at 64 MiB: a fresh image has 76 MiB free on its disk. Downloads at 128 MiB,
+// more than any file the guest can hold but a sparse one (its disk and its tmpfs mounts are
+// smaller). A transfer holds the file in the worker's 9p filesystem and in the page (handed
+// over between the two, not copied) and passes through the guest's page cache.
+export const UPLOAD_LIMIT = 64 * MiB;
 export const DOWNLOAD_LIMIT = 128 * MiB;
-/** Bytes of stdin per exec: one request line carries them in base64. */
-export const UPLOAD_CHUNK = 1 * MiB;
-export const DOWNLOAD_CHUNK = 1 * MiB;
+/** Bytes copied by one command: progress moves, and a cancel acts, this often. */
+export const UPLOAD_CHUNK = 8 * MiB;
+export const DOWNLOAD_CHUNK = 8 * MiB;
+/** dd's block size: chunks and offsets are whole blocks of it. */
+const BLOCK = MiB;
 export const UPLOAD_DIRECTORY = "/root";
 const CHUNK_TIMEOUT_MS = 30_000;
 
@@ -64,26 +74,51 @@ export function checkUploadSize(name: string, size: number): void {
   if (size > UPLOAD_LIMIT) throw new TransferError(`${name} is ${formatBytes(size)}; files up to ${formatBytes(UPLOAD_LIMIT)} can be uploaded`);
 }
 
-/** Writes `bytes` to /root/<name> in the guest. Returns the guest path. */
-export async function uploadFile(exec: Exec, name: string, bytes: Uint8Array, { onProgress = () => {}, signal }: TransferOptions = {}): Promise<string> {
+/** Where a chunk's dd starts and how much it copies, in BLOCKs. */
+function chunkBlocks(offset: number, chunk: number): string {
+  return `bs=${BLOCK} skip=${offset / BLOCK} seek=${offset / BLOCK} count=${chunk / BLOCK}`;
+}
+
+/**
+ * Writes `bytes` to /root/<name> in the guest. Returns the guest path. The chunks go into a
+ * hidden file beside it, renamed to the name at the end: a cancelled or failed upload leaves
+ * nothing behind (and a file of that name as it was).
+ */
+export async function uploadFile(
+  guest: TransferGuest,
+  name: string,
+  bytes: Uint8Array,
+  { onProgress = () => {}, signal }: TransferOptions = {},
+): Promise<string> {
   const path = uploadPath(name);
   checkUploadSize(name, bytes.length);
-  const target = shellQuote(path);
-  let offset = 0;
-  onProgress(0, bytes.length);
-  do {
-    if (signal?.aborted) {
-      if (offset > 0) await exec(`rm -f -- ${target}`).catch(() => undefined);
-      throw new TransferCancelled();
-    }
-    const chunk = bytes.subarray(offset, offset + UPLOAD_CHUNK);
-    const command = `cat ${offset === 0 ? ">" : ">>"} ${target}`;
-    const result = await exec(command, { stdin: chunk, timeoutMs: CHUNK_TIMEOUT_MS });
-    if (result.exitCode !== 0 || result.status !== "ok") throw failure(`could not write ${path}`, result);
-    offset += chunk.length;
-    onProgress(offset, bytes.length);
-  } while (offset < bytes.length);
-  return path;
+  const total = bytes.length;
+  const partial = shellQuote(`${UPLOAD_DIRECTORY}/.contained-upload-${Math.random().toString(36).slice(2, 10)}`);
+  onProgress(0, total);
+  if (signal?.aborted) throw new TransferCancelled();
+  const shared = await guest.shareFile(bytes);
+  let written = false;
+  try {
+    let offset = 0;
+    do {
+      if (signal?.aborted) throw new TransferCancelled();
+      const command = `dd if="$CONTAINED_SHARE/${shared}" of=${partial} ${chunkBlocks(offset, UPLOAD_CHUNK)} conv=notrunc iflag=fullblock status=none`;
+      const result = await guest.exec(command, { sharedFolder: true, timeoutMs: CHUNK_TIMEOUT_MS });
+      written = true;
+      if (result.exitCode !== 0 || result.status !== "ok") throw failure(`could not write ${path}`, result);
+      offset = Math.min(total, offset + UPLOAD_CHUNK);
+      if (offset < total) onProgress(offset, total);
+    } while (offset < total);
+    const moved = await guest.exec(`mv -fT -- ${partial} ${shellQuote(path)}`);
+    if (moved.exitCode !== 0 || moved.status !== "ok") throw failure(`could not write ${path}`, moved);
+    onProgress(total, total);
+    return path;
+  } catch (e) {
+    if (written) await guest.exec(`rm -f -- ${partial}`).catch(() => undefined);
+    throw e;
+  } finally {
+    await guest.removeSharedFile(shared).catch(() => undefined);
+  }
 }
 
 /** The size of a regular file in the guest; an error for anything else. */
@@ -96,26 +131,38 @@ export async function guestFileSize(exec: Exec, path: string): Promise<number> {
 }
 
 /** Reads a file from the guest. */
-export async function downloadFile(exec: Exec, path: string, { onProgress = () => {}, signal }: TransferOptions = {}): Promise<Uint8Array> {
+export async function downloadFile(guest: TransferGuest, path: string, { onProgress = () => {}, signal }: TransferOptions = {}): Promise<Uint8Array> {
   if (!path.trim()) throw new TransferError("name a file in the guest to download");
+  const exec: Exec = (command, options) => guest.exec(command, options);
   const size = await guestFileSize(exec, path);
   if (size > DOWNLOAD_LIMIT) {
     throw new TransferError(`${path} is ${formatBytes(size)}; files up to ${formatBytes(DOWNLOAD_LIMIT)} can be downloaded`);
   }
-  const data = new Uint8Array(size);
   const source = shellQuote(path);
   onProgress(0, size);
-  for (let block = 0; block * DOWNLOAD_CHUNK < size; block++) {
-    if (signal?.aborted) throw new TransferCancelled();
-    const result = await exec(`dd if=${source} bs=${DOWNLOAD_CHUNK} skip=${block} count=1 status=none`, { timeoutMs: CHUNK_TIMEOUT_MS });
-    if (result.exitCode !== 0 || result.status !== "ok") throw failure(`could not read ${path}`, result);
-    const offset = block * DOWNLOAD_CHUNK;
-    if (offset + result.stdoutBytes.length > size) throw new TransferError(`${path} grew while it was being downloaded`);
-    data.set(result.stdoutBytes, offset);
-    onProgress(offset + result.stdoutBytes.length, size);
-    if (result.stdoutBytes.length < Math.min(DOWNLOAD_CHUNK, size - offset)) throw new TransferError(`${path} shrank while it was being downloaded`);
+  if (signal?.aborted) throw new TransferCancelled();
+  const shared = await guest.reserveSharedFile(size);
+  let taken = false;
+  try {
+    for (let offset = 0; offset < size; offset += DOWNLOAD_CHUNK) {
+      if (signal?.aborted) throw new TransferCancelled();
+      const last = offset + DOWNLOAD_CHUNK >= size;
+      // (the last chunk says the file's size again: a file that shrank meanwhile is caught)
+      const command = `dd if=${source} of="$CONTAINED_SHARE/${shared}" ${chunkBlocks(offset, DOWNLOAD_CHUNK)} conv=notrunc iflag=fullblock status=none${last ? ` && stat -L -c %s -- ${source}` : ""}`;
+      const result = await guest.exec(command, { sharedFolder: true, timeoutMs: CHUNK_TIMEOUT_MS });
+      if (result.exitCode !== 0 || result.status !== "ok") throw failure(`could not read ${path}`, result);
+      if (last && Number(result.stdout.trim()) !== size) throw new TransferError(`${path} changed size while it was being downloaded`);
+      if (!last) onProgress(offset + DOWNLOAD_CHUNK, size);
+    }
+    taken = true;
+    const data = await guest.takeSharedFile(shared);
+    // (a file that grew meanwhile wrote past the end of the reserved one)
+    if (data.length !== size) throw new TransferError(`${path} changed size while it was being downloaded`);
+    onProgress(size, size);
+    return data;
+  } finally {
+    if (!taken) await guest.removeSharedFile(shared).catch(() => undefined);
   }
-  return data;
 }
 
 /** The last part of a guest path: the name a downloaded file gets on the host. */

@@ -23,6 +23,8 @@ export function snapshotMessage(action: SnapshotAction, error: VmErrorInfo): str
   switch (error.code) {
     case "quota-exceeded":
       return `The browser's storage for this site is full, so the snapshot was not saved. Your earlier snapshots are intact and the machine runs on: delete snapshots you no longer need, then save again.`;
+    case "storage-unavailable":
+      return `Snapshots are not available here: the browser keeps no storage for the lab in this page (in a frame of another site, it may block storage). The machine runs as usual; open the lab on its own page to keep your work.`;
     case "bad-snapshot":
       return action === "import"
         ? `This file is not a Contained snapshot, or it is damaged (${error.message}). Nothing was imported. ${KEPT}`

@@ -206,7 +206,10 @@ export class SnapshotShelf {
   }
 
   private fail(action: SnapshotAction, e: unknown): void {
-    this.error = snapshotMessage(action, vmErrorInfo(e));
+    const error = vmErrorInfo(e);
+    this.error = snapshotMessage(action, error);
+    // no storage here at all (a frame of another site): an automatic save could only fail again
+    if (error.code === "storage-unavailable") this.autosavePaused = true;
   }
 
   private latest(): string | null {

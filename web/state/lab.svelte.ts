@@ -72,7 +72,7 @@ export class Lab {
       second: new TerminalSession("second", TERMINAL_LABELS.second, api, isRunning),
     };
     const exec = api.exec.bind(api);
-    this.transfer = new FileTransfer(exec);
+    this.transfer = new FileTransfer(api);
     const course = options.lessons;
     const passed = () => {
       this.snapshots.stepPassed();

@@ -46,6 +46,7 @@ export class MachineState {
   statusLabel = $derived(STATUS_LABELS[this.status]);
 
   private readonly readyListeners = new Set<() => void>();
+  private readonly statusListeners = new Set<(status: VmStatus) => void>();
 
   constructor(
     private readonly api: VmApi,
@@ -58,6 +59,7 @@ export class MachineState {
     if (event.type === "status") {
       this.status = event.status;
       if (event.status === "error") this.stage = "failed";
+      for (const listener of this.statusListeners) listener(event.status);
     } else if (event.type === "progress") this.advance(event.progress);
     else if (event.type === "error") {
       // A failed call says what failed on its rejection; an error event while the status is
@@ -95,6 +97,16 @@ export class MachineState {
   onReady(listener: () => void): () => void {
     this.readyListeners.add(listener);
     return () => this.readyListeners.delete(listener);
+  }
+
+  /**
+   * Called with each status the machine reports, from the events this state was given (those
+   * that came before the page listened included): an embed reports them to its page from here,
+   * not from a listener of its own on the connection, which would take the early events' backlog.
+   */
+  onStatus(listener: (status: VmStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
   }
 
   /** Starts the machine; false when it failed (then `error` says why). Also the retry. */

@@ -1,7 +1,7 @@
 // File transfers between the learner's computer and the guest, one at a time, with progress,
 // a way to cancel, and a message at the end.
 import { errorCode } from "../../worker/errors";
-import { TransferCancelled, baseName, checkUploadSize, downloadFile, formatBytes, uploadFile, type Exec } from "../files/transfer";
+import { TransferCancelled, baseName, checkUploadSize, downloadFile, formatBytes, uploadFile, type TransferGuest } from "../files/transfer";
 
 export interface TransferInProgress {
   kind: "upload" | "download";
@@ -30,7 +30,7 @@ export class FileTransfer {
   private queue: Promise<unknown> = Promise.resolve();
   private abort: AbortController | null = null;
 
-  constructor(private readonly exec: Exec) {}
+  constructor(private readonly guest: TransferGuest) {}
 
   /** Uploads files into /root, one after another. */
   upload(files: HostFile[]): Promise<void> {
@@ -39,7 +39,7 @@ export class FileTransfer {
       for (const file of files) {
         this.current = { kind: "upload", name: file.name, done: 0, total: file.size };
         checkUploadSize(file.name, file.size);
-        written.push(await uploadFile(this.exec, file.name, new Uint8Array(await file.arrayBuffer()), this.options()));
+        written.push(await uploadFile(this.guest, file.name, new Uint8Array(await file.arrayBuffer()), this.options()));
       }
       return `Uploaded ${written.join(", ")}`;
     });
@@ -50,7 +50,7 @@ export class FileTransfer {
     let file: { name: string; bytes: Uint8Array } | null = null;
     return this.enqueue(async () => {
       this.current = { kind: "download", name: path, done: 0, total: 0 };
-      const bytes = await downloadFile(this.exec, path.trim(), this.options());
+      const bytes = await downloadFile(this.guest, path.trim(), this.options());
       file = { name: baseName(path.trim()), bytes };
       return `Downloaded ${path.trim()} (${formatBytes(bytes.length)})`;
     }).then(() => file);

@@ -1,17 +1,31 @@
-// Feeds xterm.js a frame's worth of output at a time. Left to itself, xterm parses what it is
+// Feeds xterm.js output a frame's worth at a time. Left to itself, xterm parses what it is
 // given in turns of 12 ms, back to back: during a flood the page's thread did nothing else, and
 // frames took hundreds of ms (the compositor and the emulator's worker wanted the same cores).
-// Here each animation frame hands xterm as many bytes as it parsed in about BUDGET_MS last time,
+// Here a feed hands xterm as many bytes as it parsed in about BUDGET_MS last time,
 // so the page draws and answers clicks between. A small write to an idle terminal (an echo)
 // goes in at once.
+// The parse is timed from when xterm begins it, not from the frame that handed it over: xterm
+// parses in a task of its own, after the frame has been drawn, and counting that frame's style,
+// layout and paint (5-11 ms with the DOM renderer in a flood) shrank every frame's share toward
+// the 4 KiB floor (11 KB a frame in a traced flood): many more redraws per MB than needed.
+// While output keeps coming (a flood), xterm is fed at most every FEED_INTERVAL_MS, every other
+// frame at 60 Hz: each feed makes the renderer redraw every row that scrolled, and with the DOM
+// renderer that redraw (rows rebuilt, style, layout, paint, raster) cost the page about twice
+// the CPU the emulator spent making the output, on the same cores. Half the redraws, twice the
+// bytes each; the frames between are idle. Traced 5 MB floods (scripts/trace-flood.ts), before
+// these two changes and after: 600-680 frames and 900-1030 ms of the page's main-thread CPU per
+// MB, then 230-280 frames and 400-470 ms per MB.
 import type { Terminal } from "@xterm/xterm";
 
-/** Parsing time aimed at per frame. */
-export const BUDGET_MS = 8;
+/** Parsing time aimed at per feed: it fills the frame that draws nothing (the next one redraws). */
+export const BUDGET_MS = 12;
+/** Least time between two feeds of a flood (a frame at 60 Hz is 16.7 ms: this skips one). */
+export const FEED_INTERVAL_MS = 25;
 const MIN_BYTES = 4 * 1024;
 const MAX_BYTES = 1024 * 1024;
 /** xterm parses a chunk it has begun whole: pieces this big keep its turns short. */
 const PIECE = 4 * 1024;
+const EMPTY = new Uint8Array(0);
 
 interface Pending {
   data: Uint8Array;
@@ -24,6 +38,7 @@ export class FrameWriter {
   private frameAsked = false;
   private parsing = false;
   private disposed = false;
+  private lastFeed = -Infinity;
 
   constructor(
     private readonly term: Pick<Terminal, "write">,
@@ -54,14 +69,18 @@ export class FrameWriter {
     this.frameAsked = true;
     this.nextFrame(() => {
       this.frameAsked = false;
-      this.feed();
+      if (this.now() - this.lastFeed < FEED_INTERVAL_MS) this.ask();
+      else this.feed();
     });
   }
 
   /** Hands xterm up to a frame's worth, in pieces; once it has parsed them, adapts and asks for the next frame. */
   private feed(): void {
     if (this.disposed || this.queue.length === 0) return;
-    const start = this.now();
+    let start = this.now();
+    this.lastFeed = start;
+    // (an empty write first: its callback runs as xterm begins to parse, which is where the clock starts)
+    this.term.write(EMPTY, () => (start = this.now()));
     let budget = this.perFrame;
     let handed = 0;
     const callbacks: Array<() => void> = [];

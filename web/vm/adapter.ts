@@ -2,7 +2,7 @@
 // scripted fake for UI development and tests, loaded on demand. Everything else sees `VmApi`.
 // The page calls connect() first thing, before the UI's code has loaded, so the worker and the
 // machine's downloads start at once; events that come before the UI listens are kept for it.
-import { proxy, wrap, releaseProxy } from "comlink";
+import { proxy, transfer, wrap, releaseProxy } from "comlink";
 import wasmUrl from "v86/build/v86.wasm?url";
 import type { StartOptions, StartResult, VmApi, VmEvent } from "../../worker/api";
 import { throttled } from "../../worker/progress";
@@ -85,8 +85,12 @@ function starter(api: VmApi, options: StartOptions, startNow: boolean, wasm?: Pr
 function connectWorker(options: ConnectOptions): VmConnection {
   const worker = new Worker(new URL("../../worker/entry-browser.ts", import.meta.url), { type: "module" });
   const remote = wrap<VmApi>(worker);
-  // comlink's Remote<VmApi> has the same methods, each returning a promise, as VmApi itself.
-  const api: VmApi = remote;
+  // comlink's Remote<VmApi> has the same methods, each returning a promise, as VmApi itself. An
+  // upload's bytes (up to UPLOAD_LIMIT of them) are handed to the worker rather than copied.
+  const api: VmApi = new Proxy(remote, {
+    get: (target, key, receiver) =>
+      key === "shareFile" ? (bytes: Uint8Array) => remote.shareFile(transfer(bytes, [bytes.buffer])) : Reflect.get(target, key, receiver),
+  });
   const hub = new EventHub();
   // A worker that fails to load never answers: tell the listeners instead of waiting forever.
   worker.addEventListener("error", (event) => {

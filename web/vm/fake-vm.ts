@@ -63,6 +63,9 @@ function shellWords(line: string): string[] {
   return words;
 }
 
+/** Where the fake's shared folder is, for a command that has it. */
+const SHARE = "/run/contained/share";
+
 function absolute(path: string): string {
   return path.startsWith("/") ? path : `/root/${path}`;
 }
@@ -74,6 +77,9 @@ function result(exitCode: number, stdout: string | Uint8Array = "", stderr = "")
 
 export class FakeVm implements VmApi {
   readonly files = new Map<string, Uint8Array>();
+  /** The folder shared with the guest (shareFile): a command with ExecOptions.sharedFolder sees it at $CONTAINED_SHARE. */
+  readonly shared = new Map<string, Uint8Array>();
+  private sharedCount = 0;
   readonly sizes = new Map<TerminalId, { rows: number; cols: number }>();
   /** Every command exec was asked to run, in order. */
   readonly execLog: string[] = [];
@@ -249,7 +255,48 @@ export class FakeVm implements VmApi {
       // held until released, or given up as the worker gives up a check when the machine is restored
       await new Promise<void>((resolve, reject) => this.heldExecs.push({ resolve, reject }));
     }
-    return this.runCommand(command.trim(), options.stdin ?? new Uint8Array());
+    const share = options.sharedFolder ? SHARE : null;
+    // (`a && b`: b runs if a succeeded, and the outputs join)
+    let last = result(0);
+    let stdout = "";
+    for (const part of command.trim().split(" && ")) {
+      last = this.runCommand(share ? part.replaceAll("$CONTAINED_SHARE", share) : part, options.stdin ?? new Uint8Array());
+      stdout += last.stdout;
+      if (last.exitCode !== 0) break;
+    }
+    return { ...last, stdout, stdoutBytes: encoder.encode(stdout).length === last.stdoutBytes.length ? last.stdoutBytes : encoder.encode(stdout) };
+  }
+
+  async shareFile(bytes: Uint8Array): Promise<string> {
+    this.requireRunning();
+    const name = `transfer-${++this.sharedCount}`;
+    this.shared.set(name, bytes.slice());
+    return name;
+  }
+
+  async reserveSharedFile(size: number): Promise<string> {
+    return this.shareFile(new Uint8Array(size));
+  }
+
+  async takeSharedFile(name: string): Promise<Uint8Array> {
+    const file = this.shared.get(name);
+    if (!file) throw new Error(`the shared folder has no file ${name}`);
+    this.shared.delete(name);
+    return file;
+  }
+
+  async removeSharedFile(name: string): Promise<void> {
+    this.shared.delete(name);
+  }
+
+  /** A file by its path, in the shared folder or the guest's. */
+  private fileAt(path: string): Uint8Array | undefined {
+    return path.startsWith(`${SHARE}/`) ? this.shared.get(path.slice(SHARE.length + 1)) : this.files.get(absolute(path));
+  }
+
+  private setFile(path: string, bytes: Uint8Array): void {
+    if (path.startsWith(`${SHARE}/`)) this.shared.set(path.slice(SHARE.length + 1), bytes);
+    else this.files.set(absolute(path), bytes);
   }
 
   /** While true, exec waits (for releaseExecs, or a restore or reset that abandons it). */
@@ -299,11 +346,36 @@ export class FakeVm implements VmApi {
     }
     if (name === "dd") {
       const option = (key: string) => args.find((a) => a.startsWith(key + "="))?.slice(key.length + 1);
-      const file = this.files.get(absolute(option("if") ?? ""));
+      const file = this.fileAt(option("if") ?? "");
       if (!file) return result(1, "", `dd: failed to open '${option("if")}': No such file or directory\n`);
       const bs = Number(option("bs"));
       const skip = Number(option("skip") ?? 0);
-      return result(0, file.slice(skip * bs, (skip + 1) * bs));
+      const count = Number(option("count") ?? Infinity);
+      const data = file.slice(skip * bs, skip * bs + count * bs);
+      const out = option("of");
+      if (out === undefined) return result(0, data);
+      const at = Number(option("seek") ?? 0) * bs;
+      const before = option("conv") === "notrunc" ? (this.fileAt(out) ?? new Uint8Array()) : new Uint8Array();
+      const written = new Uint8Array(Math.max(before.length, at + data.length));
+      written.set(before);
+      written.set(data, at);
+      this.setFile(out, written);
+      return result(0);
+    }
+    if (name === "mv" && args[0] === "-fT") {
+      const file = this.files.get(absolute(args[1]));
+      if (!file) return result(1, "", `mv: cannot stat '${args[1]}': No such file or directory\n`);
+      this.files.delete(absolute(args[1]));
+      this.files.set(absolute(args[2]), file);
+      return result(0);
+    }
+    if (name === "rm" && args[0] === "-f") {
+      for (const path of args.slice(1)) this.files.delete(absolute(path));
+      return result(0);
+    }
+    if (name === "stat" && args.join(" ") === `-L -c %s ${args[3]}`) {
+      const file = this.files.get(absolute(args[3]));
+      return file ? result(0, `${file.length}\n`) : result(1, "", `stat: cannot statx '${args[3]}': No such file or directory\n`);
     }
     return result(127, "", `the fake machine cannot run this: ${command.split("\n").find((l) => l && !l.startsWith("#"))}\n`);
   }

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { BUDGET_MS, FrameWriter } from "../../../web/terminal/frame-writer";
+import { BUDGET_MS, FEED_INTERVAL_MS, FrameWriter } from "../../../web/terminal/frame-writer";
+
+/** A frame at 60 Hz. */
+const FRAME_MS = 1000 / 60;
 
 /** A terminal that parses when told to, a fake clock, and frames run by hand. */
 function setup(msPerKiB: number) {
@@ -9,7 +12,7 @@ function setup(msPerKiB: number) {
   const parse: Array<() => void> = [];
   const term = {
     write(data: Uint8Array | string, callback?: () => void) {
-      written.push(data as Uint8Array);
+      if (data.length > 0) written.push(data as Uint8Array); // (not the writer's empty marks)
       parse.push(() => {
         clock += (data.length / 1024) * msPerKiB;
         callback?.();
@@ -24,8 +27,13 @@ function setup(msPerKiB: number) {
   const parseAll = () => {
     while (parse.length) parse.shift()!();
   };
-  const runFrame = () => {
+  /** The next frame, a frame's time after the last: its callbacks, then (as in a browser) its drawing, `drawMs` long, then xterm's parse. */
+  let frameAt = 0;
+  const runFrame = (drawMs = 0) => {
+    frameAt = Math.max(clock, frameAt + FRAME_MS);
+    clock = frameAt;
     frames.shift()?.();
+    clock += drawMs;
     parseAll();
   };
   return { writer, frames, written, parseAll, runFrame, bytes: () => written.reduce((n, d) => n + d.length, 0) };
@@ -67,5 +75,25 @@ describe("the frame writer", () => {
     }
     expect(slow.writer.bytesPerFrame).toBeLessThan(32 * 1024);
     expect(fast.writer.bytesPerFrame).toBeGreaterThan(32 * 1024);
+  });
+
+  it("feeds a flood at most once per feed interval, so the terminal redraws every other frame", () => {
+    const t = setup(0.01);
+    for (let i = 0; i < 64; i++) t.writer.write(new Uint8Array(64 * 1024));
+    const fed: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const before = t.bytes();
+      t.runFrame();
+      fed.push(t.bytes() > before ? 1 : 0);
+    }
+    expect(fed).toEqual([1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0]);
+    expect(FEED_INTERVAL_MS).toBeGreaterThan(FRAME_MS);
+  });
+
+  it("counts only the parse against the budget, not the frame drawn before it", () => {
+    const t = setup(0.01);
+    for (let i = 0; i < 64; i++) t.writer.write(new Uint8Array(64 * 1024));
+    for (let i = 0; i < 10; i++) t.runFrame(2 * BUDGET_MS);
+    expect(t.writer.bytesPerFrame).toBeGreaterThan(32 * 1024);
   });
 });

@@ -147,6 +147,21 @@ describe("Lab snapshots", () => {
     lab.dispose();
   });
 
+  it("where the browser gives no storage (a frame of another site), the lab says so once and does not try to save automatically", async () => {
+    const snapshots: FakeSnapshots = new Map();
+    const { lab, vm } = await visit(snapshots);
+    const refused = () => Object.assign(new Error("the browser gives the lab no storage in this page"), { code: "storage-unavailable" });
+    vi.spyOn(vm, "listSnapshots").mockRejectedValue(refused());
+    const save = vi.spyOn(vm, "saveSnapshot");
+    await lab.snapshots.refresh();
+    expect(lab.snapshots.error).toMatch(/^Snapshots are not available here/);
+    lab.terminals.main.type("echo one\r");
+    await lab.pageHidden();
+    expect(save).not.toHaveBeenCalled();
+    expect(lab.machine.isRunning).toBe(true);
+    lab.dispose();
+  });
+
   it("a transfer running across a restore stops with a message, and the next one works", async () => {
     const { lab, vm } = await visit(new Map());
     expect(await lab.snapshots.save("before")).toBe(true);

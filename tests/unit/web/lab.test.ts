@@ -62,6 +62,22 @@ describe("Lab", () => {
     lab.dispose();
   });
 
+  it("shows the prompt and every status of a start that was over before the lab listened (an embed's later visit)", async () => {
+    const connection = await connectFake({ stepMs: 0 }, { startNow: true });
+    await vi.waitFor(async () => expect(await connection.api.status()).toBe("running"));
+    const lab = new Lab(connection, withLesson());
+    const main = screen();
+    lab.terminals.main.attach(main);
+    const statuses: string[] = [];
+    lab.machine.onStatus((status) => statuses.push(status));
+    expect(await lab.start()).toBe(true);
+    expect(lab.machine.stage).toBe("ready");
+    expect(lab.machine.status).toBe("running");
+    expect(statuses).toEqual(expect.arrayContaining(["starting", "running"]));
+    await vi.waitFor(() => expect(main.text()).toMatch(/# $/));
+    lab.dispose();
+  });
+
   it("shows each terminal's output on its own screen", async () => {
     const { lab, screens } = await startedLab();
     lab.terminals.second.type("uname -a\r");

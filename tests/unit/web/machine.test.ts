@@ -89,6 +89,20 @@ describe("MachineState", () => {
     expect(machine.stage).toBe("ready");
   });
 
+  it("tells its status listeners each status the machine reports", async () => {
+    const vm = new FakeVm({ stepMs: 0 });
+    const { machine, seen } = await connected(vm);
+    const statuses: string[] = [];
+    const stop = machine.onStatus((status) => statuses.push(status));
+    const from = seen.length;
+    await machine.start();
+    expect(statuses).toEqual(seen.slice(from).filter((s) => ["stopped", "starting", "running", "busy", "paused", "error"].includes(s)));
+    expect(statuses).toContain("running");
+    stop();
+    machine.handle({ type: "status", status: "busy" });
+    expect(statuses).not.toContain("busy");
+  });
+
   it("shows busy while the guest works", async () => {
     const vm = new FakeVm({ stepMs: 0 });
     const { machine } = await connected(vm);

@@ -26,6 +26,8 @@ function bytes(length: number): Uint8Array {
   return out;
 }
 
+const MiB = 1024 * 1024;
+
 /** Byte arrays compared as buffers (toEqual walks megabytes element by element). */
 const same = (a: Uint8Array | undefined, b: Uint8Array) => !!a && Buffer.from(a).equals(Buffer.from(b));
 
@@ -36,94 +38,138 @@ describe("shellQuote", () => {
   });
 });
 
+/** The fake machine as a transfer sees it, with every exec recorded (command and options). */
+function recorded(vm: FakeVm) {
+  const exec = vi.fn((command: string, options?: ExecOptions) => vm.exec(command, options));
+  return { guest: Object.assign(Object.create(vm) as FakeVm, { exec }), exec };
+}
+
+const PARTIAL = /^'\/root\/\.contained-upload-[a-z0-9]+'$/;
+
 describe("uploadFile", () => {
-  it("writes the first chunk with cat > and appends the rest with cat >>", async () => {
+  it("puts the file in the shared folder, copies it out in chunks into a hidden file, and renames that at the end", async () => {
     const vm = await runningVm();
-    const exec = vi.fn((command: string, options?: ExecOptions) => vm.exec(command, options));
+    const { guest, exec } = recorded(vm);
     const data = bytes(2 * UPLOAD_CHUNK + 100);
     const progress: number[] = [];
-    const path = await uploadFile(exec, "data.bin", data, { onProgress: (done) => progress.push(done) });
+    const path = await uploadFile(guest, "data.bin", data, { onProgress: (done) => progress.push(done) });
     expect(path).toBe("/root/data.bin");
-    expect(exec.mock.calls.map(([command]) => command)).toEqual(["cat > '/root/data.bin'", "cat >> '/root/data.bin'", "cat >> '/root/data.bin'"]);
-    expect(exec.mock.calls.map(([, options]) => options?.stdin?.length)).toEqual([UPLOAD_CHUNK, UPLOAD_CHUNK, 100]);
+    const commands = exec.mock.calls.map(([command]) => command);
+    const partial = /of=(\S+)/.exec(commands[0])![1];
+    expect(partial).toMatch(PARTIAL);
+    const blocks = UPLOAD_CHUNK / MiB;
+    expect(commands).toEqual([
+      ...[0, 1, 2].map(
+        (i) =>
+          `dd if="$CONTAINED_SHARE/transfer-1" of=${partial} bs=${MiB} skip=${i * blocks} seek=${i * blocks} count=${blocks} conv=notrunc iflag=fullblock status=none`,
+      ),
+      `mv -fT -- ${partial} '/root/data.bin'`,
+    ]);
+    expect(exec.mock.calls.map(([, options]) => options?.sharedFolder ?? false)).toEqual([true, true, true, false]);
     expect(same(vm.files.get("/root/data.bin"), data)).toBe(true);
+    expect([...vm.files.keys()]).toEqual(["/root/data.bin"]);
+    expect(vm.shared.size).toBe(0);
     expect(progress).toEqual([0, UPLOAD_CHUNK, 2 * UPLOAD_CHUNK, 2 * UPLOAD_CHUNK + 100]);
   });
 
   it("creates an empty file for an empty upload", async () => {
     const vm = await runningVm();
-    await uploadFile(vm.exec.bind(vm), "empty", new Uint8Array());
-    expect(vm.execLog).toEqual(["cat > '/root/empty'"]);
+    await uploadFile(vm, "empty", new Uint8Array());
     expect(vm.files.get("/root/empty")).toEqual(new Uint8Array());
+    expect(vm.shared.size).toBe(0);
   });
 
   it("quotes names with spaces and quotes", async () => {
     const vm = await runningVm();
-    await uploadFile(vm.exec.bind(vm), "my 'notes'.txt", new TextEncoder().encode("hi"));
-    expect(vm.execLog).toEqual([`cat > '/root/my '\\''notes'\\''.txt'`]);
+    await uploadFile(vm, "my 'notes'.txt", new TextEncoder().encode("hi"));
+    expect(vm.execLog.at(-1)).toMatch(/^mv -fT -- '\/root\/\.contained-upload-[a-z0-9]+' '\/root\/my '\\''notes'\\''\.txt'$/);
     expect(vm.files.has("/root/my 'notes'.txt")).toBe(true);
   });
 
   it("refuses a file over the limit before sending anything", async () => {
-    const exec = vi.fn();
-    await expect(uploadFile(exec, "big.iso", new Uint8Array(UPLOAD_LIMIT + 1))).rejects.toThrow(
+    const vm = await runningVm();
+    const { guest, exec } = recorded(vm);
+    await expect(uploadFile(guest, "big.iso", new Uint8Array(UPLOAD_LIMIT + 1))).rejects.toThrow(
       `big.iso is ${formatBytes(UPLOAD_LIMIT + 1)}; files up to ${formatBytes(UPLOAD_LIMIT)} can be uploaded`,
     );
     expect(exec).not.toHaveBeenCalled();
+    expect(vm.shared.size).toBe(0);
   });
 
   it("refuses names that are not a plain file name", async () => {
-    const exec = vi.fn();
+    const vm = await runningVm();
+    const { guest, exec } = recorded(vm);
     for (const name of ["", ".", "..", "a/b", "../etc/passwd"]) {
-      await expect(uploadFile(exec, name, new Uint8Array(1))).rejects.toBeInstanceOf(TransferError);
+      await expect(uploadFile(guest, name, new Uint8Array(1))).rejects.toBeInstanceOf(TransferError);
     }
     expect(exec).not.toHaveBeenCalled();
   });
 
-  it("stops at the first chunk the guest could not write", async () => {
-    const exec = vi.fn(async () => ({
+  it("stops at the first chunk the guest could not write, removes the part written and empties the shared folder", async () => {
+    const vm = await runningVm();
+    const { guest, exec } = recorded(vm);
+    exec.mockImplementationOnce(async () => ({
       exitCode: 1,
       status: "ok" as const,
       stdout: "",
-      stderr: "cat: /root/x: No space left on device\n",
+      stderr: "dd: error writing '/root/x': No space left on device\n",
       stdoutBytes: new Uint8Array(),
     }));
-    await expect(uploadFile(exec, "x", bytes(3 * UPLOAD_CHUNK))).rejects.toThrow("could not write /root/x: cat: /root/x: No space left on device");
-    expect(exec).toHaveBeenCalledTimes(1);
+    await expect(uploadFile(guest, "x", bytes(3 * UPLOAD_CHUNK))).rejects.toThrow(
+      "could not write /root/x: dd: error writing '/root/x': No space left on device",
+    );
+    expect(exec).toHaveBeenCalledTimes(2);
+    expect(exec.mock.calls[1][0]).toMatch(/^rm -f -- '\/root\/\.contained-upload-[a-z0-9]+'$/);
+    expect(vm.shared.size).toBe(0);
   });
 });
 
 describe("downloadFile", () => {
-  it("checks the size, then reads the file in chunks", async () => {
+  it("checks the size, has the guest copy the file into the shared folder in chunks, then takes it from there", async () => {
     const data = bytes(DOWNLOAD_CHUNK + 10);
     const vm = await runningVm({ "/root/out.bin": data });
+    const { guest, exec } = recorded(vm);
     const progress: number[] = [];
-    const got = await downloadFile(vm.exec.bind(vm), "out.bin", { onProgress: (done) => progress.push(done) });
+    const got = await downloadFile(guest, "out.bin", { onProgress: (done) => progress.push(done) });
     expect(same(got, data)).toBe(true);
-    expect(vm.execLog[0]).toBe("stat -L -c %s:%F -- 'out.bin'");
-    expect(vm.execLog.slice(1)).toEqual([
-      `dd if='out.bin' bs=${DOWNLOAD_CHUNK} skip=0 count=1 status=none`,
-      `dd if='out.bin' bs=${DOWNLOAD_CHUNK} skip=1 count=1 status=none`,
+    const blocks = DOWNLOAD_CHUNK / MiB;
+    expect(exec.mock.calls.map(([command]) => command)).toEqual([
+      "stat -L -c %s:%F -- 'out.bin'",
+      `dd if='out.bin' of="$CONTAINED_SHARE/transfer-1" bs=${MiB} skip=0 seek=0 count=${blocks} conv=notrunc iflag=fullblock status=none`,
+      `dd if='out.bin' of="$CONTAINED_SHARE/transfer-1" bs=${MiB} skip=${blocks} seek=${blocks} count=${blocks} conv=notrunc iflag=fullblock status=none && stat -L -c %s -- 'out.bin'`,
     ]);
     expect(progress).toEqual([0, DOWNLOAD_CHUNK, DOWNLOAD_CHUNK + 10]);
+    expect(vm.shared.size).toBe(0);
   });
 
   it("says clearly when the file is missing, a directory, or too large", async () => {
     const vm = await runningVm({ "/root/dir/file": "x", "/root/huge": new Uint8Array(DOWNLOAD_LIMIT + 1) });
-    const exec = vm.exec.bind(vm);
-    await expect(downloadFile(exec, "/nope")).rejects.toThrow("could not find /nope: stat: cannot statx '/nope': No such file or directory");
-    await expect(downloadFile(exec, "/root/dir")).rejects.toThrow("/root/dir is a directory, not a file");
-    await expect(downloadFile(exec, "/root/huge")).rejects.toThrow(
+    await expect(downloadFile(vm, "/nope")).rejects.toThrow("could not find /nope: stat: cannot statx '/nope': No such file or directory");
+    await expect(downloadFile(vm, "/root/dir")).rejects.toThrow("/root/dir is a directory, not a file");
+    await expect(downloadFile(vm, "/root/huge")).rejects.toThrow(
       `/root/huge is ${formatBytes(DOWNLOAD_LIMIT + 1)}; files up to ${formatBytes(DOWNLOAD_LIMIT)} can be downloaded`,
     );
     expect(vm.execLog.some((c) => c.startsWith("dd"))).toBe(false);
+    expect(vm.shared.size).toBe(0);
+  });
+
+  it("fails on a file that changed size while it was read, and empties the shared folder", async () => {
+    const vm = await runningVm({ "/root/log": bytes(DOWNLOAD_CHUNK + 10) });
+    const { guest, exec } = recorded(vm);
+    exec.mockImplementationOnce((command, options) => vm.exec(command, options)); // the stat
+    exec.mockImplementationOnce(async (command, options) => {
+      vm.files.set("/root/log", bytes(DOWNLOAD_CHUNK + 20)); // it grows while the first chunk is read
+      return vm.exec(command, options);
+    });
+    await expect(downloadFile(guest, "/root/log")).rejects.toThrow("/root/log changed size while it was being downloaded");
+    expect(vm.shared.size).toBe(0);
   });
 });
 
 describe("FileTransfer", () => {
   it("shows progress while uploading and a message at the end", async () => {
     const vm = await runningVm();
-    const transfer = new FileTransfer(vm.exec.bind(vm));
+    const transfer = new FileTransfer(vm);
     const data = bytes(UPLOAD_CHUNK + 1);
     const seen: number[] = [];
     const file = {
@@ -143,7 +189,7 @@ describe("FileTransfer", () => {
 
   it("refuses a file over the limit without reading it", async () => {
     const vm = await runningVm();
-    const transfer = new FileTransfer(vm.exec.bind(vm));
+    const transfer = new FileTransfer(vm);
     const arrayBuffer = vi.fn();
     await transfer.upload([{ name: "disk.img", size: UPLOAD_LIMIT + 1024 * 1024, arrayBuffer }]);
     expect(arrayBuffer).not.toHaveBeenCalled();
@@ -156,7 +202,7 @@ describe("FileTransfer", () => {
 
   it("turns a failed download into an error message and no file", async () => {
     const vm = await runningVm();
-    const transfer = new FileTransfer(vm.exec.bind(vm));
+    const transfer = new FileTransfer(vm);
     expect(await transfer.download("/root/missing")).toBeNull();
     expect(transfer.message?.kind).toBe("error");
     expect(transfer.message?.text).toContain("could not find /root/missing");
@@ -164,41 +210,45 @@ describe("FileTransfer", () => {
 
   it("downloads a file by name", async () => {
     const vm = await runningVm({ "/root/hello.txt": "hello\n" });
-    const transfer = new FileTransfer(vm.exec.bind(vm));
+    const transfer = new FileTransfer(vm);
     const file = await transfer.download(" /root/hello.txt ");
     expect(file?.name).toBe("hello.txt");
     expect(new TextDecoder().decode(file?.bytes)).toBe("hello\n");
     expect(transfer.message).toEqual({ kind: "done", text: "Downloaded /root/hello.txt (6 B)" });
   });
 
-  it("cancels an upload between chunks and removes the part written", async () => {
-    const vm = await runningVm();
-    const transfer = new FileTransfer(vm.exec.bind(vm));
+  it("cancels an upload between chunks, removes the part written and empties the shared folder", async () => {
+    const vm = await runningVm({ "/root/big.bin": "the file as it was" });
     const data = bytes(3 * UPLOAD_CHUNK);
-    const exec = vm.exec.bind(vm);
-    let chunks = 0;
-    const cancelling = new FileTransfer(async (command, options) => {
-      const result = await exec(command, options);
-      if (command.startsWith("cat") && ++chunks === 1) cancelling.cancel();
+    const { guest, exec } = recorded(vm);
+    const cancelling = new FileTransfer(guest);
+    exec.mockImplementationOnce(async (command, options) => {
+      const result = await vm.exec(command, options);
+      cancelling.cancel();
       return result;
     });
     await cancelling.upload([{ name: "big.bin", size: data.length, arrayBuffer: async () => data.buffer as ArrayBuffer }]);
     expect(cancelling.message).toEqual({ kind: "done", text: "Cancelled upload of big.bin" });
-    expect(vm.execLog.filter((c) => c.startsWith("cat"))).toHaveLength(1);
-    expect(vm.execLog.at(-1)).toBe("rm -f -- '/root/big.bin'");
-    expect(transfer.current).toBeNull();
+    expect(vm.execLog.filter((c) => c.startsWith("dd"))).toHaveLength(1);
+    expect(vm.execLog.at(-1)).toMatch(/^rm -f -- '\/root\/\.contained-upload-[a-z0-9]+'$/);
+    expect([...vm.files.keys()]).toEqual(["/root/big.bin"]);
+    expect(new TextDecoder().decode(vm.files.get("/root/big.bin"))).toBe("the file as it was");
+    expect(vm.shared.size).toBe(0);
+    expect(cancelling.current).toBeNull();
   });
 
-  it("cancels a download between chunks", async () => {
+  it("cancels a download between chunks and empties the shared folder", async () => {
     const vm = await runningVm({ "/root/out.bin": bytes(2 * DOWNLOAD_CHUNK) });
-    const exec = vm.exec.bind(vm);
-    const cancelling = new FileTransfer(async (command, options) => {
-      const result = await exec(command, options);
+    const { guest, exec } = recorded(vm);
+    const cancelling = new FileTransfer(guest);
+    exec.mockImplementation(async (command, options) => {
+      const result = await vm.exec(command, options);
       if (command.startsWith("dd")) cancelling.cancel();
       return result;
     });
     expect(await cancelling.download("/root/out.bin")).toBeNull();
     expect(cancelling.message).toEqual({ kind: "done", text: "Cancelled download of /root/out.bin" });
     expect(vm.execLog.filter((c) => c.startsWith("dd"))).toHaveLength(1);
+    expect(vm.shared.size).toBe(0);
   });
 });
