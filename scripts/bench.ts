@@ -15,8 +15,9 @@
 //    on a first visit (to the prompt, to the whole lab stored), a repeat visit and with the
 //    network off; prompt time offline beside online; an embedded lab on a docs page of another
 //    origin, scrolled into view to its prompt, alone and beside a second
-// `npm run bench -- NAME...` runs only those parts (node, lessons, snapshots, snapshots-browser,
-// view, io, browser, offline; BENCH_PORT moves the Chromium parts' servers).
+// `npm run bench -- NAME...` runs only those parts (node, lessons, snapshots, snapshots-browser
+// (snapshots-reload: its second half alone), view, io, browser, offline; BENCH_PORT moves the
+// Chromium parts' servers).
 import { gzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -30,6 +31,7 @@ import { benchView } from "./bench-view";
 import { benchIo } from "./bench-io";
 import { benchSnapshots } from "./bench-snapshots";
 import { benchSnapshotsBrowser } from "./bench-snapshots-browser";
+import { benchSnapshotReloads } from "./bench-snapshots-reload";
 
 const require = createRequire(import.meta.url);
 const images = new URL("../images/", import.meta.url).pathname;
@@ -163,6 +165,10 @@ async function main() {
   if (want("snapshots-browser")) {
     console.log("Snapshots (Chromium):");
     await benchSnapshotsBrowser(figure);
+  }
+  if (only.includes("snapshots-reload")) {
+    console.log("Snapshots, reloads (Chromium; part of snapshots-browser):");
+    await benchSnapshotReloads(figure);
   }
   if (want("view")) {
     console.log("Kernel view:");

@@ -1,9 +1,17 @@
 // Loaded into a page of the dev server by scripts/bench-snapshots-browser.ts: a machine in its
 // own worker, through the same VmApi the page uses, and what its snapshots cost in this
 // browser (real IndexedDB, CompressionStream, Web Locks). Not part of the site.
-import { wrap } from "comlink";
+import { proxy, wrap } from "comlink";
 import wasmUrl from "v86/build/v86.wasm?url";
 import type { RestoreTimeline, SaveTimeline, VmApi } from "../worker/api";
+import type { VmService } from "../worker/vm-service";
+import { EchoSampler } from "./echo-sampler";
+import { SAVE_VARIANTS } from "./save-variants";
+
+/** Saves after the unpack, each from the same machine just unpacked. */
+const UNPACK_RUNS = 3;
+/** Saves after the unpack made each way, alternating (A/B), this many times each. */
+const VARIANT_RUNS = 2;
 
 export interface ProbeFigures {
   firstSave: number;
@@ -11,7 +19,15 @@ export interface ProbeFigures {
   firstTimeline: SaveTimeline;
   edits: Array<{ ms: number; added: number; timeline: SaveTimeline }>;
   restores: Array<{ ms: number; timeline: RestoreTimeline }>;
-  unpack?: { save: number; added: number; nextSave: number; nextAdded: number; restore: number };
+  unpack?: {
+    saves: Array<{ ms: number; added: number; timeline: SaveTimeline; echoes: number[] }>;
+    idleEchoes: number[];
+    variants: Array<Array<{ ms: number; timeline: SaveTimeline; echoes: number[] }>>;
+    nextSave: number;
+    nextTimeline: SaveTimeline;
+    nextAdded: number;
+    restore: number;
+  };
   usage: number | null;
   /** start() to the agent's answer: from the pre-booted state, and resuming the latest snapshot */
   freshStarts: number[];
@@ -36,9 +52,11 @@ export async function probe(withUnpack: boolean): Promise<ProbeFigures> {
   await deleteDatabase("contained-snapshots");
   await deleteDatabase("contained-snapshot-blocks");
   const worker = new Worker(new URL("../worker/entry-browser.ts", import.meta.url), { type: "module" });
-  const api = wrap<VmApi>(worker);
+  const api = wrap<VmApi & Pick<VmService, "saveRawState" | "restoreRawState" | "benchSaveVariant">>(worker);
   await api.start({ imagesBase: new URL("/images/", location.href).href, wasmPath: new URL(wasmUrl, location.href).href, from: "state" });
   await api.exec("true");
+  const sampler = new EchoSampler((terminal, data) => api.write(terminal, data));
+  await api.subscribe(proxy((e) => e.type === "output" && sampler.output(e.terminal, e.data)));
   const [firstSave, first] = await timed(() => api.saveSnapshot({ name: "booted", kind: "named" }));
   const edits = [];
   for (let i = 0; i < 5; i++) {
@@ -73,11 +91,39 @@ export async function probe(withUnpack: boolean): Promise<ProbeFigures> {
   };
   if (withUnpack) {
     await api.exec("mkdir -p /root/new-root && tar -xf /opt/rootfs/debian-bookworm-minbase.tar -C /root/new-root", { timeoutMs: 300_000 });
-    const [save, unpacked] = await timed(() => api.saveSnapshot({ name: "unpacked", kind: "auto" }));
+    const unpackedRaw = await api.saveRawState();
+    const saves = [];
+    // (first: each save below leaves the machine with its cache dropped, for the edit after)
+    const idle = await sampler.during(() => new Promise((r) => setTimeout(r, 2000)));
+    for (let i = 0; i < UNPACK_RUNS; i++) {
+      await api.restoreRawState(unpackedRaw);
+      for (const snapshot of await api.listSnapshots()) await api.deleteSnapshot(snapshot.id); // (all its blocks new, each run)
+      await api.exec("true");
+      const {
+        result: [ms, saved],
+        echoes,
+      } = await sampler.during(() => timed(() => api.saveSnapshot({ name: "unpacked", kind: "auto" })));
+      saves.push({ ms, added: saved.addedBytes, timeline: saved.timeline, echoes });
+    }
+    const variants: Array<Array<{ ms: number; timeline: SaveTimeline; echoes: number[] }>> = SAVE_VARIANTS.map(() => []);
+    for (let i = 0; i < VARIANT_RUNS; i++) {
+      for (const [v, variant] of SAVE_VARIANTS.entries()) {
+        await api.restoreRawState(unpackedRaw);
+        await api.benchSaveVariant(variant);
+        for (const snapshot of await api.listSnapshots()) await api.deleteSnapshot(snapshot.id);
+        await api.exec("true");
+        const {
+          result: [ms, saved],
+          echoes,
+        } = await sampler.during(() => timed(() => api.saveSnapshot({ name: "unpacked", kind: "auto" })));
+        variants[v].push({ ms, timeline: saved.timeline, echoes });
+      }
+    }
+    await api.benchSaveVariant(SAVE_VARIANTS[0]);
     await api.exec("echo 'after unpack' >> /root/notes.txt");
     const [nextSave, next] = await timed(() => api.saveSnapshot({ name: "unpacked+edit", kind: "auto" }));
     const [restore] = await timed(() => api.restoreSnapshot(next.id));
-    figures.unpack = { save, added: unpacked.addedBytes, nextSave, nextAdded: next.addedBytes, restore };
+    figures.unpack = { saves, idleEchoes: idle.echoes, variants, nextSave, nextTimeline: next.timeline, nextAdded: next.addedBytes, restore };
   }
   figures.usage = (await api.storageEstimate()).usage;
   await api.stop();

@@ -1,6 +1,6 @@
 // What the page tells tests and benchmarks about itself: `window.__contained`. Read-only views
 // of the lab's state, so tests wait on real signals (text on a screen, a size the guest knows).
-import type { SnapshotSummary, StartTimeline, StateSource, TerminalId, VmStatus } from "../worker/api";
+import type { SaveTimeline, SnapshotSummary, StartTimeline, StateSource, TerminalId, VmStatus } from "../worker/api";
 import type { RefreshCost } from "./state/kernel-view.svelte";
 import type { Lab } from "./state/lab.svelte";
 import type { OfflinePhase, OfflineState } from "./state/offline.svelte";
@@ -37,7 +37,7 @@ export interface ContainedHook {
   resumedFrom(): string | null;
   /** Whether something ran since the last automatic save; how long the last one took (ms). */
   autosavePending(): boolean;
-  lastAutosave(): { startedAt: number; ms: number } | null;
+  lastAutosave(): { startedAt: number; ms: number; timeline: SaveTimeline } | null;
   /** What the kernel view's last refresh cost, and how many it has made. */
   kernelView(): { status: string; cost: RefreshCost | null; refreshes: number };
   /** This build's id (vite.config.ts). */

@@ -175,12 +175,20 @@ export interface SnapshotSummary {
 
 /** How long each part of a save took, in ms (the benchmark prints them). */
 export interface SaveTimeline {
-  /** the raw state taken (and the page cache dropped first, when it was) */
+  /** its RAM counted, to know whether dropping the page cache is worth it */
+  check: number;
+  /** the guest's clean page cache dropped, when that was worth it */
+  drop: number;
+  /** v86's save_state: the machine is held still meanwhile */
   state: number;
+  /** from the call until the state was taken (the three above): the machine runs on after it, as the rest is done */
+  taken: number;
   /** split into blocks and hashed */
   split: number;
-  /** new blocks compressed and stored, then the record */
-  store: number;
+  /** new blocks compressed */
+  compress: number;
+  /** new blocks, then the record, written to storage */
+  write: number;
   /** old checkpoints pruned (automatic saves) */
   prune: number;
 }

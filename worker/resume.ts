@@ -17,7 +17,8 @@ export interface Loaded {
 }
 
 /** A snapshot to start from, checked, or why it cannot be. */
-export type Resume = { record: StoredSnapshot; state: Uint8Array; read: number } | { error: VmErrorInfo };
+/** `read`: ms this start waited for the snapshot's blocks (read from storage as the boot files load); `assemble`: ms to put its state together. */
+export type Resume = { record: StoredSnapshot; state: Uint8Array; read: number; assemble: number } | { error: VmErrorInfo };
 
 /** The pre-booted state this machine started from, if it did. */
 export function startedFrom(loaded: Loaded | null): BaseState | null {
@@ -51,6 +52,7 @@ export async function resumeState(reading: Promise<StoredBlocks>, loaded: Loaded
   const t0 = performance.now();
   try {
     const read = await reading;
+    const t1 = performance.now();
     // Its blocks may be the pre-booted state's: that state must be the right one first.
     if (read.record.base && unchecked && (await unchecked.problem) !== null)
       throw new VmError("bad-state", "the pre-booted state it builds on has to be loaded again");
@@ -59,7 +61,7 @@ export async function resumeState(reading: Promise<StoredBlocks>, loaded: Loaded
       baseLoader(() => loaded),
     );
     if (!isV86State(state)) throw new VmError("bad-snapshot", `the snapshot "${read.record.header.name}" does not hold a machine's state`);
-    return { record: read.record, state, read: performance.now() - t0 };
+    return { record: read.record, state, read: t1 - t0, assemble: performance.now() - t1 };
   } catch (e) {
     return { error: vmErrorInfo(e) };
   }

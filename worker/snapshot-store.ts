@@ -7,7 +7,7 @@
 // no record names, which the next delete or prune collects. Changes are made one at a time,
 // across tabs too where the browser has Web Locks.
 import { createStore, del, delMany, entries, get, getMany, keys, set, setMany, type UseStore } from "idb-keyval";
-import { compressBlock } from "./block-codec";
+import { compressOffThread } from "./block-compressor";
 import { VmError } from "./errors";
 import type { SnapshotHeader } from "./snapshot-format";
 import type { StateLayout } from "./state-blocks";
@@ -30,6 +30,12 @@ export interface StoredSnapshot {
    * where in that state each such block is; a restore takes them from it.
    */
   base?: { sha256: string; blocks: Record<string, [number, number]> };
+}
+
+/** How long a put took to compress its new blocks and to write them and its record, ms. */
+export interface StoreTimeline {
+  compress: number;
+  write: number;
 }
 
 /** A snapshot to store. */
@@ -87,8 +93,8 @@ async function records(stores: SnapshotStores): Promise<StoredSnapshot[]> {
  * Stores a snapshot: the blocks neither a stored snapshot nor the base has (compressed now),
  * then its record.
  */
-export function putSnapshot(snapshot: NewSnapshot, stores: SnapshotStores = defaultStores()): Promise<StoredSnapshot> {
-  return putStored(snapshot, compressBlock, stores);
+export function putSnapshot(snapshot: NewSnapshot, stores: SnapshotStores = defaultStores(), timeline?: StoreTimeline): Promise<StoredSnapshot> {
+  return putStored(snapshot, compressOffThread, stores, timeline);
 }
 
 /** The same, with blocks that are stored (compressed) already: an imported file's. */
@@ -100,13 +106,17 @@ function putStored(
   { id, header, layout, blocks, base }: NewSnapshot,
   store: (data: Uint8Array) => Promise<Uint8Array>,
   stores: SnapshotStores,
+  timeline: StoreTimeline = { compress: 0, write: 0 },
 ): Promise<StoredSnapshot> {
   return oneAtATime(async () => {
+    let t0 = performance.now();
     const known = new Map<string, number>();
     for (const record of await records(stores)) for (const [hash, size] of Object.entries(record.blockBytes)) known.set(hash, size);
     const kept = [...blocks].filter(([hash]) => !base?.places.has(hash));
     const fresh = kept.filter(([hash]) => !known.has(hash));
     const written = await Promise.all(fresh.map(async ([hash, data]): Promise<[string, Uint8Array]> => [hash, await store(data)]));
+    timeline.compress = performance.now() - t0;
+    t0 = performance.now();
     if (written.length) await setMany(written, stores.blocks).catch(storeFailure);
     const blockBytes: Record<string, number> = {};
     for (const [hash, data] of written) blockBytes[hash] = data.length;
@@ -121,6 +131,7 @@ function putStored(
       record.base = { sha256: base.sha256, blocks: shared };
     }
     await set(id, record, stores.snapshots).catch(storeFailure);
+    timeline.write = performance.now() - t0;
     return record;
   });
 }

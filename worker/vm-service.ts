@@ -28,6 +28,7 @@ import { throttled } from "./progress";
 import { fromBase64 } from "./protocol";
 import { RunningMachine } from "./running-machine";
 import { baseLoader, readForResume, resumeState, startedFrom, type Loaded, type Resume } from "./resume";
+import { compressInPlace } from "./block-compressor";
 import * as store from "./snapshot-store";
 import * as snapshots from "./snapshots";
 
@@ -133,7 +134,11 @@ export class VmService implements VmApi {
         return null;
       });
       if (machine)
-        resumed = snapshots.restored(resume.record, snapshots.identity(manifest), { read: resume.read, assemble: 0, restore: performance.now() - t });
+        resumed = snapshots.restored(resume.record, snapshots.identity(manifest), {
+          read: resume.read,
+          assemble: resume.assemble,
+          restore: performance.now() - t,
+        });
     }
     if (!machine) machine = typeof problem === "string" ? null : await this.createMachine(loaded, problem);
     if (!machine && manifest.state) {
@@ -201,6 +206,20 @@ export class VmService implements VmApi {
   /** The raw v86 state, for scripts/preboot.ts (not part of VmApi). */
   async saveRawState(): Promise<Uint8Array> {
     return this.requireRunning().machine.save();
+  }
+
+  /** Puts back a raw v86 state saveRawState() took (the bench: the same machine for each of its runs). */
+  async restoreRawState(state: Uint8Array): Promise<void> {
+    await this.requireRunning().restoreRaw(state);
+  }
+
+  /**
+   * For the bench's A/B: how a save gives back the page cache (`"clean"`, `echo 1`; or
+   * `"sync-all"`, `sync; echo 3`, as before) and whether its blocks are compressed in place.
+   */
+  async benchSaveVariant(variant: { release: "clean" | "sync-all"; compressInPlace: boolean }): Promise<void> {
+    this.requireRunning().releaseCommand = variant.release === "clean" ? "echo 1 > /proc/sys/vm/drop_caches" : "sync; echo 3 > /proc/sys/vm/drop_caches";
+    compressInPlace(variant.compressInPlace);
   }
 
   /** Guest instructions run so far (32 bits: it wraps): what a guest command costs, whatever the host's load (the bench). */

@@ -63,6 +63,19 @@ describe("snapshots", () => {
     expect((await api().listSnapshots())[0].id).toBe(second.id);
   });
 
+  it("drops the clean page cache before saving a machine that read a big file, keeping what was written", async () => {
+    const cached = async () => Number(/^Cached:\s+(\d+) kB/m.exec((await api().exec("cat /proc/meminfo")).stdout)?.[1]) * 1024;
+    await api().exec("cat /opt/rootfs/debian-bookworm-minbase.tar > /dev/null; echo written > /root/written.txt", { timeoutMs: 120_000 });
+    const before = await cached();
+    expect(before).toBeGreaterThan(24 << 20); // (the tar is in the page cache, clean)
+    const saved = await api().saveSnapshot({ name: "after a big read", kind: "named" });
+    expect(await cached()).toBeLessThan(before - (16 << 20));
+    expect(saved.addedBytes).toBeLessThan(4_000_000); // (the tar's pages are not in it)
+    await api().reset();
+    await api().restoreSnapshot(saved.id);
+    expect((await api().exec("cat /root/written.txt")).stdout).toBe("written\n");
+  });
+
   it("abandons a check under way when a snapshot is restored, at once, and answers the next one", async () => {
     const saved = (await api().listSnapshots()).find((s) => s.name === "with sleep")!;
     const check = api().exec("sleep 8; echo stale", { timeoutMs: 20_000 });

@@ -2,7 +2,7 @@
 // restore, rename, delete, export, import), each failure told by its code. The machine does the
 // work (VmApi); this keeps what the page shows of it, and the id of the latest automatic
 // snapshot that the next visit resumes from.
-import type { RestoredSnapshot, SnapshotRequest, SnapshotSummary, StorageEstimate, VmApi, VmErrorInfo } from "../../worker/api";
+import type { RestoredSnapshot, SaveTimeline, SnapshotRequest, SnapshotSummary, StorageEstimate, VmApi, VmErrorInfo } from "../../worker/api";
 import { vmErrorInfo } from "../../worker/errors";
 import { snapshotMessage, type SnapshotAction } from "./messages";
 import { LATEST_KEY, type KeyValue } from "./tab-lock";
@@ -43,8 +43,8 @@ export class SnapshotShelf {
   /** Why the machine did not resume (and started fresh). */
   resumeError = $state<string | null>(null);
   persistence = $state<Persistence>("unasked");
-  /** The last automatic save: when it began (performance.now()) and how long it took, ms (the benchmark reads it). */
-  lastAutosave: { startedAt: number; ms: number } | null = null;
+  /** The last automatic save: when it began (performance.now()), how long it took, ms, and its parts (the benchmark reads it). */
+  lastAutosave: { startedAt: number; ms: number; timeline: SaveTimeline } | null = null;
   private checkpointDue = false;
   /**
    * After a full storage refused an automatic save, the lab stops trying (each try costs a
@@ -97,7 +97,7 @@ export class SnapshotShelf {
     this.checkpointDue = false;
     try {
       const saved = await this.options.api.saveSnapshot({ ...context, name, kind: "auto" });
-      this.lastAutosave = { startedAt: started, ms: performance.now() - started };
+      this.lastAutosave = { startedAt: started, ms: performance.now() - started, timeline: saved.timeline };
       this.setLatest(saved.id);
       if (this.error?.startsWith("The browser's storage")) this.error = null;
     } catch (e) {

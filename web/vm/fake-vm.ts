@@ -397,7 +397,7 @@ export class FakeVm implements VmApi {
       addedBytes: 0,
     };
     this.snapshots.set(summary.id, { summary, request, files: new Map(this.files) });
-    return { ...summary, timeline: { state: 0, split: 0, store: 0, prune: 0 } };
+    return { ...summary, timeline: { check: 0, drop: 0, state: 0, taken: 0, split: 0, compress: 0, write: 0, prune: 0 } };
   }
 
   async listSnapshots(): Promise<SnapshotSummary[]> {
