@@ -34,7 +34,7 @@ async function openKernelView(lab: LabPage, page: Page): Promise<void> {
   await expect(panel).toHaveAttribute("data-status", "ready");
 }
 
-test("a new uts namespace shows in the panel with its own hostname within 2 s, and the host keeps its name", async ({ page }, testInfo) => {
+test("a new uts namespace shows in the panel with its own hostname, and the host keeps its name", async ({ page }, testInfo) => {
   const lab = new LabPage(page, testInfo);
   await lab.open();
   await openKernelView(lab, page);
@@ -48,7 +48,8 @@ test("a new uts namespace shows in the panel with its own hostname within 2 s, a
   await page.keyboard.type("hostname box");
   const typed = Date.now();
   await page.keyboard.press("Enter");
-  await expect(panel.getByRole("group", { name: "uts namespace box", exact: true })).toBeVisible({ timeout: 2000 });
+  // (how soon is the bench's figure, `npm run bench -- view`: a timeout here would be a timed test)
+  await expect(panel.getByRole("group", { name: "uts namespace box", exact: true })).toBeVisible({ timeout: 15_000 });
   const shownAfterMs = Date.now() - typed;
   testInfo.annotations.push({ type: "hostname box to the panel", description: `${shownAfterMs} ms` });
   console.log(`hostname box (Enter) to its uts group in the panel: ${shownAfterMs} ms`);
