@@ -60,9 +60,8 @@ test("a lab's exit status comes with command-finished when its shell marks its p
   await page.goto(docs.url);
   await expect(eventLog(page)).toContainText("welcome-lab: ready", { timeout: 120_000 });
   const lab = page.locator("contained-lab#welcome-lab");
-  // The mark the lab's bash may print before each prompt: ESC ] 133 ; D ; <status> BEL.
-  await lab.evaluate((el: HTMLElementTagNameMap["contained-lab"]) => el.run(`PS1='\\[\\e]133;D;$?\\a\\]'"$PS1"`));
-  await expect(eventLog(page)).toContainText("welcome-lab: command-finished");
+  // Root's bash marks each command's end before its prompt (ESC ] 133 ; D ; <status> BEL, from
+  // its PROMPT_COMMAND in the image's /root/.bashrc): the lab passes the status on.
   await lab.evaluate((el: HTMLElementTagNameMap["contained-lab"]) => el.run("false"));
   await expect(eventLog(page)).toContainText('welcome-lab: command-finished {"terminal":"main","exitStatus":1}');
   await lab.evaluate((el: HTMLElementTagNameMap["contained-lab"]) => el.run("(exit 7)"));
