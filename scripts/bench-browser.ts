@@ -10,7 +10,8 @@ import { STATE_CACHE_DIR } from "../worker/api";
 
 /** BENCH_PORT: another port, for a bench beside someone else's. */
 export const PORT = Number(process.env.BENCH_PORT ?? 4175);
-const ARGS = [
+/** Chromium's flags for every bench: no sandbox (root), no GPU, no background traffic. */
+export const CHROMIUM_ARGS = [
   "--no-sandbox",
   "--disable-gpu",
   "--disable-quic",
@@ -118,7 +119,7 @@ export async function freshBrowser(): Promise<{ context: BrowserContext; page: P
   const profile = mkdtempSync(join(tmpdir(), "contained-bench-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined,
-    args: ARGS,
+    args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 800 },
   });
   const page = context.pages()[0] ?? (await context.newPage());

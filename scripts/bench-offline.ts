@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { chromium, type BrowserContext, type Frame, type Page } from "@playwright/test";
 import { STATE_CACHE_DIR } from "../worker/api";
 import { serveStatic, type StaticServer } from "./static-server";
-import { PORT } from "./bench-browser";
+import { CHROMIUM_ARGS, PORT } from "./bench-browser";
 
 type Figure = (name: string, value: string, target?: string) => void;
 
@@ -30,15 +30,6 @@ const LAB_URL = `http://localhost:${LAB_PORT}${BASE}`;
 const EXAMPLE_LAB_URL = "http://localhost:4173/";
 /** BENCH_RUNS: fewer (or more) visits of each kind. */
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const spread = (xs: number[], f: (n: number) => string) => `[${xs.map(f).join(", ")}]`;
@@ -87,7 +78,7 @@ async function freshBrowser(): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), "contained-bench-offline-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined,
-    args: ARGS,
+    args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 800 },
   });
   const requests = new BrowserRequests(context);

@@ -9,18 +9,10 @@ import type { ProbeFigures } from "./snapshot-probe";
 import { SAVE_VARIANTS } from "./save-variants";
 import { echoSummary } from "./echo-sampler";
 import { benchSnapshotReloads } from "./bench-snapshots-reload";
+import { CHROMIUM_ARGS } from "./bench-browser";
 
 /** BENCH_PORT moves the server, for a bench beside someone else's. */
 const PORT = Number(process.env.BENCH_PORT ?? 4176);
-const ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 type Figure = (name: string, value: string, target?: string) => void;
 const ms = (n: number) => `${n.toFixed(0)} ms`;
@@ -40,7 +32,7 @@ export async function benchSnapshotsBrowser(figure: Figure): Promise<void> {
   const profile = mkdtempSync(join(tmpdir(), "contained-bench-snap-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined,
-    args: ARGS,
+    args: CHROMIUM_ARGS,
   });
   try {
     for (let i = 0; i < 150; i++) {

@@ -20,19 +20,11 @@ import { PromptWatcher } from "../web/terminal/prompt";
 import { inspectCommand, type InspectOptions } from "../web/inspect/command";
 import { repoPath } from "../worker/node-client";
 import { VmService } from "../worker/vm-service";
+import { CHROMIUM_ARGS } from "./bench-browser";
 
 type Figure = (name: string, value: string, target?: string) => void;
 
 const PORT = 4176;
-const ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const RUNS = 30;
 const SHARE_WINDOW_MS = 20_000;
 
@@ -193,7 +185,7 @@ async function keystrokes(page: Page, count: number): Promise<number[]> {
 
 async function pageSide(figure: Figure): Promise<void> {
   const server = await serve();
-  const browser = await chromium.launch({ executablePath: existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined, args: ARGS });
+  const browser = await chromium.launch({ executablePath: existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined, args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`http://localhost:${PORT}/`);
