@@ -42,7 +42,10 @@ export class StepDriver {
     const watchers: Record<TerminalId, PromptWatcher> = { main: new PromptWatcher(), second: new PromptWatcher() };
     let stuck: string | null = null;
     const typist = new Typist({
-      type: (terminal, text) => void this.lab.vm.api.write(terminal, text),
+      type: (terminal, text) => {
+        if (text.includes("\r")) watchers[terminal].lineEntered();
+        void this.lab.vm.api.write(terminal, text);
+      },
       stuck: (message) => (stuck = message),
       guestBusy: () => this.lab.statuses.at(-1) === "busy",
     });

@@ -137,6 +137,7 @@ export class TerminalSession {
     if (!this.isRunning()) return;
     if (typeof data === "string" ? data.includes("\r") : data.includes(13)) {
       this.commandEntered = true;
+      this.prompt.lineEntered();
       for (const listener of this.commandListeners) listener();
     }
     this.api.write(this.id, data).catch(() => {

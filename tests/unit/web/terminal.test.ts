@@ -108,6 +108,21 @@ describe("TerminalSession", () => {
     terminal.receive(encode("root@contained:~# "));
     expect(prompts).toEqual([false, true]);
   });
+
+  it("does not take the echo of an entered line for the prompt that ends its command", async () => {
+    const { terminal } = await session();
+    const prompts: boolean[] = [];
+    terminal.onPrompt((afterCommand) => prompts.push(afterCommand));
+    terminal.receive(encode("root@contained:~# "));
+    terminal.type("echo '$ ' > f; echo done # \r");
+    // the echo comes back in pieces, each ending as a prompt would
+    terminal.receive(encode("echo '$ "));
+    terminal.receive(encode("' > "));
+    terminal.receive(encode("f; echo done # "));
+    expect(prompts).toEqual([false]);
+    terminal.receive(encode("\r\ndone\r\nroot@contained:~# "));
+    expect(prompts).toEqual([false, true]);
+  });
 });
 
 describe("PromptWatcher", () => {
@@ -122,5 +137,28 @@ describe("PromptWatcher", () => {
   it("survives bytes that are not UTF-8", () => {
     const watcher = new PromptWatcher();
     expect(watcher.push(new Uint8Array([0xff, 0xfe, 0x23, 0x20]))).toBe(true);
+  });
+
+  it("after a line is entered, waits for the shell's new line before it sees a prompt", () => {
+    const watcher = new PromptWatcher();
+    expect(watcher.push(encode("root@contained:~# "))).toBe(true);
+    watcher.lineEntered();
+    expect(watcher.push(encode("cat a > "))).toBe(false);
+    expect(watcher.push(encode("b\r\n"))).toBe(false);
+    expect(watcher.push(encode("root@contained:~# "))).toBe(true);
+    // nothing entered: a prompt as before (a shell that redraws its line, or prints a first prompt)
+    expect(watcher.push(encode("\r\nsh-5.2# "))).toBe(true);
+  });
+
+  it("takes a prompt the shell marks (OSC 133 A) even with no new line, but not an echo after an earlier mark", () => {
+    const watcher = new PromptWatcher();
+    expect(watcher.push(encode("\x1b]133;A\x07root@contained:~# "))).toBe(true);
+    watcher.lineEntered();
+    expect(watcher.push(encode("read -s x # "))).toBe(false);
+    expect(watcher.push(encode("\r\n"))).toBe(false);
+    // `read -s` echoes neither the secret nor the Enter that ends it: the marked prompt still counts
+    watcher.lineEntered();
+    expect(watcher.push(encode("\x1b]133;D;0\x07\x1b]133;A\x07root@contained:~# "))).toBe(true);
+    expect(watcher.exitStatus).toBe(0);
   });
 });
