@@ -1,14 +1,18 @@
 // When the lab saves the machine by itself: a few seconds after the learner's last command
-// (debounced), at once when a step passes or the page is hidden. At most one save runs; a
+// ended (debounced; a command still running, an unpack, is not saved in its middle, unless it
+// runs on for RUNNING_COMMAND_MS), at once when a step passes or the page is hidden. At most one save runs; a
 // trigger during it saves once more after it. Nothing is saved when nothing ran since the
 // last save (a learner reading the lesson does not cost a save a minute).
 export const AUTOSAVE_DEBOUNCE_MS = 5000;
+/** A command that has not ended by then (a server, `sleep` in the foreground) is saved as it runs. */
+export const RUNNING_COMMAND_MS = 30_000;
 
 export interface AutosaveOptions {
   save: () => Promise<void>;
   /** Whether saves may run now (the machine is ready, this tab owns the lab). */
   enabled: () => boolean;
   debounceMs?: number;
+  runningCommandMs?: number;
 }
 
 export class AutosaveScheduler {
@@ -19,14 +23,15 @@ export class AutosaveScheduler {
 
   constructor(private readonly options: AutosaveOptions) {}
 
-  /** The learner ran a command: save once they have been quiet for a few seconds. */
+  /** The learner entered a command: it is saved once it has ended (commandEnded), or has run long. */
   commandEntered(): void {
     this.dirty = true;
-    this.clearTimer();
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.flush();
-    }, this.options.debounceMs ?? AUTOSAVE_DEBOUNCE_MS);
+    this.saveIn(this.options.runningCommandMs ?? RUNNING_COMMAND_MS);
+  }
+
+  /** A shell is back at its prompt after a command: save once the learner has been quiet for a few seconds. */
+  commandEnded(): void {
+    if (this.dirty) this.saveIn(this.options.debounceMs ?? AUTOSAVE_DEBOUNCE_MS);
   }
 
   /** Something worth keeping happened (a step passed): save now. */
@@ -79,6 +84,14 @@ export class AutosaveScheduler {
         return;
       }
     } while (this.again);
+  }
+
+  private saveIn(ms: number): void {
+    this.clearTimer();
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, ms);
   }
 
   private clearTimer(): void {

@@ -112,6 +112,7 @@ export class Lab {
             this.markPrompt();
           }
           if (afterCommand) {
+            this.autosave.commandEnded();
             void this.lesson?.checkActive();
             this.kernelView.commandEnded();
           }

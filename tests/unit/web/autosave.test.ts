@@ -35,15 +35,35 @@ beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
 describe("AutosaveScheduler", () => {
-  it("saves once, 5 s after the last of several commands", async () => {
+  it("saves once, 5 s after the last of several commands ended", async () => {
     const s = scheduler();
     s.autosave.commandEntered();
+    s.autosave.commandEnded();
     await vi.advanceTimersByTimeAsync(3000);
     s.autosave.commandEntered();
+    s.autosave.commandEnded();
     await vi.advanceTimersByTimeAsync(4900);
     expect(s.saves()).toBe(0);
     await vi.advanceTimersByTimeAsync(200);
     expect(s.saves()).toBe(1);
+  });
+
+  it("does not save a command in its middle: 5 s after it ended, or once it has run for 30 s", async () => {
+    const s = scheduler();
+    s.autosave.commandEntered(); // an unpack
+    await vi.advanceTimersByTimeAsync(12_000);
+    expect(s.saves()).toBe(0);
+    s.autosave.commandEnded();
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(s.saves()).toBe(1);
+    s.autosave.commandEntered(); // a command that does not end
+    await vi.advanceTimersByTimeAsync(29_900);
+    expect(s.saves()).toBe(1);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(s.saves()).toBe(2);
+    s.autosave.commandEnded(); // (nothing new ran since)
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(s.saves()).toBe(2);
   });
 
   it("does not save when nothing ran since the last save", async () => {
