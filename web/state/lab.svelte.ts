@@ -55,6 +55,8 @@ export class Lab {
   private promptSeen = false;
   private firstStartSettled = false;
   private promptMarked = false;
+  /** Whether the page shows the lesson (not in sandbox mode): its checks run only then. */
+  private lessonVisible = true;
   private readonly typist: Typist;
   private readonly mayTakeFocus: () => boolean;
   private readonly linkedLesson: string | null;
@@ -113,13 +115,13 @@ export class Lab {
           }
           if (afterCommand) {
             this.autosave.commandEnded();
-            void this.lesson?.checkActive();
+            if (this.lessonVisible) void this.lesson?.checkActive();
             this.kernelView.commandEnded();
           }
           this.typist.promptShown(id);
         }),
         this.terminals[id].onCommand(() => {
-          this.lesson?.commandEntered();
+          if (this.lessonVisible) this.lesson?.commandEntered();
           this.autosave.commandEntered();
         }),
       );
@@ -136,7 +138,7 @@ export class Lab {
     if (!this.curriculum) return;
     const before = this.curriculum.runner;
     const runner = this.curriculum.select(lesson, step);
-    if (runner !== before && this.machine.stage === "ready") {
+    if (runner !== before && this.machine.stage === "ready" && this.lessonVisible) {
       void runner.checkActive();
       runner.startPolling();
     }
@@ -214,8 +216,19 @@ export class Lab {
     if (this.firstStartSettled) this.checkLesson();
   }
 
+  /**
+   * The page shows the lesson, or hides it (sandbox mode): a hidden lesson's checks do not run
+   * (each costs the guest a process or two, every few seconds); shown again, its step is checked.
+   */
+  lessonShown(visible: boolean): void {
+    if (visible === this.lessonVisible) return;
+    this.lessonVisible = visible;
+    if (!visible) this.lesson?.stopPolling();
+    else if (this.machine.stage === "ready") this.checkLesson();
+  }
+
   private checkLesson(): void {
-    if (!this.lesson) return;
+    if (!this.lesson || !this.lessonVisible) return;
     void this.lesson.checkActive();
     this.lesson.startPolling();
   }

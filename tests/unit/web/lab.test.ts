@@ -105,6 +105,28 @@ describe("Lab", () => {
     lab.dispose();
   });
 
+  it("runs no checks while the lesson is hidden (sandbox mode), and checks the step when it is shown again", async () => {
+    const { lab, vm, screens } = await startedLab();
+    const checks = () => vm.execLog.filter((c) => c === "test -f /root/hello.txt").length;
+    await vi.waitFor(() => expect(lab.lesson?.steps[0].status).toBe("failed"));
+    lab.lessonShown(false);
+    vi.useFakeTimers();
+    try {
+      const before = checks();
+      lab.terminals.main.type("echo hello > hello.txt\r");
+      await vi.advanceTimersByTimeAsync(20_000);
+      expect(screens.main.text()).toContain("echo hello > hello.txt");
+      expect(checks()).toBe(before);
+      expect(lab.lesson?.steps[0].status).toBe("failed");
+      lab.lessonShown(true);
+      await vi.advanceTimersByTimeAsync(100);
+    } finally {
+      vi.useRealTimers();
+    }
+    await vi.waitFor(() => expect(lab.lesson?.steps[0].status).toBe("passed"));
+    lab.dispose();
+  });
+
   it("types a multi-line command a line at a time, each after the prompt is back", async () => {
     const { lab, vm, screens } = await startedLab();
     const write = vm.write.bind(vm);
