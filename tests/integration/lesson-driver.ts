@@ -12,6 +12,8 @@ export interface CheckOutcome {
   /** What the check printed last: the learner's hint. */
   hint: string;
   ms: number;
+  /** The exec's own status: "ok", or "timeout" for a check that ran out of time. */
+  status: string;
 }
 
 export class StepDriver {
@@ -26,7 +28,7 @@ export class StepDriver {
     const ms = performance.now() - started;
     this.checkTimes.push(ms);
     const text = (result.stdout.trim() || result.stderr.trim()).split("\n").pop() ?? "";
-    return { passed: result.status === "ok" && result.exitCode === 0, hint: text, ms };
+    return { passed: result.status === "ok" && result.exitCode === 0, hint: text, ms, status: result.status };
   }
 
   async setup(step: LessonStep): Promise<void> {

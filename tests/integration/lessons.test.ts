@@ -14,7 +14,7 @@ const only = process.env.LESSON; // e.g. LESSON=chroot npx vitest run tests/inte
 async function solve(driver: StepDriver, step: LessonStep) {
   const before = await driver.check(step);
   expect(before.passed, `${step.id}: its check passes before the solution is typed`).toBe(false);
-  expect(before.hint, `${step.id}: a failing check says why`).not.toBe("");
+  expect(before.hint, `${step.id}: a failing check says why (the check's status: ${before.status}, ${before.ms.toFixed(0)} ms)`).not.toBe("");
   await driver.typeSolution(step);
   const after = await driver.waitForPass(step);
   expect(after.passed, `${step.id}: its check still fails after the solution: ${after.hint}`).toBe(true);
