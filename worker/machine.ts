@@ -5,7 +5,17 @@ import type { Manifest, PortEntry } from "./manifest";
 import { portIo, type PortIo } from "./ports";
 import { nonZeroPageBytes } from "./state-blocks";
 import { WasmZstd } from "./zstd";
-import { V86, freshMemoryExports, guestMemory, pauseEmulator, resizeVirtioConsole, resumeEmulator, whenLoaded, type V86Options } from "./v86-events";
+import {
+  V86,
+  freshMemoryExports,
+  guestMemory,
+  pauseEmulator,
+  resizeVirtioConsole,
+  resumeDiskRead,
+  resumeEmulator,
+  whenLoaded,
+  type V86Options,
+} from "./v86-events";
 
 export interface MachineFiles {
   /** v86.wasm, compiled: the emulator and the disk's zstd decoder are two instances of it. */
@@ -112,6 +122,7 @@ export class Machine {
       throw e;
     }
     markRunning();
+    if (files.state) resumeDiskRead(emulator);
     return new Machine(emulator, disk);
   }
 
@@ -196,7 +207,10 @@ export class Machine {
 
   /** Restores a state, once no read is in flight: one finishing after it would write into the restored machine. */
   restore(state: Uint8Array): Promise<void> {
-    return this.withDiskSettled(() => this.emulator.restore_state(buffer(state)));
+    return this.withDiskSettled(async () => {
+      await this.emulator.restore_state(buffer(state));
+      resumeDiskRead(this.emulator);
+    });
   }
 
   /**
