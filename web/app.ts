@@ -28,7 +28,11 @@ function progressStore(): ProgressStore {
   }
 }
 
-export function launch(connection: VmConnection, params: URLSearchParams, tab: { owner: boolean; storage: KeyValue | null }): void {
+export function launch(
+  connection: VmConnection,
+  params: URLSearchParams,
+  tab: { owner: boolean; storage: KeyValue | null; becameOwner?: Promise<void> },
+): void {
   // The lesson and step the URL names (a link, a reload); the first lesson otherwise.
   const lesson = findLesson(lessons, params.get("lesson")) ?? lessons[0];
   const settings = new Settings();

@@ -8,7 +8,8 @@ const params = new URLSearchParams(location.search);
 const backend = import.meta.env.DEV && params.get("backend") === "fake" ? "fake" : "real";
 
 // The first tab of the lab resumes the learner's machine from its latest automatic snapshot.
-const owner = await claimLab();
+// (a tab that does not own it becomes the owner when the owning tab closes: see tab-lock.ts)
+const { owner, becameOwner } = await claimLab();
 const storage = (() => {
   try {
     return localStorage;
@@ -23,5 +24,5 @@ const connection = await connect(backend, { startNow: true, ...(resume ? { resum
 await connection.connected.catch(() => {});
 const { launch } = await import("./app");
 performance.mark("contained:ui-loaded");
-launch(connection, params, { owner, storage });
+launch(connection, params, { owner, storage, becameOwner });
 performance.mark("contained:ui-mounted");

@@ -22,6 +22,9 @@ export class ChunkedDisk {
   private written = new Map<number, Uint8Array>();
   /** Every chunk the guest has read, in the order it first asked: what a boot needs. */
   readonly chunksRead = new Set<number>();
+  /** Reads the guest is waiting for (their chunks being fetched), and who waits for none to be. */
+  private pendingReads = 0;
+  private idleWaiters: Array<() => void> = [];
 
   /**
    * `url` is v86's part-file name, e.g. ".../rootfs.img.zst": chunk i is
@@ -130,10 +133,31 @@ export class ChunkedDisk {
       fn(this.assemble(offset, len, (i) => this.chunks.get(i)!));
       return;
     }
+    this.pendingReads++;
     void Promise.all(indexes.map((i) => this.chunk(i))).then((datas) => {
       const byIndex = new Map(indexes.map((i, k) => [i, datas[k]]));
-      fn(this.assemble(offset, len, (i) => byIndex.get(i)!));
+      try {
+        fn(this.assemble(offset, len, (i) => byIndex.get(i)!));
+      } finally {
+        if (--this.pendingReads === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      }
     });
+  }
+
+  /**
+   * Reads the guest asked for that wait for a chunk's fetch. A machine's state taken now has
+   * the disk's command in flight but not the read behind it (v86 saves the IDE registers, not
+   * the host's callback): restored, the guest would wait for a read no one makes until Linux's
+   * SCSI timeout (30 s) resets the disk. So a save waits for these (Machine.save).
+   */
+  get readsInFlight(): number {
+    return this.pendingReads;
+  }
+
+  /** Resolves once no read waits for a fetch (at once if none does). */
+  whenNoReadsInFlight(): Promise<void> {
+    if (this.pendingReads === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   get_and_cache(offset: number, len: number, fn: (data: Uint8Array) => void): void {

@@ -1,11 +1,21 @@
 // One running v86 PC built from the manifest. It knows v86; it knows nothing about lessons.
 import { joinPath, loadRaw } from "./artifacts";
-import { ChunkedDisk } from "./chunked-disk";
+import { ChunkedDisk, type ChunkLoader } from "./chunked-disk";
 import type { Manifest, PortEntry } from "./manifest";
 import { portIo, type PortIo } from "./ports";
 import { nonZeroPageBytes } from "./state-blocks";
 import { WasmZstd } from "./zstd";
-import { V86, freshMemoryExports, guestMemory, pauseEmulator, resizeVirtioConsole, resumeEmulator, whenLoaded, type V86Options } from "./v86-events";
+import {
+  V86,
+  freshMemoryExports,
+  guestMemory,
+  pauseEmulator,
+  resizeVirtioConsole,
+  resumeDiskRead,
+  resumeEmulator,
+  whenLoaded,
+  type V86Options,
+} from "./v86-events";
 
 export interface MachineFiles {
   /** v86.wasm, compiled: the emulator and the disk's zstd decoder are two instances of it. */
@@ -17,6 +27,9 @@ export interface MachineFiles {
   kernel?: Uint8Array;
 }
 
+/** How long a save (or restore) waits for the disk's reads in flight before it goes ahead anyway (see Machine.save). */
+export const SAVE_WAITS_FOR_DISK_MS = 20_000;
+
 export class OutOfMemoryError extends Error {
   readonly code = "out-of-memory";
 }
@@ -27,9 +40,10 @@ function buffer(bytes: Uint8Array): ArrayBuffer {
 
 export class Machine {
   private readonly ports = new Map<string, PortIo>();
-  /** Why the emulator is stopped: pause() (the page asked), or output held for the terminal. */
+  /** Why the emulator is stopped: pause() (the page asked), output held for the terminal, or a save or restore waiting for the disk. */
   private paused = false;
   private outputHeld = false;
+  private heldForSave = false;
 
   private constructor(
     readonly emulator: V86,
@@ -41,13 +55,14 @@ export class Machine {
    * with the signal's reason (a state that turns out to be damaged may never finish restoring).
    * `v86Zeroing` restores with v86's own zeroing of all RAM instead of freshMemoryExports'
    * shortcut: only tests/integration/fresh-memory.test.ts, which compares the two, sets it.
+   * `loadChunk` fetches the disk's chunks (tests slow it down; by default, `loadRaw`).
    */
   static async create(
     manifest: Manifest,
     imagesBase: string,
     files: MachineFiles,
     onDiskError: (message: string) => void,
-    { signal, v86Zeroing = false }: { signal?: AbortSignal; v86Zeroing?: boolean } = {},
+    { signal, v86Zeroing = false, loadChunk }: { signal?: AbortSignal; v86Zeroing?: boolean; loadChunk?: ChunkLoader } = {},
   ): Promise<Machine> {
     const module = files.wasm;
     const zstd = WasmZstd.for(module);
@@ -56,7 +71,7 @@ export class Machine {
       joinPath(imagesBase, manifest.disk.path),
       manifest.disk.size,
       manifest.disk.chunkSize,
-      (_, url) => loadRaw(url),
+      loadChunk ?? ((_, url) => loadRaw(url)),
       (data, size) => zstd.decompress(data, size),
       onDiskError,
     );
@@ -107,6 +122,7 @@ export class Machine {
       throw e;
     }
     markRunning();
+    if (files.state) resumeDiskRead(emulator);
     return new Machine(emulator, disk);
   }
 
@@ -148,7 +164,7 @@ export class Machine {
 
   releaseOutput(): void {
     this.outputHeld = false;
-    if (!this.paused) resumeEmulator(this.emulator);
+    if (!this.paused && !this.heldForSave) resumeEmulator(this.emulator);
   }
 
   /** The guest's RAM (tests compare machines with it). */
@@ -176,15 +192,45 @@ export class Machine {
 
   async resume(): Promise<void> {
     this.paused = false;
-    if (!this.outputHeld) await this.emulator.run();
+    if (!this.outputHeld && !this.heldForSave) await this.emulator.run();
   }
 
-  async save(): Promise<Uint8Array> {
-    return new Uint8Array(await this.emulator.save_state());
+  /**
+   * The machine's state, taken with no disk read in flight: v86 would save the guest's disk
+   * command without the read behind it, and a machine restored from that state (in another
+   * worker: the next visit's resume) waited for its disk until Linux gave up on the command
+   * after 30 s and reset it (`ata1.00: exception ... (timeout)` in the guest's log).
+   */
+  save(): Promise<Uint8Array> {
+    return this.withDiskSettled(async () => new Uint8Array(await this.emulator.save_state()));
   }
 
-  async restore(state: Uint8Array): Promise<void> {
-    await this.emulator.restore_state(buffer(state));
+  /** Restores a state, once no read is in flight: one finishing after it would write into the restored machine. */
+  restore(state: Uint8Array): Promise<void> {
+    return this.withDiskSettled(async () => {
+      await this.emulator.restore_state(buffer(state));
+      resumeDiskRead(this.emulator);
+    });
+  }
+
+  /**
+   * Runs `work` with no disk read in flight. While reads wait for their chunks, the processor is
+   * held still (it would only ask for more), for at most `diskWaitMs`; past that, `work` runs
+   * anyway (a state so taken makes its guest wait for its disk's timeout, and recover).
+   */
+  private async withDiskSettled<T>(work: () => Promise<T>, diskWaitMs = SAVE_WAITS_FOR_DISK_MS): Promise<T> {
+    if (this.disk.readsInFlight === 0) return work();
+    this.heldForSave = true;
+    try {
+      await this.emulator.stop();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([this.disk.whenNoReadsInFlight(), new Promise((resolve) => (timer = setTimeout(resolve, diskWaitMs)))]);
+      clearTimeout(timer);
+      return await work();
+    } finally {
+      this.heldForSave = false;
+      if (!this.paused && !this.outputHeld) await this.emulator.run();
+    }
   }
 
   async destroy(): Promise<void> {

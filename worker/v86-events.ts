@@ -98,6 +98,29 @@ export function resumeEmulator(emulator: V86): void {
   (emulator as unknown as { v86: V86Loop }).v86.run();
 }
 
+/** The part of v86's IDE disk a restored read needs. */
+interface IdeChannel {
+  dma_status: number;
+  current_interface?: { current_command: number; in_progress_io_ids?: Map<number, unknown>; do_ata_read_sectors_dma(): void };
+}
+const READ_DMA = [0xc8, 0x25]; // READ DMA, READ DMA EXT
+
+/**
+ * Asks again for the disk read a restored state was waiting for: v86 saves a DMA read's command
+ * (started, busy) but not the host's read behind it, so a machine restored from a state taken
+ * mid-read (as snapshots were before Machine.save waited for the disk) waited until Linux's
+ * SCSI timeout (30 s) reset the disk. The command's registers are as the guest set them (v86
+ * moves them on only once the read is done), so the same read is made. True if there was one.
+ */
+export function resumeDiskRead(emulator: V86): boolean {
+  const ide = (emulator as unknown as { v86?: { cpu?: { devices?: { ide?: { primary?: IdeChannel } } } } }).v86?.cpu?.devices?.ide;
+  const channel = ide?.primary;
+  const drive = channel?.current_interface;
+  if (!channel || !drive || !(channel.dma_status & 1) || !READ_DMA.includes(drive.current_command) || (drive.in_progress_io_ids?.size ?? 0) > 0) return false;
+  drive.do_ata_read_sectors_dma();
+  return true;
+}
+
 /** Resolves once v86 has loaded (and restored its initial state); rejects if `signal` aborts first. */
 export function whenLoaded(emulator: V86, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

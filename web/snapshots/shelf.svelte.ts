@@ -43,6 +43,10 @@ export class SnapshotShelf {
   /** Why the machine did not resume (and started fresh). */
   resumeError = $state<string | null>(null);
   persistence = $state<Persistence>("unasked");
+  /** Whether this tab owns the learner's automatic snapshots (see tab-lock.ts); a second tab becomes the owner when the first closes. */
+  owner = $state(false);
+  /** This tab became the owner after it opened (the tab that owned the lab closed). */
+  tookOver = $state(false);
   /** The last automatic save: when it began (performance.now()), how long it took, ms, and its parts (the benchmark reads it). */
   lastAutosave: { startedAt: number; ms: number; timeline: SaveTimeline } | null = null;
   private checkpointDue = false;
@@ -52,10 +56,15 @@ export class SnapshotShelf {
    */
   autosavePaused = $state(false);
 
-  constructor(private readonly options: SnapshotShelfOptions) {}
+  constructor(private readonly options: SnapshotShelfOptions) {
+    this.owner = options.owner;
+  }
 
-  get owner(): boolean {
-    return this.options.owner;
+  /** The tab that owned the lab closed: this one saves automatically from now on (and is the one the next visit resumes). */
+  becameOwner(): void {
+    if (this.owner) return;
+    this.owner = true;
+    this.tookOver = true;
   }
 
   /**
@@ -221,7 +230,7 @@ export class SnapshotShelf {
   }
 
   private setLatest(id: string | null): void {
-    if (!this.options.owner) return; // (the owning tab's machine is the one to resume)
+    if (!this.owner) return; // (the owning tab's machine is the one to resume)
     try {
       if (id) this.options.storage?.setItem(LATEST_KEY, id);
       else this.options.storage?.removeItem(LATEST_KEY);

@@ -30,6 +30,8 @@ export interface LabOptions {
   /** Snapshots: whether this tab owns the automatic ones, and where their latest id is kept. */
   snapshots?: {
     owner: boolean;
+    /** Resolves when a tab that did not own the lab becomes its owner (the owning tab closed). */
+    becameOwner?: Promise<void>;
     storage: KeyValue | null;
     download?: (bytes: Uint8Array, name: string) => void;
     persist?: () => Promise<boolean>;
@@ -92,6 +94,7 @@ export class Lab {
       download: snapshotOptions.download ?? (() => {}),
       ...(snapshotOptions.persist ? { persist: snapshotOptions.persist } : {}),
     });
+    if (!snapshotOptions.owner) void snapshotOptions.becameOwner?.then(() => this.snapshots.becameOwner());
     this.autosave = new AutosaveScheduler({
       save: () => this.snapshots.autosave(),
       enabled: () =>

@@ -33,12 +33,18 @@ function memoryStorage() {
 async function visit(
   snapshots: FakeSnapshots,
   storage = memoryStorage(),
-  { owner = true, resume, course = lesson, step = -1 }: { owner?: boolean; resume?: string; course?: Lesson; step?: number } = {},
+  {
+    owner = true,
+    becameOwner,
+    resume,
+    course = lesson,
+    step = -1,
+  }: { owner?: boolean; becameOwner?: Promise<void>; resume?: string; course?: Lesson; step?: number } = {},
 ) {
   const connection = await connectFake({ stepMs: 0, snapshots }, { ...(resume ? { resume } : {}) });
   const lab = new Lab(connection, {
     lessons: { all: [course], start: { lesson: course, step }, store: memoryProgress() },
-    snapshots: { owner, storage, debounceMs: 20 },
+    snapshots: { owner, storage, debounceMs: 20, ...(becameOwner ? { becameOwner } : {}) },
   });
   const screens = { main: screen(), second: screen() };
   lab.terminals.main.attach(screens.main);
@@ -101,6 +107,28 @@ describe("Lab snapshots", () => {
     expect(snapshots.size).toBe(0);
     expect(await lab.snapshots.save("mine")).toBe(true);
     expect(storage.getItem(LATEST_KEY)).toBe("first-tab");
+    lab.dispose();
+  });
+
+  it("a second tab becomes the owner when the first closes: it says so, and saves automatically from then on", async () => {
+    const snapshots: FakeSnapshots = new Map();
+    const storage = memoryStorage();
+    storage.setItem(LATEST_KEY, "first-tab");
+    let firstTabClosed!: () => void;
+    const becameOwner = new Promise<void>((resolve) => (firstTabClosed = resolve));
+    const { lab } = await visit(snapshots, storage, { owner: false, becameOwner });
+    expect(lab.snapshots.owner).toBe(false);
+    lab.terminals.main.type("echo hello > hello.txt\r");
+    await vi.waitFor(() => expect(lab.lesson?.activeIndex).toBe(1));
+    await lab.pageHidden();
+    expect(snapshots.size).toBe(0);
+    firstTabClosed();
+    await vi.waitFor(() => expect(lab.snapshots.tookOver).toBe(true));
+    expect(lab.snapshots.owner).toBe(true);
+    // What the learner did before still counts: the next save keeps it, and the next visit resumes it.
+    await lab.pageHidden();
+    expect(snapshots.size).toBe(1);
+    expect(storage.getItem(LATEST_KEY)).toBe([...snapshots.keys()][0]);
     lab.dispose();
   });
 
