@@ -38,6 +38,8 @@ export interface ContainedHook {
   /** Whether something ran since the last automatic save; how long the last one took (ms). */
   autosavePending(): boolean;
   lastAutosave(): { startedAt: number; ms: number; timeline: SaveTimeline } | null;
+  /** Resolves once the pass after the saves has compressed their blocks (a save writes them raw). */
+  snapshotsCompacted(): Promise<void>;
   /** What the kernel view's last refresh cost, and how many it has made. */
   kernelView(): { status: string; cost: RefreshCost | null; refreshes: number };
   /** This build's id (vite.config.ts). */
@@ -71,6 +73,7 @@ export function installTestHook(lab: Lab, offline?: OfflineState): void {
     resumedFrom: () => lab.snapshots.resumedFrom?.id ?? null,
     autosavePending: () => lab.autosave.pending || lab.autosave.saving,
     lastAutosave: () => lab.snapshots.lastAutosave,
+    snapshotsCompacted: () => lab.snapshots.compacted(),
     kernelView: () => ({ status: lab.kernelView.status, cost: lab.kernelView.lastCost, refreshes: lab.kernelView.refreshCount }),
     build: () => __CONTAINED_BUILD__,
     offline: () =>

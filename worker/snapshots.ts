@@ -5,7 +5,8 @@
 // 1 MB instead of 4.6 MB. An exported file carries them, so it stands alone.
 import type { RestoredSnapshot, SavedSnapshot, SaveTimeline, SnapshotRequest, SnapshotSummary, StorageEstimate } from "./api";
 import { APP_VERSION } from "./app-version";
-import { blockHash, compressBlock, decompressBlock } from "./block-codec";
+import { blockHash, compressBlock, compressedForm, readBlock } from "./block-codec";
+import { compactBlocks } from "./snapshot-compaction";
 import { VmError } from "./errors";
 import type { Manifest } from "./manifest";
 import type { RunningMachine } from "./running-machine";
@@ -75,7 +76,10 @@ export function placesOf(base: BaseState): Promise<ReadonlyMap<string, readonly 
   return places;
 }
 
-/** Saves the machine; automatic checkpoints beyond the rule's are pruned after. */
+/**
+ * Saves the machine; automatic checkpoints beyond the rule's are pruned after. Its new blocks
+ * are stored raw, and compressed by a pass that begins as it returns (snapshot-compaction.ts).
+ */
 export async function saveSnapshot(
   running: RunningMachine,
   request: SnapshotRequest,
@@ -94,6 +98,7 @@ export async function saveSnapshot(
   t0 = performance.now();
   if (request.kind === "auto") await store.pruneCheckpoints(stores);
   timeline.prune = performance.now() - t0;
+  if (record.rawBlocks) void compactBlocks(stores);
   return { ...summary(record, machine), timeline };
 }
 
@@ -114,7 +119,7 @@ export async function readStored(id: string, machine: MachineIdentity, stores: s
   const blocks = new Map<string, Uint8Array>();
   await Promise.all(
     [...stored].map(async ([hash, data]) => {
-      const bytes = await decompressBlock(data, sizes.get(hash) ?? -1).catch((e: Error) => Promise.reject(damaged(e.message)));
+      const bytes = await readBlock(data, sizes.get(hash) ?? -1).catch((e: Error) => Promise.reject(damaged(e.message)));
       if ((await blockHash(bytes)) !== hash) throw damaged(`a block is not what was stored`);
       blocks.set(hash, bytes);
     }),
@@ -168,7 +173,7 @@ export async function restoreSnapshot(
 export async function exportSnapshot(id: string, stores: store.SnapshotStores, base: (sha256: string) => Promise<BaseState | null>): Promise<Uint8Array> {
   const record = await store.getSnapshot(id, stores);
   const stored = await store.getStoredBlocks(record, stores);
-  const blocks = [...stored];
+  const blocks = await Promise.all([...stored].map(async ([hash, block]): Promise<[string, Uint8Array]> => [hash, await compressedForm(block)]));
   if (record.base) {
     const state = await base(record.base.sha256);
     if (!state) throw new VmError("snapshot-mismatch", `the snapshot "${record.header.name}" shares blocks with a pre-booted state this lab does not have`);
