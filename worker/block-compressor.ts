@@ -1,52 +1,108 @@
-// A save's new blocks compressed off the emulator's thread. In a browser, CompressionStream
-// deflates on the thread that calls it, and the emulator runs on that thread: after an unpack,
-// 30-40 MB of new blocks held it for seconds (keys typed then echoed seconds late). So a worker
-// of its own compresses them while the emulator runs on. Where there is no Worker (Node, whose
-// CompressionStream deflates in zlib's thread pool already), or it cannot start, they are
-// compressed here.
+// A save's blocks compressed, and a restore's opened (decompressed and checked against their
+// names), off the emulator's thread. In a browser, CompressionStream and DecompressionStream
+// run on the thread that calls them, and the emulator runs on that thread: after an unpack,
+// 30-40 MB of new blocks held it for seconds (keys typed then echoed seconds late), and a
+// resume's decompression waited behind the boot files' loading on it. So workers of their own
+// (compress-worker.ts) do it, a batch of blocks per message; a restore's blocks are shared out
+// among several, where the machine has the cores. Where there is no Worker (Node, whose
+// streams run in zlib's thread pool already), or one cannot start, it is done here.
 import { transfer, wrap, type Remote } from "comlink";
-import { compressBlock } from "./block-codec";
+import { compressBlock, isRawBlock, openBlock, type StoredBlock } from "./block-codec";
 
-interface Compressor {
-  compress(block: Uint8Array): Promise<Uint8Array>;
+/** What a worker does. */
+export interface BlockCodec {
+  compress(blocks: Uint8Array[]): Promise<Uint8Array[]>;
+  /** Each block's bytes, or why it cannot be opened. */
+  open(requests: OpenRequest[]): Promise<Array<Uint8Array | string>>;
 }
 
-/** The worker, and a promise that rejects if it fails (comlink's calls would wait forever). */
-let started: { remote: Remote<Compressor>; failed: Promise<never> } | null | undefined;
+/** A stored block to open: it must hold `size` bytes whose sha256 is `hash`. */
+export interface OpenRequest {
+  hash: string;
+  stored: StoredBlock;
+  size: number;
+}
 
-function compressionWorker(): typeof started {
-  if (started !== undefined) return started;
+interface Started {
+  remote: Remote<BlockCodec>;
+  /** rejects if the worker fails (comlink's calls would wait forever) */
+  failed: Promise<never>;
+}
+
+/** The workers started, by index; null where one cannot be. */
+const pool: Array<Started | null> = [];
+
+function codecWorker(index: number): Started | null {
+  if (pool[index] !== undefined) return pool[index];
   try {
-    if (typeof Worker !== "function") return (started = null);
+    if (typeof Worker !== "function") return (pool[index] = null);
     const worker = new Worker(new URL("./compress-worker.ts", import.meta.url), { type: "module" });
     const failed = new Promise<never>((_, reject) =>
       worker.addEventListener("error", (e) => {
-        started = null; // (later blocks: here)
-        reject(new Error(`the compression worker failed: ${e.message}`));
+        pool[index] = null; // (later blocks: here)
+        reject(new Error(`a block worker failed: ${e.message}`));
       }),
     );
     failed.catch(() => {});
-    started = { remote: wrap<Compressor>(worker), failed };
+    return (pool[index] = { remote: wrap<BlockCodec>(worker), failed });
   } catch {
-    started = null;
+    return (pool[index] = null);
   }
-  return started;
+}
+
+/** Workers a restore's blocks are shared among: one per core but one, two at least, four at most. */
+function openers(): number {
+  const cores = (globalThis.navigator as { hardwareConcurrency?: number } | undefined)?.hardwareConcurrency ?? 2;
+  return Math.max(2, Math.min(4, cores - 1));
 }
 
 let inPlace = false;
-/** Compress here even where a worker could (the bench sets the two side by side). */
+/** Compress and open blocks here even where workers could (the bench sets the two side by side). */
 export function compressInPlace(on: boolean): void {
   inPlace = on;
 }
 
+/** (a block may be a view of the whole state: only its bytes go, in a buffer of their own) */
+const own = (data: Uint8Array) => (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice());
+
 /** A block's stored form (block-codec.ts's compressBlock), compressed by the worker where there is one. */
 export async function compressOffThread(data: Uint8Array): Promise<Uint8Array> {
-  const worker = inPlace ? null : compressionWorker();
+  const worker = inPlace ? null : codecWorker(0);
   if (!worker) return compressBlock(data);
-  const copy = data.slice(); // (a block may be a view of the whole state: only its bytes go)
+  const copy = data.slice();
   try {
-    return await Promise.race([worker.remote.compress(transfer(copy, [copy.buffer])), worker.failed]);
+    const [stored] = await Promise.race([worker.remote.compress(transfer([copy], [copy.buffer])), worker.failed]);
+    return stored;
   } catch {
     return compressBlock(data); // (a worker that failed to load: here instead)
   }
+}
+
+/**
+ * Opens stored blocks (block-codec.ts's openBlock), shared among workers where there are
+ * some; throws the first block's failure. (The stored blocks are copied to the workers, not
+ * handed over: a worker that fails leaves them for here.)
+ */
+export async function openOffThread(requests: OpenRequest[]): Promise<Uint8Array[]> {
+  const here = () => Promise.all(requests.map(({ stored, size, hash }) => openBlock(stored, size, hash)));
+  const count = Math.min(openers(), requests.length);
+  const workers = inPlace ? [] : Array.from({ length: count }, (_, i) => codecWorker(i));
+  if (!workers.length || workers.some((w) => !w)) return here();
+  const share = Math.ceil(requests.length / count);
+  const parts = workers.map((worker, i) => {
+    const batch = requests
+      .slice(i * share, (i + 1) * share)
+      .map((r) => ({ ...r, stored: isRawBlock(r.stored) ? { ...r.stored, bytes: own(r.stored.bytes) } : own(r.stored) }));
+    return Promise.race([worker!.remote.open(batch), worker!.failed]);
+  });
+  let opened: Array<Uint8Array | string>;
+  try {
+    opened = (await Promise.all(parts)).flat();
+  } catch {
+    return here(); // (a worker that failed to load: here instead)
+  }
+  return opened.map((b) => {
+    if (typeof b === "string") throw new Error(b);
+    return b;
+  });
 }

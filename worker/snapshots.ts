@@ -5,7 +5,8 @@
 // 1 MB instead of 4.6 MB. An exported file carries them, so it stands alone.
 import type { RestoredSnapshot, SavedSnapshot, SaveTimeline, SnapshotRequest, SnapshotSummary, StorageEstimate } from "./api";
 import { APP_VERSION } from "./app-version";
-import { blockHash, compressBlock, compressedForm, readBlock } from "./block-codec";
+import { compressBlock, compressedForm } from "./block-codec";
+import { openOffThread } from "./block-compressor";
 import { compactBlocks } from "./snapshot-compaction";
 import { VmError } from "./errors";
 import type { Manifest } from "./manifest";
@@ -115,15 +116,11 @@ export async function readStored(id: string, machine: MachineIdentity, stores: s
   if (why) throw new VmError("snapshot-mismatch", `${why}: it cannot be restored here, and it is kept`);
   const damaged = (why: string) => new VmError("bad-snapshot", `the snapshot "${record.header.name}" is damaged in storage (${why}); the machine is as it was`);
   const sizes = blockSizes(record.layout);
-  const stored = await store.getStoredBlocks(record, stores);
-  const blocks = new Map<string, Uint8Array>();
-  await Promise.all(
-    [...stored].map(async ([hash, data]) => {
-      const bytes = await readBlock(data, sizes.get(hash) ?? -1).catch((e: Error) => Promise.reject(damaged(e.message)));
-      if ((await blockHash(bytes)) !== hash) throw damaged(`a block is not what was stored`);
-      blocks.set(hash, bytes);
-    }),
+  const stored = [...(await store.getStoredBlocks(record, stores))];
+  const opened = await openOffThread(stored.map(([hash, block]) => ({ hash, stored: block, size: sizes.get(hash) ?? -1 }))).catch((e: Error) =>
+    Promise.reject(damaged(e.message)),
   );
+  const blocks = new Map(stored.map(([hash], i) => [hash, opened[i]]));
   return { record, blocks };
 }
 
