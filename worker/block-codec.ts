@@ -67,16 +67,6 @@ export async function readBlock(stored: StoredBlock, size: number): Promise<Uint
   return stored.bytes;
 }
 
-/**
- * A stored block's bytes, checked: `size` bytes whose sha256 is `hash`. Throws with what is
- * wrong (a restore names the snapshot it is in).
- */
-export async function openBlock(stored: StoredBlock, size: number, hash: string): Promise<Uint8Array> {
-  const bytes = await readBlock(stored, size);
-  if ((await blockHash(bytes)) !== hash) throw new Error("a block is not what was stored");
-  return bytes;
-}
-
 /** Its deflate-raw form (what a snapshot file carries). */
 export function compressedForm(stored: StoredBlock): Promise<Uint8Array> {
   return isRawBlock(stored) ? compressBlock(stored.bytes) : Promise.resolve(stored);

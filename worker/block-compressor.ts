@@ -7,20 +7,13 @@
 // among several, where the machine has the cores. Where there is no Worker (Node, whose
 // streams run in zlib's thread pool already), or one cannot start, it is done here.
 import { transfer, wrap, type Remote } from "comlink";
-import { compressBlock, isRawBlock, openBlock, type StoredBlock } from "./block-codec";
+import { compressBlock, isRawBlock, readBlock, type StoredBlock } from "./block-codec";
 
 /** What a worker does. */
 export interface BlockCodec {
   compress(blocks: Uint8Array[]): Promise<Uint8Array[]>;
-  /** Each block's bytes, or why it cannot be opened. */
-  open(requests: OpenRequest[]): Promise<Array<Uint8Array | string>>;
-}
-
-/** A stored block to open: it must hold `size` bytes whose sha256 is `hash`. */
-export interface OpenRequest {
-  hash: string;
-  stored: StoredBlock;
-  size: number;
+  /** Each stored block's bytes (block-codec.ts's readBlock: `sizes[i]` bytes), or why it cannot be read. */
+  read(blocks: StoredBlock[], sizes: number[]): Promise<Array<Uint8Array | string>>;
 }
 
 interface Started {
@@ -79,21 +72,20 @@ export async function compressOffThread(data: Uint8Array): Promise<Uint8Array> {
 }
 
 /**
- * Opens stored blocks (block-codec.ts's openBlock), shared among workers where there are
- * some; throws the first block's failure. (The stored blocks are copied to the workers, not
- * handed over: a worker that fails leaves them for here.)
+ * Stored blocks' bytes (block-codec.ts's readBlock: `sizes[i]` bytes each), read (compressed
+ * ones decompressed) by workers where there are some; throws the first block's failure. (The
+ * stored blocks are copied to the workers, not handed over: a worker that fails leaves them
+ * for here.)
  */
-export async function openOffThread(requests: OpenRequest[]): Promise<Uint8Array[]> {
-  const here = () => Promise.all(requests.map(({ stored, size, hash }) => openBlock(stored, size, hash)));
-  const count = Math.min(openers(), requests.length);
-  const workers = inPlace ? [] : Array.from({ length: count }, (_, i) => codecWorker(i));
+export async function readOffThread(blocks: StoredBlock[], sizes: number[]): Promise<Uint8Array[]> {
+  const here = () => Promise.all(blocks.map((block, i) => readBlock(block, sizes[i])));
+  const count = Math.min(openers(), blocks.length);
+  const workers = inPlace || blocks.every(isRawBlock) ? [] : Array.from({ length: count }, (_, i) => codecWorker(i));
   if (!workers.length || workers.some((w) => !w)) return here();
-  const share = Math.ceil(requests.length / count);
+  const share = Math.ceil(blocks.length / count);
   const parts = workers.map((worker, i) => {
-    const batch = requests
-      .slice(i * share, (i + 1) * share)
-      .map((r) => ({ ...r, stored: isRawBlock(r.stored) ? { ...r.stored, bytes: own(r.stored.bytes) } : own(r.stored) }));
-    return Promise.race([worker!.remote.open(batch), worker!.failed]);
+    const batch = blocks.slice(i * share, (i + 1) * share).map((b) => (isRawBlock(b) ? { ...b, bytes: own(b.bytes) } : own(b)));
+    return Promise.race([worker!.remote.read(batch, sizes.slice(i * share, (i + 1) * share)), worker!.failed]);
   });
   let opened: Array<Uint8Array | string>;
   try {

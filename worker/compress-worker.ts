@@ -1,8 +1,8 @@
-// A worker of block-compressor.ts's: compresses a save's blocks, and opens (decompresses and
-// checks) a restore's, off the emulator's thread. Batches: one message for many blocks.
+// A worker of block-compressor.ts's: compresses a save's blocks, and decompresses a restore's,
+// off the emulator's thread. Batches: one message for many blocks.
 import { expose, transfer } from "comlink";
-import { compressBlock, openBlock, type StoredBlock } from "./block-codec";
-import type { BlockCodec, OpenRequest } from "./block-compressor";
+import { compressBlock, readBlock, type StoredBlock } from "./block-codec";
+import type { BlockCodec } from "./block-compressor";
 
 const buffers = (blocks: Array<Uint8Array | string>) => blocks.flatMap((b) => (typeof b === "string" ? [] : [b.buffer as ArrayBuffer]));
 
@@ -11,8 +11,8 @@ expose({
     const stored = await Promise.all(blocks.map(compressBlock));
     return transfer(stored, buffers(stored));
   },
-  async open(requests: OpenRequest[]): Promise<Array<Uint8Array | string>> {
-    const opened = await Promise.all(requests.map(({ stored, size, hash }) => openBlock(stored as StoredBlock, size, hash).catch((e: Error) => e.message)));
-    return transfer(opened, buffers(opened));
+  async read(blocks: StoredBlock[], sizes: number[]): Promise<Array<Uint8Array | string>> {
+    const read = await Promise.all(blocks.map((block, i) => readBlock(block, sizes[i]).catch((e: Error) => e.message)));
+    return transfer(read, buffers(read));
   },
 } satisfies BlockCodec);

@@ -130,10 +130,12 @@ export class VmService implements VmApi {
     let machine: Machine | null = null;
     if (resume && "state" in resume) {
       const t = performance.now();
-      machine = await this.createMachine({ ...loaded, files: { ...files, state: resume.state } }).catch((e: Error) => {
+      const problem = resume.problem.then((p) => p && p.message);
+      machine = await this.createMachine({ ...loaded, files: { ...files, state: resume.state } }, problem).catch((e: Error) => {
         resumeError = { code: "bad-state", message: `the snapshot could not be restored (${e.message}); the machine started fresh` };
         return null;
       });
+      if (!machine) resumeError ??= (await resume.problem) ?? undefined;
       if (machine)
         resumed = snapshots.restored(resume.record, snapshots.identity(manifest), {
           read: resume.read,

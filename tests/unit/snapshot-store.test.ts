@@ -357,6 +357,23 @@ describe("restoring a stored snapshot", () => {
     expect(restored).toHaveLength(0);
   });
 
+  it("read to start from (a resume), gives its blocks at once, and its check says when one is not what its name says", async () => {
+    const { readStored } = await import("../../worker/snapshots");
+    const identity = { imageId: "a".repeat(64), v86Version: "0.5.462", memorySize: 128 << 20 };
+    const saved = await save(state(1), { name: "resumed" });
+    const intact = await readStored(saved.id, identity, stores);
+    expect(intact.blocks.size).toBe(3);
+    expect(await intact.checked).toBeNull();
+    const [a, b] = Object.keys(saved.blockBytes);
+    const { get, set } = await import("idb-keyval");
+    await set(a, await get(b, stores.blocks), stores.blocks);
+    const damaged = await readStored(saved.id, identity, stores);
+    expect(await damaged.checked).toMatchObject({
+      code: "bad-snapshot",
+      message: expect.stringMatching(/"resumed" is damaged in storage \(a block is not what was stored/),
+    });
+  });
+
   it("of another image is refused and kept", async () => {
     const saved = await save(state(1), { imageId: "f".repeat(64) });
     const { running, restored } = machine();
