@@ -22,10 +22,11 @@ async function visit(page: Page, fresh: boolean): Promise<{ prompt: number; resu
     start: performance.getEntriesByName("contained:start")[0]?.startTime ?? NaN,
     origin: performance.timeOrigin,
     t: window.__contained!.startTimeline(),
+    r: window.__contained!.resumeTimeline(),
   }));
   const f = (n: number) => n.toFixed(0);
   const parts = m.t
-    ? `start() ${f(m.start)}, worker ${f(m.t.calledAt - m.origin)} + manifest ${f(m.t.manifest)}, files ${f(m.t.files)}, machine ${f(m.t.machine)}, agent ${f(m.t.agent)}; prompt ${f(m.prompt)}`
+    ? `start() ${f(m.start)}, worker ${f(m.t.calledAt - m.origin)} + manifest ${f(m.t.manifest)}, files ${f(m.t.files)}, machine ${f(m.t.machine)}, agent ${f(m.t.agent)}; prompt ${f(m.prompt)}${m.r ? `; resume: read ${f(m.r.read)}, assemble ${f(m.r.assemble)}, restore ${f(m.r.restore)}` : ""}`
     : "";
   return { prompt: m.prompt, resumed: m.resumed, parts };
 }
