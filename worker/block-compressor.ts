@@ -49,6 +49,19 @@ function openers(): number {
   return Math.max(2, Math.min(4, cores - 1));
 }
 
+/**
+ * Compressed bytes below which a restore's blocks are read here: a worker's start (a module to
+ * load, in each new page) cost more than decompressing the booted lab's ~1 MB (a resume waited
+ * ~0.3 s for its blocks when it started two).
+ */
+export const WORKERS_FROM_BYTES = 4 << 20;
+
+/** Starts the workers a restore of `bytes` compressed bytes will use, ahead of it (while its blocks are read from storage). */
+export function warmBlockWorkers(bytes: number): void {
+  if (inPlace || bytes < WORKERS_FROM_BYTES) return;
+  for (let i = 0; i < openers(); i++) codecWorker(i);
+}
+
 let inPlace = false;
 /** Compress and open blocks here even where workers could (the bench sets the two side by side). */
 export function compressInPlace(on: boolean): void {
@@ -80,7 +93,8 @@ export async function compressOffThread(data: Uint8Array): Promise<Uint8Array> {
 export async function readOffThread(blocks: StoredBlock[], sizes: number[]): Promise<Uint8Array[]> {
   const here = () => Promise.all(blocks.map((block, i) => readBlock(block, sizes[i])));
   const count = Math.min(openers(), blocks.length);
-  const workers = inPlace || blocks.every(isRawBlock) ? [] : Array.from({ length: count }, (_, i) => codecWorker(i));
+  const compressed = blocks.reduce((n, b) => n + (isRawBlock(b) ? 0 : b.length), 0);
+  const workers = inPlace || compressed < WORKERS_FROM_BYTES ? [] : Array.from({ length: count }, (_, i) => codecWorker(i));
   if (!workers.length || workers.some((w) => !w)) return here();
   const share = Math.ceil(blocks.length / count);
   const parts = workers.map((worker, i) => {

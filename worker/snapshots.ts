@@ -6,7 +6,7 @@
 import type { RestoredSnapshot, SavedSnapshot, SaveTimeline, SnapshotRequest, SnapshotSummary, StorageEstimate } from "./api";
 import { APP_VERSION } from "./app-version";
 import { blockHash, compressBlock, compressedForm } from "./block-codec";
-import { readOffThread } from "./block-compressor";
+import { readOffThread, warmBlockWorkers } from "./block-compressor";
 import { compactBlocks } from "./snapshot-compaction";
 import { VmError } from "./errors";
 import type { Manifest } from "./manifest";
@@ -123,6 +123,8 @@ export async function readStored(id: string, machine: MachineIdentity, stores: s
   if (why) throw new VmError("snapshot-mismatch", `${why}: it cannot be restored here, and it is kept`);
   const damaged = (why: string) => new VmError("bad-snapshot", `the snapshot "${record.header.name}" is damaged in storage (${why}); the machine is as it was`);
   const sizes = blockSizes(record.layout);
+  const raw = new Set(record.rawBlocks);
+  warmBlockWorkers(Object.entries(record.blockBytes).reduce((n, [hash, b]) => n + (raw.has(hash) ? 0 : b), 0)); // (as its blocks are read)
   const stored = [...(await store.getStoredBlocks(record, stores))];
   const opened = await readOffThread(
     stored.map(([, block]) => block),
