@@ -29,8 +29,8 @@ export interface ProbeFigures {
     nextTimeline: SaveTimeline;
     nextAdded: number;
     restore: number;
-    /** start() resuming that last save (its blocks compressed), blocks opened by the block workers / on the emulator's thread, alternating; and fresh starts between */
-    resumes: { workers: number[]; inPlace: number[]; fresh: number[] };
+    /** start() resuming that last save (its blocks compressed), and from the pre-booted state, alternating */
+    resumes: { resumed: number[]; fresh: number[] };
   };
   usage: number | null;
   /** start() to the agent's answer: from the pre-booted state, and resuming the latest snapshot */
@@ -136,17 +136,13 @@ export async function probe(withUnpack: boolean): Promise<ProbeFigures> {
     const [nextSave, next] = await timed(() => api.saveSnapshot({ name: "unpacked+edit", kind: "auto" }));
     const nextAdded = (await compactedSize(api, next.id)).added;
     const [restore] = await timed(() => api.restoreSnapshot(next.id));
-    const resumes = { workers: [] as number[], inPlace: [] as number[], fresh: [] as number[] };
+    const resumes = { resumed: [] as number[], fresh: [] as number[] };
     for (let i = 0; i < 3; i++) {
-      for (const inPlace of [true, false]) {
-        await api.benchSaveVariant({ release: "clean", compressInPlace: inPlace });
-        const started = await api.start({ ...options, resume: next.id });
-        if (!started.resumed) throw new Error(`resume failed: ${started.resumeError?.message}`);
-        (inPlace ? resumes.inPlace : resumes.workers).push(started.elapsedMs);
-      }
+      const started = await api.start({ ...options, resume: next.id });
+      if (!started.resumed) throw new Error(`resume failed: ${started.resumeError?.message}`);
+      resumes.resumed.push(started.elapsedMs);
       resumes.fresh.push((await api.start(options)).elapsedMs);
     }
-    await api.benchSaveVariant(SAVE_VARIANTS[0]);
     figures.unpack = { saves, idleEchoes: idle.echoes, variants, nextSave, nextTimeline: next.timeline, nextAdded, restore, resumes };
   }
   figures.usage = (await api.storageEstimate()).usage;
