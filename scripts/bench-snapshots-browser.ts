@@ -18,6 +18,7 @@ type Figure = (name: string, value: string, target?: string) => void;
 const ms = (n: number) => `${n.toFixed(0)} ms`;
 const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const list = (xs: number[]) => `${ms(median(xs))} [${xs.map((x) => x.toFixed(0)).join(", ")}]`;
 /** The run with the median time, and its parts. */
 function medianRun<T extends { ms: number; timeline: object }>(runs: T[]): string {
   const run = [...runs].sort((a, b) => a.ms - b.ms)[Math.floor(runs.length / 2)];
@@ -54,15 +55,14 @@ export async function benchSnapshotsBrowser(figure: Figure): Promise<void> {
       "< 500 ms",
     );
     figure("Chromium: next snapshot after a file edited, save (median of 5)", medianRun(f.edits));
-    figure("Chromium: next snapshot after a file edited, storage added (median of 5)", mb(median(f.edits.map((e) => e.added))), "< 1 MB");
+    figure("Chromium: next snapshot after a file edited, storage added once compressed (median of 5)", mb(median(f.edits.map((e) => e.added))), "< 1 MB");
     figure("Chromium: restore (median of 3)", medianRun(f.restores));
-    const list = (xs: number[]) => `${ms(median(xs))} [${xs.map((x) => x.toFixed(0)).join(", ")}]`;
     figure("Chromium: start (to the agent's answer) from the pre-booted state, in the worker (median of 3)", list(f.freshStarts));
     figure("Chromium: start resuming the latest snapshot instead (median of 3)", list(f.resumedStarts), "no slower than the above");
     if (f.unpack) {
       figure(
         `Chromium: after the minbase unpack, save (median of ${f.unpack.saves.length})`,
-        `${medianRun(f.unpack.saves)}, ${mb(median(f.unpack.saves.map((s) => s.added)))} added`,
+        `${medianRun(f.unpack.saves)}, ${mb(median(f.unpack.saves.map((s) => s.rawAdded)))} written raw, ${mb(median(f.unpack.saves.map((s) => s.added)))} once compressed by the pass after it (${list(f.unpack.saves.map((s) => s.compacted))} after the save)`,
         "< 1000 ms",
       );
       const mid = [...f.unpack.saves].sort((a, b) => a.ms - b.ms)[f.unpack.saves.length >> 1];
@@ -72,7 +72,7 @@ export async function benchSnapshotsBrowser(figure: Figure): Promise<void> {
         const keys = runs.flatMap((r) => r.echoes);
         figure(
           `Chromium A/B, after the unpack, save with ${variant.name} (${runs.length} runs, alternating)`,
-          `${medianRun(runs)}; keys typed: ${echoSummary(keys)}`,
+          `${medianRun(runs)}; keys typed: ${echoSummary(keys)}; the pass after it: ${list(runs.map((r) => r.compacted))}`,
         );
       }
       figure("Chromium: keys typed for 2 s after the unpack, no save running (the guest writes back meanwhile)", echoSummary(f.unpack.idleEchoes));
@@ -82,6 +82,9 @@ export async function benchSnapshotsBrowser(figure: Figure): Promise<void> {
         "< 1 MB",
       );
       figure("Chromium: after the unpack, restore", ms(f.unpack.restore));
+      const r = f.unpack.resumes;
+      figure("Chromium: after the unpack, start resuming its snapshot, its blocks compressed (median of 3)", list(r.resumed));
+      figure("Chromium: after the unpack, start from the pre-booted state, alternating with the above", list(r.fresh));
     }
     if (f.usage !== null) figure("Chromium: storage this site uses (navigator.storage.estimate)", mb(f.usage));
   } finally {

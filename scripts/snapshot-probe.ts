@@ -11,22 +11,26 @@ import { SAVE_VARIANTS } from "./save-variants";
 /** Saves after the unpack, each from the same machine just unpacked. */
 const UNPACK_RUNS = 3;
 /** Saves after the unpack made each way, alternating (A/B), this many times each. */
-const VARIANT_RUNS = 2;
+const VARIANT_RUNS = 3;
 
 export interface ProbeFigures {
   firstSave: number;
+  /** storage added, once the pass after the save has compressed its blocks */
   firstAdded: number;
   firstTimeline: SaveTimeline;
   edits: Array<{ ms: number; added: number; timeline: SaveTimeline }>;
   restores: Array<{ ms: number; timeline: RestoreTimeline }>;
   unpack?: {
-    saves: Array<{ ms: number; added: number; timeline: SaveTimeline; echoes: number[] }>;
+    /** `compacted`: ms the pass after the save took to compress its blocks; `rawAdded`: bytes the save itself wrote */
+    saves: Array<{ ms: number; added: number; rawAdded: number; compacted: number; timeline: SaveTimeline; echoes: number[] }>;
     idleEchoes: number[];
-    variants: Array<Array<{ ms: number; timeline: SaveTimeline; echoes: number[] }>>;
+    variants: Array<Array<{ ms: number; compacted: number; timeline: SaveTimeline; echoes: number[] }>>;
     nextSave: number;
     nextTimeline: SaveTimeline;
     nextAdded: number;
     restore: number;
+    /** start() resuming that last save (its blocks compressed), and from the pre-booted state, alternating */
+    resumes: { resumed: number[]; fresh: number[] };
   };
   usage: number | null;
   /** start() to the agent's answer: from the pre-booted state, and resuming the latest snapshot */
@@ -48,6 +52,13 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   return [performance.now() - t0, value];
 }
 
+/** What a save added once the pass after it has compressed its blocks, and how long that pass took from the save's end (ms). */
+async function compactedSize(api: VmApi, id: string): Promise<{ added: number; compacted: number }> {
+  const [compacted] = await timed(() => api.snapshotsCompacted());
+  const added = (await api.listSnapshots()).find((s) => s.id === id)?.addedBytes ?? NaN;
+  return { added, compacted };
+}
+
 export async function probe(withUnpack: boolean): Promise<ProbeFigures> {
   await deleteDatabase("contained-snapshots");
   await deleteDatabase("contained-snapshot-blocks");
@@ -58,11 +69,12 @@ export async function probe(withUnpack: boolean): Promise<ProbeFigures> {
   const sampler = new EchoSampler((terminal, data) => api.write(terminal, data));
   await api.subscribe(proxy((e) => e.type === "output" && sampler.output(e.terminal, e.data)));
   const [firstSave, first] = await timed(() => api.saveSnapshot({ name: "booted", kind: "named" }));
+  const firstAdded = (await compactedSize(api, first.id)).added;
   const edits = [];
   for (let i = 0; i < 5; i++) {
     await api.exec(`echo 'edit ${i}' >> /root/notes.txt`);
     const [ms, saved] = await timed(() => api.saveSnapshot({ name: `edit ${i}`, kind: "auto" }));
-    edits.push({ ms, added: saved.addedBytes, timeline: saved.timeline });
+    edits.push({ ms, added: (await compactedSize(api, saved.id)).added, timeline: saved.timeline });
   }
   const [latest] = await api.listSnapshots();
   const restores = [];
@@ -81,7 +93,7 @@ export async function probe(withUnpack: boolean): Promise<ProbeFigures> {
   }
   const figures: ProbeFigures = {
     firstSave,
-    firstAdded: first.addedBytes,
+    firstAdded,
     firstTimeline: first.timeline,
     edits,
     restores,
@@ -103,9 +115,9 @@ export async function probe(withUnpack: boolean): Promise<ProbeFigures> {
         result: [ms, saved],
         echoes,
       } = await sampler.during(() => timed(() => api.saveSnapshot({ name: "unpacked", kind: "auto" })));
-      saves.push({ ms, added: saved.addedBytes, timeline: saved.timeline, echoes });
+      saves.push({ ms, rawAdded: saved.addedBytes, ...(await compactedSize(api, saved.id)), timeline: saved.timeline, echoes });
     }
-    const variants: Array<Array<{ ms: number; timeline: SaveTimeline; echoes: number[] }>> = SAVE_VARIANTS.map(() => []);
+    const variants: Array<Array<{ ms: number; compacted: number; timeline: SaveTimeline; echoes: number[] }>> = SAVE_VARIANTS.map(() => []);
     for (let i = 0; i < VARIANT_RUNS; i++) {
       for (const [v, variant] of SAVE_VARIANTS.entries()) {
         await api.restoreRawState(unpackedRaw);
@@ -116,14 +128,22 @@ export async function probe(withUnpack: boolean): Promise<ProbeFigures> {
           result: [ms, saved],
           echoes,
         } = await sampler.during(() => timed(() => api.saveSnapshot({ name: "unpacked", kind: "auto" })));
-        variants[v].push({ ms, timeline: saved.timeline, echoes });
+        variants[v].push({ ms, compacted: (await compactedSize(api, saved.id)).compacted, timeline: saved.timeline, echoes });
       }
     }
     await api.benchSaveVariant(SAVE_VARIANTS[0]);
     await api.exec("echo 'after unpack' >> /root/notes.txt");
     const [nextSave, next] = await timed(() => api.saveSnapshot({ name: "unpacked+edit", kind: "auto" }));
+    const nextAdded = (await compactedSize(api, next.id)).added;
     const [restore] = await timed(() => api.restoreSnapshot(next.id));
-    figures.unpack = { saves, idleEchoes: idle.echoes, variants, nextSave, nextTimeline: next.timeline, nextAdded: next.addedBytes, restore };
+    const resumes = { resumed: [] as number[], fresh: [] as number[] };
+    for (let i = 0; i < 3; i++) {
+      const started = await api.start({ ...options, resume: next.id });
+      if (!started.resumed) throw new Error(`resume failed: ${started.resumeError?.message}`);
+      resumes.resumed.push(started.elapsedMs);
+      resumes.fresh.push((await api.start(options)).elapsedMs);
+    }
+    figures.unpack = { saves, idleEchoes: idle.echoes, variants, nextSave, nextTimeline: next.timeline, nextAdded, restore, resumes };
   }
   figures.usage = (await api.storageEstimate()).usage;
   await api.stop();

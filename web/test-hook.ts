@@ -1,6 +1,6 @@
 // What the page tells tests and benchmarks about itself: `window.__contained`. Read-only views
 // of the lab's state, so tests wait on real signals (text on a screen, a size the guest knows).
-import type { SaveTimeline, SnapshotSummary, StartTimeline, StateSource, TerminalId, VmStatus } from "../worker/api";
+import type { RestoreTimeline, SaveTimeline, SnapshotSummary, StartTimeline, StateSource, TerminalId, VmStatus } from "../worker/api";
 import type { RefreshCost } from "./state/kernel-view.svelte";
 import type { Lab } from "./state/lab.svelte";
 import type { OfflinePhase, OfflineState } from "./state/offline.svelte";
@@ -32,12 +32,16 @@ export interface ContainedHook {
   stateSource(): StateSource | null;
   /** How the last start went, part by part (ms since the worker's start() began). */
   startTimeline(): StartTimeline | null;
+  /** How the last start's resume went (ms: the wait for its blocks, putting its state together, the machine from it), if it resumed. */
+  resumeTimeline(): RestoreTimeline | null;
   /** The snapshots the page lists, and the one the machine resumed from. */
   snapshots(): SnapshotSummary[];
   resumedFrom(): string | null;
   /** Whether something ran since the last automatic save; how long the last one took (ms). */
   autosavePending(): boolean;
   lastAutosave(): { startedAt: number; ms: number; timeline: SaveTimeline } | null;
+  /** Resolves once the pass after the saves has compressed their blocks (a save writes them raw). */
+  snapshotsCompacted(): Promise<void>;
   /** What the kernel view's last refresh cost, and how many it has made. */
   kernelView(): { status: string; cost: RefreshCost | null; refreshes: number };
   /** This build's id (vite.config.ts). */
@@ -66,11 +70,13 @@ export function installTestHook(lab: Lab, offline?: OfflineState): void {
     stepStatus: (stepId) => lab.lesson?.steps.find((s) => s.step.id === stepId)?.status ?? null,
     lesson: () => (lab.curriculum ? { id: lab.curriculum.place.lesson.id, step: lab.curriculum.place.step + 1 } : null),
     startTimeline: () => lab.machine.timeline,
+    resumeTimeline: () => lab.machine.lastStart?.resumed?.timeline ?? null,
     stateSource: () => lab.machine.stateSource,
     snapshots: () => lab.snapshots.list,
     resumedFrom: () => lab.snapshots.resumedFrom?.id ?? null,
     autosavePending: () => lab.autosave.pending || lab.autosave.saving,
     lastAutosave: () => lab.snapshots.lastAutosave,
+    snapshotsCompacted: () => lab.snapshots.compacted(),
     kernelView: () => ({ status: lab.kernelView.status, cost: lab.kernelView.lastCost, refreshes: lab.kernelView.refreshCount }),
     build: () => __CONTAINED_BUILD__,
     offline: () =>

@@ -185,7 +185,7 @@ export interface SaveTimeline {
   taken: number;
   /** split into blocks and hashed */
   split: number;
-  /** new blocks compressed */
+  /** new blocks made ready to store (raw: compressed only when storage is too full for them raw) */
   compress: number;
   /** new blocks, then the record, written to storage */
   write: number;
@@ -263,6 +263,11 @@ export interface VmApi {
    * storage is full (earlier snapshots stay as they were).
    */
   saveSnapshot(request: SnapshotRequest): Promise<SavedSnapshot>;
+  /**
+   * Resolves once the blocks saves so far stored raw are compressed (a save writes them raw, and
+   * a pass after it compresses them: snapshot-compaction.ts); sizes listed after it are final.
+   */
+  snapshotsCompacted(): Promise<void>;
   /** Newest first. */
   listSnapshots(): Promise<SnapshotSummary[]>;
   /**

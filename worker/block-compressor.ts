@@ -1,20 +1,27 @@
-// A save's new blocks compressed off the emulator's thread. In a browser, CompressionStream
-// deflates on the thread that calls it, and the emulator runs on that thread: after an unpack,
-// 30-40 MB of new blocks held it for seconds (keys typed then echoed seconds late). So a worker
-// of its own compresses them while the emulator runs on. Where there is no Worker (Node, whose
-// CompressionStream deflates in zlib's thread pool already), or it cannot start, they are
-// compressed here.
+// Blocks compressed off the emulator's thread. In a browser, CompressionStream deflates on the
+// thread that calls it, and the emulator runs on that thread: after an unpack, 30-40 MB of new
+// blocks held it for seconds (keys typed then echoed seconds late). So a worker of its own
+// (compress-worker.ts) does it, while the emulator runs on. Where there is no Worker (Node,
+// whose CompressionStream deflates in zlib's thread pool already), or it cannot start, they are
+// compressed here. (A restore's blocks are read on the emulator's thread: see snapshots.ts.)
 import { transfer, wrap, type Remote } from "comlink";
 import { compressBlock } from "./block-codec";
 
-interface Compressor {
-  compress(block: Uint8Array): Promise<Uint8Array>;
+/** What the worker does (a batch per message). */
+export interface BlockCodec {
+  compress(blocks: Uint8Array[]): Promise<Uint8Array[]>;
 }
 
-/** The worker, and a promise that rejects if it fails (comlink's calls would wait forever). */
-let started: { remote: Remote<Compressor>; failed: Promise<never> } | null | undefined;
+interface Started {
+  remote: Remote<BlockCodec>;
+  /** rejects if the worker fails (comlink's calls would wait forever) */
+  failed: Promise<never>;
+}
 
-function compressionWorker(): typeof started {
+/** The worker, once started; null where it cannot be. */
+let started: Started | null | undefined;
+
+function compressionWorker(): Started | null {
   if (started !== undefined) return started;
   try {
     if (typeof Worker !== "function") return (started = null);
@@ -26,11 +33,10 @@ function compressionWorker(): typeof started {
       }),
     );
     failed.catch(() => {});
-    started = { remote: wrap<Compressor>(worker), failed };
+    return (started = { remote: wrap<BlockCodec>(worker), failed });
   } catch {
-    started = null;
+    return (started = null);
   }
-  return started;
 }
 
 let inPlace = false;
@@ -43,9 +49,10 @@ export function compressInPlace(on: boolean): void {
 export async function compressOffThread(data: Uint8Array): Promise<Uint8Array> {
   const worker = inPlace ? null : compressionWorker();
   if (!worker) return compressBlock(data);
-  const copy = data.slice(); // (a block may be a view of the whole state: only its bytes go)
+  const copy = data.slice();
   try {
-    return await Promise.race([worker.remote.compress(transfer(copy, [copy.buffer])), worker.failed]);
+    const [stored] = await Promise.race([worker.remote.compress(transfer([copy], [copy.buffer])), worker.failed]);
+    return stored;
   } catch {
     return compressBlock(data); // (a worker that failed to load: here instead)
   }

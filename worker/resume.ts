@@ -16,9 +16,15 @@ export interface Loaded {
   files: MachineFiles;
 }
 
-/** A snapshot to start from, checked, or why it cannot be. */
-/** `read`: ms this start waited for the snapshot's blocks (read from storage as the boot files load); `assemble`: ms to put its state together. */
-export type Resume = { record: StoredSnapshot; state: Uint8Array; read: number; assemble: number } | { error: VmErrorInfo };
+/**
+ * A snapshot to start from, or why it cannot be. `read`: ms this start waited for the
+ * snapshot's blocks (read from storage as the boot files load); `assemble`: ms to put its state
+ * together; `problem`: resolves to what is wrong with it (a block not what its name says, or the
+ * pre-booted state it builds on not the right one), or null: checked as the machine is
+ * created from it, as a pre-booted state is (vm-service.ts throws that machine away if not null).
+ */
+export type Resume =
+  { record: StoredSnapshot; state: Uint8Array; read: number; assemble: number; problem: Promise<VmErrorInfo | null> } | { error: VmErrorInfo };
 
 /** The pre-booted state this machine started from, if it did. */
 export function startedFrom(loaded: Loaded | null): BaseState | null {
@@ -47,21 +53,25 @@ export function readForResume(id: string, manifest: Manifest, stores: SnapshotSt
   return reading;
 }
 
-/** The state of the snapshot to start from, checked; or why it cannot be. */
+/** The state of the snapshot to start from, and its check under way; or why it cannot be. */
 export async function resumeState(reading: Promise<StoredBlocks>, loaded: Loaded, unchecked?: StateCandidate): Promise<Resume> {
   const t0 = performance.now();
   try {
     const read = await reading;
     const t1 = performance.now();
-    // Its blocks may be the pre-booted state's: that state must be the right one first.
-    if (read.record.base && unchecked && (await unchecked.problem) !== null)
-      throw new VmError("bad-state", "the pre-booted state it builds on has to be loaded again");
     const state = await stateOf(
       read,
       baseLoader(() => loaded),
     );
     if (!isV86State(state)) throw new VmError("bad-snapshot", `the snapshot "${read.record.header.name}" does not hold a machine's state`);
-    return { record: read.record, state, read: t1 - t0, assemble: performance.now() - t1 };
+    // Its blocks may be the pre-booted state's: that state must be the right one too.
+    const baseProblem = read.record.base && unchecked ? Promise.resolve(unchecked.problem) : Promise.resolve(null);
+    const problem = Promise.all([read.checked, baseProblem])
+      .then(([blocks, base]): VmErrorInfo | null =>
+        blocks ? vmErrorInfo(blocks) : base !== null ? { code: "bad-state", message: "the pre-booted state it builds on has to be loaded again" } : null,
+      )
+      .catch((e: unknown) => vmErrorInfo(e));
+    return { record: read.record, state, read: t1 - t0, assemble: performance.now() - t1, problem };
   } catch (e) {
     return { error: vmErrorInfo(e) };
   }

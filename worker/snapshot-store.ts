@@ -1,12 +1,15 @@
 // Snapshot storage: a few plain functions over two idb-keyval stores, injected as the last
-// parameter (tests give fake-indexeddb's). `blocks` holds each block once, compressed, keyed by
-// the sha256 of its bytes; `snapshots` holds one small record per snapshot: header, layout and
+// parameter (tests give fake-indexeddb's). `blocks` holds each block once, keyed by the sha256
+// of its bytes: a save writes its new blocks raw (compressing them held an automatic save after
+// an unpack for over a second), and a pass after it (snapshot-compaction.ts) puts each one's
+// compressed form under the same key; `snapshots` holds one small record per snapshot: header, layout and
 // the stored size of each block it stores (blocks of the pre-booted state are not stored: a
 // restore takes them from it). A save writes its new blocks first and its record last,
 // so a snapshot is listed only once all its data is stored; a save cut short leaves only blocks
 // no record names, which the next delete or prune collects. Changes are made one at a time,
 // across tabs too where the browser has Web Locks.
 import { createStore, del, delMany, entries, get, getMany, keys, set, setMany, type UseStore } from "idb-keyval";
+import { isRawBlock, isStoredBlock, rawBlock, storedSize, type StoredBlock } from "./block-codec";
 import { compressOffThread } from "./block-compressor";
 import { VmError } from "./errors";
 import type { SnapshotHeader } from "./snapshot-format";
@@ -21,8 +24,10 @@ export interface StoredSnapshot {
   id: string;
   header: SnapshotHeader;
   layout: StateLayout;
-  /** the stored (compressed) size of every block of the layout that is stored */
+  /** the stored size of every block of the layout that is stored */
   blockBytes: Record<string, number>;
+  /** the blocks its save wrote raw that are not known to be compressed yet (snapshot-compaction.ts) */
+  rawBlocks?: string[];
   /** what its save added */
   addedBytes: number;
   /**
@@ -32,7 +37,7 @@ export interface StoredSnapshot {
   base?: { sha256: string; blocks: Record<string, [number, number]> };
 }
 
-/** How long a put took to compress its new blocks and to write them and its record, ms. */
+/** How long a put took to prepare its new blocks (compressed only where storage is too full for them raw), and to write them and its record, ms. */
 export interface StoreTimeline {
   compress: number;
   write: number;
@@ -61,7 +66,7 @@ export function defaultStores(): SnapshotStores {
 
 let queue: Promise<unknown> = Promise.resolve();
 /** Runs `change` after every change begun before it, here and (with Web Locks) in other tabs. */
-function oneAtATime<T>(change: () => Promise<T>): Promise<T> {
+export function oneAtATime<T>(change: () => Promise<T>): Promise<T> {
   const locks = (globalThis.navigator as { locks?: LockManager } | undefined)?.locks;
   const run = () => (locks ? (locks.request("contained-snapshots", change) as Promise<T>) : change());
   const result = queue.then(run, run);
@@ -74,9 +79,9 @@ function oneAtATime<T>(change: () => Promise<T>): Promise<T> {
  * browser does not give the lab here ("storage-unavailable": IndexedDB refused, as Chromium does
  * in a frame of another site with third-party storage blocked, or missing altogether).
  */
-function storeFailure(e: unknown): never {
+export function storeFailure(e: unknown): never {
   const { name = "", message = "" } = (e ?? {}) as { name?: string; message?: string };
-  if (name === "QuotaExceededError") {
+  if (isQuotaError(e)) {
     throw new VmError("quota-exceeded", "the browser's storage for this site is full: delete snapshots you no longer need (the earlier ones are kept)");
   }
   if (name === "SecurityError" || /denied permission|not allowed to access|indexedDB is not defined/i.test(message) || typeof indexedDB === "undefined") {
@@ -85,26 +90,69 @@ function storeFailure(e: unknown): never {
   throw e;
 }
 
-async function records(stores: SnapshotStores): Promise<StoredSnapshot[]> {
+function isQuotaError(e: unknown): boolean {
+  return (e as { name?: string } | null)?.name === "QuotaExceededError";
+}
+
+export async function records(stores: SnapshotStores): Promise<StoredSnapshot[]> {
   return (await entries<string, StoredSnapshot>(stores.snapshots).catch(storeFailure)).map(([, record]) => record);
 }
 
 /**
- * Stores a snapshot: the blocks neither a stored snapshot nor the base has (compressed now),
- * then its record.
+ * Stores a snapshot: the blocks neither a stored snapshot nor the base has (raw: the pass after
+ * compresses them), then its record. Where storage is too full for them raw, they are
+ * compressed now and written again; too full for that too, "quota-exceeded".
  */
 export function putSnapshot(snapshot: NewSnapshot, stores: SnapshotStores = defaultStores(), timeline?: StoreTimeline): Promise<StoredSnapshot> {
-  return putStored(snapshot, compressOffThread, stores, timeline);
+  if (!deferCompression) return putCompressed(snapshot, stores, timeline);
+  return putStored(snapshot, rawBlock, stores, timeline);
+}
+
+let deferCompression = true;
+/** The bench's A/B: blocks compressed in the save itself, as before the pass after it. */
+export function compressInSave(on: boolean): void {
+  deferCompression = !on;
+}
+
+/** A save that compresses its new blocks before it writes them (compressInSave). */
+async function putCompressed(snapshot: NewSnapshot, stores: SnapshotStores, timeline: StoreTimeline = { compress: 0, write: 0 }): Promise<StoredSnapshot> {
+  const t0 = performance.now();
+  const known = new Set<string>();
+  for (const record of await records(stores)) for (const hash of Object.keys(record.blockBytes)) known.add(hash);
+  const fresh = [...snapshot.blocks].filter(([hash]) => !known.has(hash) && !snapshot.base?.places.has(hash));
+  const compressed = new Map(await Promise.all(fresh.map(async ([hash, data]) => [hash, await compressOffThread(data)] as const)));
+  const compressing = performance.now() - t0;
+  const blocks = new Map([...snapshot.blocks].map(([hash, data]) => [hash, compressed.get(hash) ?? data]));
+  const record = await putStored({ ...snapshot, blocks }, (data) => data, stores, timeline);
+  timeline.compress += compressing;
+  return record;
 }
 
 /** The same, with blocks that are stored (compressed) already: an imported file's. */
 export function putStoredSnapshot(snapshot: NewSnapshot, stores: SnapshotStores = defaultStores()): Promise<StoredSnapshot> {
-  return putStored(snapshot, async (data) => data, stores);
+  return putStored(snapshot, (data) => data, stores);
+}
+
+/** Writes blocks; when storage is too full for raw ones, compresses them and tries again. */
+async function writeBlocks(blocks: Array<[string, StoredBlock]>, stores: SnapshotStores, timeline: StoreTimeline): Promise<Array<[string, StoredBlock]>> {
+  try {
+    await setMany(blocks, stores.blocks);
+    return blocks;
+  } catch (e) {
+    if (!isQuotaError(e) || !blocks.some(([, block]) => isRawBlock(block))) storeFailure(e);
+  }
+  const t0 = performance.now();
+  const compressed = await Promise.all(
+    blocks.map(async ([hash, block]): Promise<[string, StoredBlock]> => [hash, isRawBlock(block) ? await compressOffThread(block.bytes) : block]),
+  );
+  timeline.compress += performance.now() - t0;
+  await setMany(compressed, stores.blocks).catch(storeFailure);
+  return compressed;
 }
 
 function putStored(
   { id, header, layout, blocks, base }: NewSnapshot,
-  store: (data: Uint8Array) => Promise<Uint8Array>,
+  store: (data: Uint8Array) => StoredBlock,
   stores: SnapshotStores,
   timeline: StoreTimeline = { compress: 0, write: 0 },
 ): Promise<StoredSnapshot> {
@@ -113,15 +161,17 @@ function putStored(
     const known = new Map<string, number>();
     for (const record of await records(stores)) for (const [hash, size] of Object.entries(record.blockBytes)) known.set(hash, size);
     const kept = [...blocks].filter(([hash]) => !base?.places.has(hash));
-    const fresh = kept.filter(([hash]) => !known.has(hash));
-    const written = await Promise.all(fresh.map(async ([hash, data]): Promise<[string, Uint8Array]> => [hash, await store(data)]));
+    const fresh = kept.filter(([hash]) => !known.has(hash)).map(([hash, data]): [string, StoredBlock] => [hash, store(data)]);
     timeline.compress = performance.now() - t0;
+    const prepared = timeline.compress;
     t0 = performance.now();
-    if (written.length) await setMany(written, stores.blocks).catch(storeFailure);
+    const written = fresh.length ? await writeBlocks(fresh, stores, timeline) : fresh;
     const blockBytes: Record<string, number> = {};
-    for (const [hash, data] of written) blockBytes[hash] = data.length;
+    for (const [hash, block] of written) blockBytes[hash] = storedSize(block);
     for (const [hash] of kept) blockBytes[hash] ??= known.get(hash) ?? 0;
-    const record: StoredSnapshot = { id, header, layout, blockBytes, addedBytes: written.reduce((n, [, d]) => n + d.length, 0) };
+    const record: StoredSnapshot = { id, header, layout, blockBytes, addedBytes: written.reduce((n, [, block]) => n + storedSize(block), 0) };
+    const raw = written.filter(([, block]) => isRawBlock(block)).map(([hash]) => hash);
+    if (raw.length) record.rawBlocks = raw;
     if (base && kept.length < blocks.size) {
       const shared: Record<string, [number, number]> = {};
       for (const hash of blocks.keys()) {
@@ -131,7 +181,7 @@ function putStored(
       record.base = { sha256: base.sha256, blocks: shared };
     }
     await set(id, record, stores.snapshots).catch(storeFailure);
-    timeline.write = performance.now() - t0;
+    timeline.write = performance.now() - t0 - (timeline.compress - prepared); // (less a fallback's compression)
     return record;
   });
 }
@@ -146,14 +196,14 @@ export async function getSnapshot(id: string, stores: SnapshotStores = defaultSt
   return record;
 }
 
-/** A snapshot's stored blocks, by hash; throws "bad-snapshot" if any is missing. */
-export async function getStoredBlocks(record: StoredSnapshot, stores: SnapshotStores = defaultStores()): Promise<Map<string, Uint8Array>> {
+/** A snapshot's stored blocks, by hash, in their stored forms; throws "bad-snapshot" if any is missing. */
+export async function getStoredBlocks(record: StoredSnapshot, stores: SnapshotStores = defaultStores()): Promise<Map<string, StoredBlock>> {
   const hashes = Object.keys(record.blockBytes);
-  const found = await getMany<Uint8Array>(hashes, stores.blocks);
-  const missing = found.filter((b) => !(b instanceof Uint8Array)).length;
+  const found = await getMany<unknown>(hashes, stores.blocks);
+  const missing = found.filter((b) => !isStoredBlock(b)).length;
   if (missing)
     throw new VmError("bad-snapshot", `the snapshot "${record.header.name}" is damaged: ${missing} of its ${hashes.length} blocks are missing from storage`);
-  return new Map(hashes.map((hash, i) => [hash, found[i] as Uint8Array]));
+  return new Map(hashes.map((hash, i) => [hash, found[i] as StoredBlock]));
 }
 
 export function renameSnapshot(id: string, name: string, stores: SnapshotStores = defaultStores()): Promise<StoredSnapshot> {

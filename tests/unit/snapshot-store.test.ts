@@ -2,7 +2,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { IDBFactory } from "fake-indexeddb";
 import { createStore, keys, type UseStore } from "idb-keyval";
-import { blockHash } from "../../worker/block-codec";
+import { blockHash, compressBlock, compressedForm, isRawBlock, readBlock } from "../../worker/block-codec";
+import { compactBlocks } from "../../worker/snapshot-compaction";
 import { decodeSnapshotFile, encodeSnapshotFile, type SnapshotHeader } from "../../worker/snapshot-format";
 import * as store from "../../worker/snapshot-store";
 import { assembleState, blockPlaces, blocksAt, splitState, type StateLayout } from "../../worker/state-blocks";
@@ -49,13 +50,16 @@ const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
 async function restore(id: string): Promise<Uint8Array> {
   const record = await store.getSnapshot(id, stores);
   const stored = await store.getStoredBlocks(record, stores);
-  const file = encodeSnapshotFile(record.header, record.layout, [...stored]);
-  const { layout } = await decodeSnapshotFile(file);
-  const { decompressBlock } = await import("../../worker/block-codec");
   const { blockSizes } = await import("../../worker/state-blocks");
-  const sizes = blockSizes(layout);
-  const raw = new Map(await Promise.all([...stored].map(async ([h, d]) => [h, await decompressBlock(d, sizes.get(h)!)] as const)));
-  return assembleState(layout, raw);
+  const sizes = blockSizes(record.layout);
+  const raw = new Map(await Promise.all([...stored].map(async ([h, d]) => [h, await readBlock(d, sizes.get(h)!)] as const)));
+  return assembleState(record.layout, raw);
+}
+
+/** Each stored block's form, by hash: "raw" or "deflate". */
+async function forms(): Promise<string[]> {
+  const { entries } = await import("idb-keyval");
+  return (await entries<string, unknown>(stores.blocks)).map(([, block]) => (isRawBlock(block) ? "raw" : block instanceof Uint8Array ? "deflate" : "?"));
 }
 
 describe("the snapshot store", () => {
@@ -166,6 +170,79 @@ describe("the snapshot store", () => {
     expect(left.size).toBe(12);
   });
 
+  it("writes a save's new blocks raw, and the pass after compresses each under its key: sizes shrink, the state is the same", async () => {
+    const data = state(1);
+    const saved = await save(data);
+    expect(await forms()).toEqual(["raw", "raw", "raw"]);
+    expect([...saved.rawBlocks!].sort()).toEqual(Object.keys(saved.blockBytes).sort());
+    expect(saved.addedBytes).toBe(data.length);
+    expect(await compactBlocks(stores)).toBe(3);
+    expect(await forms()).toEqual(["deflate", "deflate", "deflate"]);
+    const after = await store.getSnapshot(saved.id, stores);
+    expect(after.rawBlocks).toBeUndefined();
+    expect(after.addedBytes).toBeLessThan(data.length / 4);
+    expect(await store.storedBytes(stores)).toBe(after.addedBytes);
+    expect(same(await restore(saved.id), data)).toBe(true);
+    expect(await compactBlocks(stores)).toBe(0); // (nothing left raw)
+  });
+
+  it("a later snapshot that shares a block written raw has its size brought up to date too, and adds only its own", async () => {
+    const first = await save(state(1));
+    const second = await save(state(2));
+    expect(second.rawBlocks).toHaveLength(1);
+    await compactBlocks(stores);
+    const [a, b] = [await store.getSnapshot(first.id, stores), await store.getSnapshot(second.id, stores)];
+    const shared = Object.keys(a.blockBytes).filter((h) => h in b.blockBytes);
+    expect(shared).toHaveLength(2);
+    for (const h of shared) expect(b.blockBytes[h]).toBe(a.blockBytes[h]);
+    expect(await store.storedBytes(stores)).toBe(a.addedBytes + b.addedBytes);
+  });
+
+  it("reads blocks stored compressed, as earlier versions stored every block", async () => {
+    const data = state(3);
+    const { layout, blocks } = await splitState(data);
+    const compressed = new Map(await Promise.all([...blocks].map(async ([h, d]) => [h, await compressBlock(d)] as const)));
+    const saved = await store.putStoredSnapshot({ id: "old", header: header(), layout, blocks: compressed }, stores);
+    expect(saved.rawBlocks).toBeUndefined();
+    expect(await forms()).toEqual(["deflate", "deflate", "deflate"]);
+    expect(same(await restore("old"), data)).toBe(true);
+  });
+
+  it("a pass cut short (blocks compressed, records not yet told) reads the same, and the next pass sets the sizes", async () => {
+    const data = state(4);
+    const saved = await save(data);
+    const { get, set } = await import("idb-keyval");
+    for (const hash of saved.rawBlocks!) {
+      const block = await get<unknown>(hash, stores.blocks);
+      if (isRawBlock(block)) await set(hash, await compressBlock(block.bytes), stores.blocks);
+    }
+    expect(same(await restore(saved.id), data)).toBe(true);
+    expect(await compactBlocks(stores)).toBe(0); // (nothing to swap: only the sizes)
+    const after = await store.getSnapshot(saved.id, stores);
+    expect(after.rawBlocks).toBeUndefined();
+    expect(await store.storedBytes(stores)).toBeLessThan(data.length / 4);
+  });
+
+  it("the pass does not bring back the blocks of a snapshot deleted meanwhile", async () => {
+    const saved = await save(state(5));
+    const pass = compactBlocks(stores);
+    await store.deleteSnapshot(saved.id, stores);
+    await pass;
+    expect(await keys(stores.blocks)).toHaveLength(0);
+  });
+
+  it("when storage is too full for the blocks raw, compresses them and stores them so, nothing left raw", async () => {
+    const data = state(6);
+    let refusals = 1;
+    const tight: UseStore = (mode, callback) =>
+      mode === "readwrite" && refusals-- > 0 ? Promise.reject(new DOMException("full", "QuotaExceededError")) : stores.blocks(mode, callback);
+    const saved = await save(data, {}, { snapshots: stores.snapshots, blocks: tight });
+    expect(saved.rawBlocks).toBeUndefined();
+    expect(await forms()).toEqual(["deflate", "deflate", "deflate"]);
+    expect(saved.addedBytes).toBeLessThan(data.length / 4);
+    expect(same(await restore(saved.id), data)).toBe(true);
+  });
+
   it("lists 50 snapshots quickly", async () => {
     for (let i = 0; i < 50; i++) await save(state(i % 7), { kind: "named" });
     const t0 = performance.now();
@@ -180,7 +257,12 @@ describe("a snapshot file", () => {
   async function file() {
     const saved = await save(state(1), { name: "exported" });
     const record = await store.getSnapshot(saved.id, stores);
-    return encodeSnapshotFile(record.header, record.layout, [...(await store.getStoredBlocks(record, stores))]);
+    const stored = [...(await store.getStoredBlocks(record, stores))];
+    return encodeSnapshotFile(
+      record.header,
+      record.layout,
+      await Promise.all(stored.map(async ([h, b]) => [h, await compressedForm(b)] as [string, Uint8Array])),
+    );
   }
 
   it("is read back in full: header, layout and every block", async () => {
@@ -245,17 +327,51 @@ describe("restoring a stored snapshot", () => {
     expect(same(restored[0], state(1))).toBe(true);
   });
 
-  it("damaged in storage is refused, naming it, and the machine is not touched", async () => {
-    const saved = await save(state(1), { name: "lesson 2" });
-    // A block that still decompresses, to other bytes: another block's stored form.
+  for (const compacted of [false, true]) {
+    it(`damaged in storage (its blocks ${compacted ? "compressed" : "raw"}) is refused, naming it, and the machine is not touched`, async () => {
+      const saved = await save(state(1), { name: "lesson 2" });
+      if (compacted) await compactBlocks(stores);
+      // A block that still reads (decompresses), to other bytes: another block's stored form.
+      const [a, b] = Object.keys(saved.blockBytes);
+      const { get, set } = await import("idb-keyval");
+      await set(a, await get(b, stores.blocks), stores.blocks);
+      const { running, restored } = machine();
+      const failure = await restoreSnapshot(running, saved.id, stores, async () => null).catch((e: unknown) => e);
+      expect(errorCode(failure)).toBe("bad-snapshot");
+      expect((failure as Error).message).toMatch(/"lesson 2" is damaged in storage/);
+      expect(restored).toHaveLength(0);
+    });
+  }
+
+  it("with a raw block cut short is refused", async () => {
+    const saved = await save(state(1), { name: "cut" });
+    const { get, set } = await import("idb-keyval");
+    const hash = saved.rawBlocks![0];
+    const block = await get<{ codec: "raw"; bytes: Uint8Array }>(hash, stores.blocks);
+    await set(hash, { codec: "raw", bytes: block!.bytes.subarray(0, 1000).slice() }, stores.blocks);
+    const { running, restored } = machine();
+    await expect(restoreSnapshot(running, saved.id, stores, async () => null)).rejects.toMatchObject({
+      code: "bad-snapshot",
+      message: expect.stringMatching(/"cut" is damaged in storage \(a block holds 1000 bytes/),
+    });
+    expect(restored).toHaveLength(0);
+  });
+
+  it("read to start from (a resume), gives its blocks at once, and its check says when one is not what its name says", async () => {
+    const { readStored } = await import("../../worker/snapshots");
+    const identity = { imageId: "a".repeat(64), v86Version: "0.5.462", memorySize: 128 << 20 };
+    const saved = await save(state(1), { name: "resumed" });
+    const intact = await readStored(saved.id, identity, stores);
+    expect(intact.blocks.size).toBe(3);
+    expect(await intact.checked).toBeNull();
     const [a, b] = Object.keys(saved.blockBytes);
     const { get, set } = await import("idb-keyval");
     await set(a, await get(b, stores.blocks), stores.blocks);
-    const { running, restored } = machine();
-    const failure = await restoreSnapshot(running, saved.id, stores, async () => null).catch((e: unknown) => e);
-    expect(errorCode(failure)).toBe("bad-snapshot");
-    expect((failure as Error).message).toMatch(/"lesson 2" is damaged in storage/);
-    expect(restored).toHaveLength(0);
+    const damaged = await readStored(saved.id, identity, stores);
+    expect(await damaged.checked).toMatchObject({
+      code: "bad-snapshot",
+      message: expect.stringMatching(/"resumed" is damaged in storage \(a block is not what was stored/),
+    });
   });
 
   it("of another image is refused and kept", async () => {

@@ -93,6 +93,11 @@ export class SnapshotShelf {
     }
   }
 
+  /** Resolves once the blocks saves wrote raw are compressed (VmApi.snapshotsCompacted): the sizes listed are final then. */
+  compacted(): Promise<void> {
+    return this.options.api.snapshotsCompacted();
+  }
+
   /** A step was passed: the next automatic save is the checkpoint of the next step's start. */
   stepPassed(): void {
     this.checkpointDue = true;

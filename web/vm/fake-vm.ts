@@ -400,6 +400,10 @@ export class FakeVm implements VmApi {
     return { ...summary, timeline: { check: 0, drop: 0, state: 0, taken: 0, split: 0, compress: 0, write: 0, prune: 0 } };
   }
 
+  async snapshotsCompacted(): Promise<void> {
+    // (its snapshots are never compressed)
+  }
+
   async listSnapshots(): Promise<SnapshotSummary[]> {
     return [...this.snapshots.values()].map((s) => s.summary).reverse();
   }
