@@ -5,7 +5,17 @@ import type { Manifest, PortEntry } from "./manifest";
 import { portIo, type PortIo } from "./ports";
 import { nonZeroPageBytes } from "./state-blocks";
 import { WasmZstd } from "./zstd";
-import { V86, freshMemoryExports, guestMemory, pauseEmulator, resizeVirtioConsole, resumeEmulator, whenLoaded, type V86Options } from "./v86-events";
+import {
+  V86,
+  freshMemoryExports,
+  guestMemory,
+  pauseEmulator,
+  resizeVirtioConsole,
+  resumeEmulator,
+  whenLoaded,
+  yieldInThisThread,
+  type V86Options,
+} from "./v86-events";
 
 export interface MachineFiles {
   /** v86.wasm, compiled: the emulator and the disk's zstd decoder are two instances of it. */
@@ -107,6 +117,7 @@ export class Machine {
       throw e;
     }
     markRunning();
+    yieldInThisThread(emulator);
     return new Machine(emulator, disk);
   }
 
