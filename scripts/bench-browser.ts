@@ -78,7 +78,7 @@ export async function keystrokeLatency(page: Page): Promise<{ frame: number[]; b
   const how = (await page.evaluate(`(() => {
     const w = window;
     w.__keyFrames = [];
-    const rows = document.querySelector('[data-terminal="main"] .xterm-rows');
+    const rows = document.querySelector("#terminal-main .xterm-rows");
     w.__keyListener = (event) => {
       const t0 = event.timeStamp;
       const length = () => w.__contained.terminalText("main").trimEnd().length;
