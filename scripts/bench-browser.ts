@@ -73,6 +73,11 @@ async function promptTime(page: Page): Promise<{ prompt: number; parts: string }
  * by frame saw the echo, which adds the bench's own CDP round trips and a poll's frames.
  */
 export async function keystrokeLatency(page: Page): Promise<{ frame: number[]; bench: number[]; how: string }> {
+  // A lab at rest: a first visit's fill of the disk for offline use (web/offline/image-fill.ts:
+  // fetches, sha256, cache puts on the page's thread, for some seconds) is over.
+  await page
+    .waitForFunction(() => !["idle", "saving"].includes(window.__contained!.offline()?.phase ?? "ready"), null, { timeout: 300_000, polling: 250 })
+    .catch(() => console.warn("  (the offline fill did not end in 5 minutes: keystrokes timed during it)"));
   await page.locator(".xterm").first().click();
   // (a string: tsx wraps named functions in a helper the page lacks)
   const how = (await page.evaluate(`(() => {
