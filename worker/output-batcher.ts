@@ -69,7 +69,9 @@ export class OutputBatcher {
   /** The UI has drawn `bytes` more of what was sent. */
   drawn(bytes: number): void {
     this.undrawn = Math.max(0, this.undrawn - bytes);
-    if (this.length > 0) this.flush();
+    // Output the window held back goes now; output with a flush already due (a batch filling
+    // up) waits for it: sent at every drawn(), a flood went out in many small batches.
+    if (this.length > 0 && !this.timer && !this.soon) this.flush();
     this.checkBacklog();
   }
 

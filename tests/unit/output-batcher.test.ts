@@ -61,6 +61,17 @@ describe("the output batcher", () => {
     expect(total()).toBe(10 * WINDOW_BYTES);
   });
 
+  it("paced, a drawn() does not send a batch still filling up (a flood would go out in small pieces)", () => {
+    const { b, sent } = batcher(true);
+    b.push(bytes(BATCH_MAX_BYTES)); // sent at once: a full batch
+    expect(sent).toHaveLength(1);
+    b.push(bytes(100));
+    b.drawn(BATCH_MAX_BYTES);
+    expect(sent).toHaveLength(1);
+    vi.advanceTimersByTime(BATCH_INTERVAL_MS);
+    expect(sent.map((d) => d.length)).toEqual([BATCH_MAX_BYTES, 100]);
+  });
+
   it("paced, sends no more than a window undrawn, holds the rest in order, and drops nothing", () => {
     const { b, sent, total } = batcher(true);
     const all = bytes(WINDOW_BYTES + HOLD_BYTES / 2);
