@@ -125,6 +125,8 @@ export async function keystrokeLatency(page: Page): Promise<{ frame: number[]; b
     return w.__keyFrames;
   });
   await page.keyboard.press("Control+U");
+  // (the line erased before the next pass counts the text: else its first key may never make it longer)
+  await page.waitForFunction(() => /# $/.test(window.__contained!.terminalText("main").trimEnd() + " "), null, { timeout: 30_000, polling: 100 });
   const bench: number[] = [];
   for (let i = 0; i < 40; i++) {
     const ch = String.fromCharCode(97 + (i % 26));
