@@ -14,6 +14,7 @@ import {
   resumeDiskRead,
   resumeEmulator,
   whenLoaded,
+  yieldInThisThread,
   type V86Options,
 } from "./v86-events";
 
@@ -122,6 +123,7 @@ export class Machine {
       throw e;
     }
     markRunning();
+    yieldInThisThread(emulator);
     if (files.state) resumeDiskRead(emulator);
     return new Machine(emulator, disk);
   }

@@ -4,8 +4,9 @@
 // undrawn; past that the output is held here, and once HOLD_BYTES are held the batcher asks for
 // the machine to be paused (`onBacklog`) until the UI catches up. Nothing is dropped, and what
 // Ctrl-C still lets through is at most a window and a hold.
-// Output after a quiet spell (a keystroke's echo) goes out as soon as the emulator yields,
-// instead of waiting out a frame.
+// Output after a quiet spell (a keystroke's echo) goes out as soon as the emulator's turn ends
+// (a microtask: what the guest writes in the same turn goes with it), instead of waiting out a
+// frame or a timer (a worker's setTimeout(0) came 1-5 ms later, after v86's own yield).
 export const BATCH_INTERVAL_MS = 16;
 export const BATCH_MAX_BYTES = 64 * 1024;
 /** Undrawn bytes allowed on their way to the UI (several batches, so it never waits on a round trip). */
@@ -20,6 +21,8 @@ export class OutputBatcher {
   private tailLength = 0;
   private length = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** A flush is queued as a microtask (output after a quiet spell). */
+  private soon = false;
   private lastFlush = -Infinity;
   /** Sent and not yet drawn; only counted when paced. */
   private undrawn = 0;
@@ -48,9 +51,17 @@ export class OutputBatcher {
     }
     this.length += bytes.length;
     if (this.length >= BATCH_MAX_BYTES) this.flush();
-    else if (!this.timer) {
-      const wait = Math.max(0, BATCH_INTERVAL_MS - (this.now() - this.lastFlush));
-      this.timer = setTimeout(() => this.flush(), wait);
+    else if (!this.timer && !this.soon) {
+      const wait = BATCH_INTERVAL_MS - (this.now() - this.lastFlush);
+      if (wait > 0) this.timer = setTimeout(() => this.flush(), wait);
+      else {
+        this.soon = true;
+        queueMicrotask(() => {
+          if (!this.soon) return; // flushed meanwhile
+          this.soon = false;
+          this.flush();
+        });
+      }
     }
     this.checkBacklog();
   }
@@ -58,12 +69,15 @@ export class OutputBatcher {
   /** The UI has drawn `bytes` more of what was sent. */
   drawn(bytes: number): void {
     this.undrawn = Math.max(0, this.undrawn - bytes);
-    if (this.length > 0) this.flush();
+    // Output the window held back goes now; output with a flush already due (a batch filling
+    // up) waits for it: sent at every drawn(), a flood went out in many small batches.
+    if (this.length > 0 && !this.timer && !this.soon) this.flush();
     this.checkBacklog();
   }
 
   /** Sends what is held, as far as the window allows (all of it when not paced). */
   flush(): void {
+    this.soon = false;
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
@@ -85,6 +99,7 @@ export class OutputBatcher {
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.soon = false;
     this.chunks = [];
     this.tailLength = 0;
     this.length = 0;

@@ -173,3 +173,50 @@ export function freshMemoryExports(exports: WebAssembly.Exports): { exports: Web
 export function guestMemory(emulator: V86): Uint8Array {
   return (emulator as unknown as { v86: { cpu: { mem8: Uint8Array } } }).v86.cpu.mem8;
 }
+
+interface V86Yield {
+  running: boolean;
+  tick_counter: number;
+  worker: Worker | null;
+  yield(ms: number, tick: number): void;
+  yield_callback(tick: number): void;
+  next_tick(ms: number): void;
+  unregister_yield(): void;
+}
+
+/**
+ * Has v86 yield between its slices within this thread. In a Web Worker v86 waits out each yield
+ * in a nested worker of its own (a message there and back: setTimeout would be clamped to 4 ms
+ * once nested), so every slice and every wake for input went through another thread; with two
+ * busy cores that hop took milliseconds. Here a yield of no time is a message to this thread's
+ * own MessageChannel (not clamped), and a longer one a scheduler.postTask delay (a setTimeout
+ * where there is none). Nothing changes where v86 yields without a worker (Node).
+ */
+export function yieldInThisThread(emulator: V86): void {
+  const v86 = (emulator as unknown as { v86?: V86Yield }).v86;
+  if (!v86?.worker || typeof MessageChannel === "undefined") return;
+  const channel = new MessageChannel();
+  channel.port1.onmessage = (event: MessageEvent<number>) => v86.yield_callback(event.data);
+  const scheduler = (globalThis as { scheduler?: { postTask?(task: () => void, options: { delay: number; signal?: AbortSignal }): Promise<void> } }).scheduler;
+  const postTask = scheduler?.postTask?.bind(scheduler);
+  let cancelLater = () => {};
+  v86.yield = (ms, tick) => {
+    cancelLater(); // (v86's own yield drops the wait before too: a tick counts only if it is the newest)
+    cancelLater = () => {};
+    if (!(ms >= 1)) channel.port2.postMessage(tick);
+    else if (postTask) {
+      const abort = new AbortController();
+      postTask(() => v86.yield_callback(tick), { delay: ms, signal: abort.signal }).catch(() => {});
+      cancelLater = () => abort.abort();
+    } else {
+      const timer = setTimeout(() => v86.yield_callback(tick), ms);
+      cancelLater = () => clearTimeout(timer);
+    }
+  };
+  v86.unregister_yield(); // its worker goes; a tick it still had is taken over below
+  v86.unregister_yield = () => {
+    cancelLater();
+    channel.port1.close();
+  };
+  if (v86.running) v86.next_tick(0);
+}

@@ -77,3 +77,25 @@ test("a paste reaches the shell, and a paste over 256 KiB is refused with a mess
   await page.getByRole("button", { name: "Dismiss" }).click();
   await expect(page.getByRole("alert")).toHaveCount(0);
 });
+
+test("an idle terminal's cursor blinks without an endless animation (the page draws no frame meanwhile), and shows again on a keystroke", async ({
+  page,
+}, testInfo) => {
+  const lab = new LabPage(page, testInfo);
+  await lab.open();
+  await lab.expectFocus("main");
+  const box = page.locator("#terminal-main");
+  const cursor = box.locator(".xterm-cursor-blink");
+  await expect(cursor).toHaveCount(1);
+  expect(await page.evaluate(() => document.getAnimations().map((a) => (a as CSSAnimation).animationName ?? "an animation"))).toEqual([]);
+  // off and on again, by the class on the terminal's box
+  await expect(box).toHaveClass(/cursor-off/, { timeout: 3000 });
+  const off = await cursor.evaluate((el) => getComputedStyle(el).backgroundColor);
+  await expect(box).not.toHaveClass(/cursor-off/, { timeout: 3000 });
+  const on = await cursor.evaluate((el) => getComputedStyle(el).backgroundColor);
+  expect(on).not.toBe(off);
+  await expect(box).toHaveClass(/cursor-off/, { timeout: 3000 });
+  await page.keyboard.type("x");
+  await expect(box).not.toHaveClass(/cursor-off/);
+  await page.keyboard.press("Backspace");
+});

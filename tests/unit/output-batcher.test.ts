@@ -17,22 +17,29 @@ describe("the output batcher", () => {
   };
   const bytes = (n: number, from = 0) => Uint8Array.from({ length: n }, (_, i) => (from + i) & 255);
 
-  it("sends output after a quiet spell at once (as soon as the emulator yields)", () => {
+  it("sends output after a quiet spell at once (as soon as the emulator's turn ends, with no timer)", async () => {
     const { b, sent } = batcher();
     b.push(Uint8Array.of(97));
     b.push(Uint8Array.of(98));
     expect(sent).toEqual([]); // not inside the emulator's own turn
-    vi.advanceTimersByTime(0);
+    await Promise.resolve();
     expect(sent.map((d) => [...d])).toEqual([[97, 98]]);
+    expect(vi.getTimerCount()).toBe(0);
+    // more within the interval waits for it
+    b.push(Uint8Array.of(99));
+    await Promise.resolve();
+    expect(sent).toHaveLength(1);
+    vi.advanceTimersByTime(BATCH_INTERVAL_MS);
+    expect(sent.map((d) => [...d])).toEqual([[97, 98], [99]]);
   });
 
-  it("under a stream of output, sends at most one batch per interval", () => {
+  it("under a stream of output, sends at most one batch per interval", async () => {
     const { b, sent } = batcher();
     for (let ms = 0; ms < 100; ms++) {
       b.push(Uint8Array.of(ms & 255));
-      vi.advanceTimersByTime(1);
+      await vi.advanceTimersByTimeAsync(1); // (microtasks run between the emulator's turns)
     }
-    vi.advanceTimersByTime(BATCH_INTERVAL_MS);
+    await vi.advanceTimersByTimeAsync(BATCH_INTERVAL_MS);
     expect(sent.flatMap((d) => [...d])).toEqual(Array.from({ length: 100 }, (_, i) => i));
     expect(sent.length).toBeLessThanOrEqual(1 + Math.ceil(100 / BATCH_INTERVAL_MS));
     expect(sent.length).toBeGreaterThan(2);
@@ -52,6 +59,17 @@ describe("the output batcher", () => {
     b.push(bytes(10 * WINDOW_BYTES));
     vi.advanceTimersByTime(BATCH_INTERVAL_MS);
     expect(total()).toBe(10 * WINDOW_BYTES);
+  });
+
+  it("paced, a drawn() does not send a batch still filling up (a flood would go out in small pieces)", () => {
+    const { b, sent } = batcher(true);
+    b.push(bytes(BATCH_MAX_BYTES)); // sent at once: a full batch
+    expect(sent).toHaveLength(1);
+    b.push(bytes(100));
+    b.drawn(BATCH_MAX_BYTES);
+    expect(sent).toHaveLength(1);
+    vi.advanceTimersByTime(BATCH_INTERVAL_MS);
+    expect(sent.map((d) => d.length)).toEqual([BATCH_MAX_BYTES, 100]);
   });
 
   it("paced, sends no more than a window undrawn, holds the rest in order, and drops nothing", () => {

@@ -3,7 +3,9 @@
 // frames took hundreds of ms (the compositor and the emulator's worker wanted the same cores).
 // Here a feed hands xterm as many bytes as it parsed in about BUDGET_MS last time,
 // so the page draws and answers clicks between. A small write to an idle terminal (an echo)
-// goes in at once.
+// goes in at once, alone: xterm parses the first write after a keystroke at once, in the same
+// task (its own setTimeout otherwise), and a timing write before it (as a feed has) took that
+// turn and left the echo to a timer.
 // The parse is timed from when xterm begins it, not from the frame that handed it over: xterm
 // parses in a task of its own, after the frame has been drawn, and counting that frame's style,
 // layout and paint (5-11 ms with the DOM renderer in a flood) shrank every frame's share toward
@@ -50,7 +52,7 @@ export class FrameWriter {
   write(data: Uint8Array, parsed?: () => void): void {
     if (this.disposed) return;
     this.queue.push({ data, parsed });
-    if (!this.parsing && !this.frameAsked && this.queue.length === 1 && data.length <= PIECE) this.feed();
+    if (!this.parsing && !this.frameAsked && this.queue.length === 1 && data.length <= PIECE) this.writeSmall();
     else this.ask();
   }
 
@@ -71,6 +73,18 @@ export class FrameWriter {
       this.frameAsked = false;
       if (this.now() - this.lastFeed < FEED_INTERVAL_MS) this.ask();
       else this.feed();
+    });
+  }
+
+  /** The one small write queued, to an idle terminal: straight to xterm (nothing to time: it adapts nothing). */
+  private writeSmall(): void {
+    const { data, parsed } = this.queue.shift()!;
+    this.lastFeed = this.now();
+    this.parsing = true;
+    this.term.write(data, () => {
+      parsed?.();
+      this.parsing = false;
+      this.ask();
     });
   }
 

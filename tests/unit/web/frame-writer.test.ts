@@ -10,8 +10,10 @@ function setup(msPerKiB: number) {
   const frames: Array<() => void> = [];
   const written: Uint8Array[] = [];
   const parse: Array<() => void> = [];
+  const calls: Array<Uint8Array | string> = [];
   const term = {
     write(data: Uint8Array | string, callback?: () => void) {
+      calls.push(data);
       if (data.length > 0) written.push(data as Uint8Array); // (not the writer's empty marks)
       parse.push(() => {
         clock += (data.length / 1024) * msPerKiB;
@@ -36,7 +38,7 @@ function setup(msPerKiB: number) {
     clock += drawMs;
     parseAll();
   };
-  return { writer, frames, written, parseAll, runFrame, bytes: () => written.reduce((n, d) => n + d.length, 0) };
+  return { writer, frames, written, calls, parseAll, runFrame, bytes: () => written.reduce((n, d) => n + d.length, 0) };
 }
 
 describe("the frame writer", () => {
@@ -45,6 +47,8 @@ describe("the frame writer", () => {
     let parsed = false;
     t.writer.write(new Uint8Array(10), () => (parsed = true));
     expect(t.written).toHaveLength(1);
+    // alone: xterm parses the first write after a keystroke in the same task, and only that one
+    expect(t.calls).toHaveLength(1);
     t.parseAll();
     expect(parsed).toBe(true);
     expect(t.frames).toHaveLength(0);
