@@ -5,7 +5,7 @@ import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "@playwright/test";
+import { chromium, type BrowserContext, type Frame, type Page } from "@playwright/test";
 import { STATE_CACHE_DIR } from "../worker/api";
 
 /** BENCH_PORT: another port, for a bench beside someone else's. */
@@ -20,6 +20,36 @@ export const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
+
+/** Whether the lab in `target` has kept the whole decompressed pre-booted state in OPFS (worker/state-cache.ts): a later start reads it there. */
+export function stateKept(target: Page | Frame): Promise<boolean> {
+  return target.evaluate(async (dirName) => {
+    try {
+      const whole = 64 + (await (await fetch("images/manifest.json")).json()).state.rawSize;
+      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(dirName);
+      const entries = (dir as unknown as { values(): AsyncIterable<FileSystemFileHandle> }).values();
+      for await (const handle of entries) if (handle.name.endsWith(".state") && (await handle.getFile()).size === whole) return true;
+    } catch {
+      // not there yet
+    }
+    return false;
+  }, STATE_CACHE_DIR);
+}
+
+/** Waits (up to 30 s, polled from here: waitForFunction takes a promise for a truthy answer) until stateKept(target). */
+export async function waitForStateKept(target: Page | Frame): Promise<void> {
+  for (let i = 0; i < 120 && !(await stateKept(target)); i++) await new Promise((r) => setTimeout(r, 250));
+}
+
+/** The page gets no WebGL: its terminals fall back to xterm's DOM renderer. */
+export async function withoutWebGL(page: Page): Promise<void> {
+  await page.addInitScript(`(() => {
+    const getContext = HTMLCanvasElement.prototype.getContext;
+    HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
+      return kind === "webgl" || kind === "webgl2" ? null : getContext.call(this, kind, ...rest);
+    };
+  })()`);
+}
 
 export async function serve(): Promise<ChildProcess> {
   execFileSync("npx", ["vite", "build", "--logLevel", "error"], { stdio: "inherit" });
@@ -232,19 +262,7 @@ export async function benchBrowser(figure: (name: string, value: string, target?
     // A repeat visit comes later than a second after the first: by then the first visit has
     // kept the decompressed state (worker/state-cache.ts). Wait until it has, all of it (polled
     // from here: waitForFunction takes a promise for a truthy answer).
-    const stateKept = () =>
-      page.evaluate(async (dirName) => {
-        try {
-          const whole = 64 + (await (await fetch("images/manifest.json")).json()).state.rawSize;
-          const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(dirName);
-          const entries = (dir as unknown as { values(): AsyncIterable<FileSystemFileHandle> }).values();
-          for await (const handle of entries) if (handle.name.endsWith(".state") && (await handle.getFile()).size === whole) return true;
-        } catch {
-          // not there yet
-        }
-        return false;
-      }, STATE_CACHE_DIR);
-    for (let i = 0; i < 120 && !(await stateKept()); i++) await new Promise((r) => setTimeout(r, 250));
+    await waitForStateKept(page);
     const repeats = [];
     for (let i = 0; i < 3; i++) repeats.push(await promptTime(page));
     const repeat = [...repeats].sort((a, b) => a.prompt - b.prompt)[1];

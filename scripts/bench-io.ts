@@ -12,7 +12,7 @@ import type { Page } from "@playwright/test";
 import type { TerminalId, VmEvent } from "../worker/api";
 import { VmService } from "../worker/vm-service";
 import { DOWNLOAD_LIMIT, UPLOAD_LIMIT, downloadFile, uploadFile } from "../web/files/transfer";
-import { PORT, freshBrowser, keystrokeFigure, keystrokeLatency, serve } from "./bench-browser";
+import { PORT, freshBrowser, keystrokeFigure, keystrokeLatency, serve, withoutWebGL } from "./bench-browser";
 
 type Figure = (name: string, value: string, target?: string) => void;
 
@@ -239,12 +239,7 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom" | "webgl"): Pr
     }
     if (renderer === "dom") {
       // No WebGL for the page: the terminal falls back to xterm's DOM renderer.
-      await page.addInitScript(`(() => {
-        const getContext = HTMLCanvasElement.prototype.getContext;
-        HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
-          return kind === "webgl" || kind === "webgl2" ? null : getContext.call(this, kind, ...rest);
-        };
-      })()`);
+      await withoutWebGL(page);
     }
     await page.goto(`http://localhost:${PORT}/?mode=sandbox`);
     // (a page from before the renderer choice has no renderer() and draws with the DOM)

@@ -14,10 +14,9 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Frame, type Page } from "@playwright/test";
-import { STATE_CACHE_DIR } from "../worker/api";
+import { chromium, type BrowserContext, type Page } from "@playwright/test";
 import { serveStatic, type StaticServer } from "./static-server";
-import { CHROMIUM_ARGS, PORT } from "./bench-browser";
+import { CHROMIUM_ARGS, PORT, waitForStateKept } from "./bench-browser";
 
 type Figure = (name: string, value: string, target?: string) => void;
 
@@ -278,21 +277,6 @@ async function longestFrameGap(page: Page, during: () => Promise<number>): Promi
   return { result, gap };
 }
 
-/** Whether the lab in `frame` has kept the whole decompressed state (as bench-browser.ts asks it). */
-function stateKept(frame: Frame): Promise<boolean> {
-  return frame.evaluate(async (dirName) => {
-    try {
-      const whole = 64 + (await (await fetch("images/manifest.json")).json()).state.rawSize;
-      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(dirName);
-      const entries = (dir as unknown as { values(): AsyncIterable<FileSystemFileHandle> }).values();
-      for await (const handle of entries) if (handle.name.endsWith(".state") && (await handle.getFile()).size === whole) return true;
-    } catch {
-      // not there yet
-    }
-    return false;
-  }, STATE_CACHE_DIR);
-}
-
 interface EmbedRun {
   coldOne: number;
   coldBytes: number;
@@ -325,7 +309,7 @@ async function embedRun(docs: StaticServer, lab: StaticServer): Promise<EmbedRun
     // Let the lab keep its decompressed state, as a reader's first visit would (an embed has no
     // service worker: a later visit takes the lab's files from the HTTP cache).
     const frame = page.frames().find((f) => f.url().startsWith(LAB_URL));
-    if (frame) for (let i = 0; i < 120 && !(await stateKept(frame)); i++) await new Promise((r) => setTimeout(r, 250));
+    if (frame) await waitForStateKept(frame);
 
     await page.goto(docs.url);
     await noLabStarted();

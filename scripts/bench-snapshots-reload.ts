@@ -4,8 +4,7 @@
 // booted lab and after the ready-root lesson's unpack; and that unpack's automatic save as the
 // page sees it, with the page's frames meanwhile.
 import type { Page } from "@playwright/test";
-import { PORT, freshBrowser, serve } from "./bench-browser";
-import { STATE_CACHE_DIR } from "../worker/api";
+import { PORT, freshBrowser, serve, waitForStateKept } from "./bench-browser";
 
 type Figure = (name: string, value: string, target?: string) => void;
 const RELOADS = 3;
@@ -108,28 +107,13 @@ async function commandThenAutosave(
   return { ...save, compacted };
 }
 
-/** Whether the first visit has kept the pre-booted state in OPFS (a fresh start reads it there). */
-function stateKept(page: Page): Promise<boolean> {
-  return page.evaluate(async (dirName) => {
-    try {
-      const whole = 64 + (await (await fetch("images/manifest.json")).json()).state.rawSize;
-      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(dirName);
-      const entries = (dir as unknown as { values(): AsyncIterable<FileSystemFileHandle> }).values();
-      for await (const handle of entries) if (handle.name.endsWith(".state") && (await handle.getFile()).size === whole) return true;
-    } catch {
-      // not there yet
-    }
-    return false;
-  }, STATE_CACHE_DIR);
-}
-
 export async function benchSnapshotReloads(figure: Figure): Promise<void> {
   const server = await serve();
   const browser = await freshBrowser();
   try {
     const { page } = browser;
     await visit(page, false);
-    for (let i = 0; i < 120 && !(await stateKept(page)); i++) await new Promise((r) => setTimeout(r, 250));
+    await waitForStateKept(page);
     const booted = await commandThenAutosave(page, "echo kept > /root/kept.txt; echo kept''-done", "kept-done");
     figure(
       "Chromium page: automatic save of the booted lab, as the page waits for it",

@@ -6,7 +6,7 @@
 // self time, (3) the longest tasks, each with what filled it. TRACE_OUT=file keeps the raw trace
 // (open it in DevTools' Performance panel).
 import { writeFileSync } from "node:fs";
-import { freshBrowser, PORT, serve } from "./bench-browser";
+import { freshBrowser, PORT, serve, withoutWebGL } from "./bench-browser";
 
 interface TraceEvent {
   name: string;
@@ -55,12 +55,7 @@ async function main(): Promise<void> {
   const browser = await freshBrowser();
   const { page, context } = browser;
   try {
-    await page.addInitScript(`(() => {
-      const getContext = HTMLCanvasElement.prototype.getContext;
-      HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
-        return kind === "webgl" || kind === "webgl2" ? null : getContext.call(this, kind, ...rest);
-      };
-    })()`);
+    await withoutWebGL(page);
     await page.goto(`http://localhost:${PORT}/?mode=sandbox`);
     await page.waitForFunction(() => performance.getEntriesByName("contained:prompt").length > 0 && window.__contained!.renderer("main") !== null, null, {
       timeout: 120_000,
