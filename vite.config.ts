@@ -280,11 +280,12 @@ export default defineConfig({
     __CONTAINED_IMAGE__: JSON.stringify(imageFiles()),
   },
   plugins: [svelte(), imagesPlugin(), lessonsPlugin(), pagesPlugin(), embedScriptPlugin(), offlinePlugin()],
-  worker: { format: "es", rolldownOptions: { onLog: quietNodeBranches } },
+  // (checks.bundlerTimings: a loaded machine made every build print which plugins were slow)
+  worker: { format: "es", rolldownOptions: { onLog: quietNodeBranches, checks: { bundlerTimings: false } } },
   build: {
     target: "es2022",
     chunkSizeWarningLimit: 2048,
-    rolldownOptions: { onLog: quietNodeBranches, input: { index: resolve("index.html"), embed: resolve("embed.html") } },
+    rolldownOptions: { onLog: quietNodeBranches, checks: { bundlerTimings: false }, input: { index: resolve("index.html"), embed: resolve("embed.html") } },
   },
   preview: { port: 4173, strictPort: true },
   test: {
