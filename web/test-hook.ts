@@ -8,6 +8,7 @@ import type { BootStage } from "./state/machine.svelte";
 import type { CheckStatus } from "./state/lesson.svelte";
 import type { TerminalSize } from "./terminal/session.svelte";
 import type { RendererKind } from "./terminal/renderer";
+import type { FillPlace } from "./offline/fill-remote";
 
 export interface ContainedHook {
   terminalText(id: TerminalId): string;
@@ -47,7 +48,7 @@ export interface ContainedHook {
   /** This build's id (vite.config.ts). */
   build(): string;
   /** Saving the lab for offline use (null where the browser cannot). */
-  offline(): { phase: OfflinePhase; stored: number; total: number; updateReady: boolean } | null;
+  offline(): { phase: OfflinePhase; stored: number; total: number; updateReady: boolean; filledIn: FillPlace | null } | null;
 }
 
 declare global {
@@ -80,6 +81,14 @@ export function installTestHook(lab: Lab, offline?: OfflineState): void {
     kernelView: () => ({ status: lab.kernelView.status, cost: lab.kernelView.lastCost, refreshes: lab.kernelView.refreshCount }),
     build: () => __CONTAINED_BUILD__,
     offline: () =>
-      offline ? { phase: offline.phase, stored: offline.progress?.stored ?? 0, total: offline.progress?.total ?? 0, updateReady: offline.updateReady } : null,
+      offline
+        ? {
+            phase: offline.phase,
+            stored: offline.progress?.stored ?? 0,
+            total: offline.progress?.total ?? 0,
+            updateReady: offline.updateReady,
+            filledIn: offline.filledIn,
+          }
+        : null,
   };
 }

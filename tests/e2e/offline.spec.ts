@@ -46,6 +46,8 @@ test("after one visit the lab works with the network off: it boots, runs command
   server.resetCount();
   await lab.open();
   await savedForOffline(page);
+  // (the disk's fill ran in a worker of its own, off the page's thread)
+  expect(await page.evaluate(() => window.__contained!.offline()!.filledIn)).toBe("worker");
   const first = server.sent();
   testInfo.annotations.push({ type: "first visit", description: `${first.bytes} bytes in ${first.requests.length} requests` });
 

@@ -9,9 +9,7 @@ export function browserOfflineBackend(): OfflineBackend | null {
   const image = __CONTAINED_IMAGE__;
   return {
     register: async (events) => (await import("./register")).registerServiceWorker(events),
-    fill: async (onProgress) => {
-      if (image) await (await import("./image-fill")).fillImageCache(base, image.id, onProgress);
-    },
+    fill: async (onProgress) => (image ? (await import("./fill-remote")).fillImageOffThread(base, image.id, onProgress) : undefined),
     online: () => navigator.onLine,
     watchOnline(listener) {
       const on = () => listener(true);

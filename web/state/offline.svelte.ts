@@ -4,6 +4,7 @@
 // sequences them: the fill begins once the lab has started, and after a fill that stopped
 // because the network went away, it resumes when the network comes back.
 import { getContext, setContext } from "svelte";
+import type { FillPlace } from "../offline/fill-remote";
 import type { FillProgress } from "../offline/image-fill";
 import type { ServiceWorkerControl, ServiceWorkerEvents } from "../offline/register";
 
@@ -12,8 +13,8 @@ export type OfflinePhase = "idle" | "saving" | "ready" | "paused" | "failed";
 /** What OfflineState needs from the browser (the tests give a scripted one). */
 export interface OfflineBackend {
   register(events: ServiceWorkerEvents): Promise<ServiceWorkerControl>;
-  /** Stores what the cache lacks of the disk; rejects with a FillError. */
-  fill(onProgress: (progress: FillProgress) => void): Promise<void>;
+  /** Stores what the cache lacks of the disk, and says where it ran; rejects with a FillError. */
+  fill(onProgress: (progress: FillProgress) => void): Promise<FillPlace | void>;
   online(): boolean;
   /** Calls back when the network comes and goes; returns a disposer. */
   watchOnline(listener: (online: boolean) => void): () => void;
@@ -25,6 +26,8 @@ export class OfflineState {
   /** A new version is installed: reload to use it. */
   updateReady = $state(false);
   online = $state(true);
+  /** Where the disk's fill last ran: a worker of its own, or the page where none could start. */
+  filledIn = $state<FillPlace | null>(null);
   /** Why saving for offline use stopped. */
   problem = $state<string | null>(null);
   percent = $derived(this.progress && this.progress.total > 0 ? Math.floor((100 * this.progress.stored) / this.progress.total) : 0);
@@ -61,7 +64,8 @@ export class OfflineState {
     this.phase = "saving";
     this.problem = null;
     try {
-      await Promise.all([this.control!.active, this.backend.fill((progress) => (this.progress = progress))]);
+      const [, place] = await Promise.all([this.control!.active, this.backend.fill((progress) => (this.progress = progress))]);
+      this.filledIn = typeof place === "string" ? place : null;
       this.phase = "ready";
     } catch (e) {
       const reason = (e as { reason?: string }).reason;

@@ -149,10 +149,18 @@ describe("OfflineState", () => {
     await state.begin();
     expect(state.phase).toBe("ready");
     expect(state.percent).toBe(50);
+    expect(state.filledIn).toBeNull(); // (this backend does not say where it filled)
     b.events().updateReady();
     expect(state.updateReady).toBe(true);
     await state.applyUpdate();
     expect(b.applied).toEqual(["update"]);
+  });
+
+  it("keeps where the fill ran (a worker of its own, or the page)", async () => {
+    const state = new OfflineState(backend(async () => "worker").api);
+    await state.begin();
+    expect(state.phase).toBe("ready");
+    expect(state.filledIn).toBe("worker");
   });
 
   it("pauses when the network goes away mid-fill, and resumes when it comes back", async () => {
