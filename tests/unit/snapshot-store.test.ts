@@ -380,6 +380,37 @@ describe("restoring a stored snapshot", () => {
     });
   });
 
+  it("read to resume, begins before the machine is known; is refused as a restore is: another image's first, then a block missing", async () => {
+    const { readStoredEarly } = await import("../../worker/snapshots");
+    const identity = { imageId: "a".repeat(64), v86Version: "0.5.462", memorySize: 128 << 20 };
+    const saved = await save(state(1), { name: "early" });
+    let blocksAsked!: () => void;
+    const asked = new Promise<void>((resolve) => (blocksAsked = resolve));
+    const watched: UseStore = (mode, callback) => (blocksAsked(), stores.blocks(mode, callback));
+    const read = readStoredEarly(saved.id, { snapshots: stores.snapshots, blocks: watched });
+    await asked; // (no machine given yet)
+    const early = await read(identity);
+    expect(early.blocks.size).toBe(3);
+    expect(await early.checked).toBeNull();
+    const { del } = await import("idb-keyval");
+    const cut = async (over: Partial<SnapshotHeader>) => {
+      const other = await save(state(2, 300 * 1024), over);
+      await del(
+        Object.keys(other.blockBytes).find((hash) => !(hash in saved.blockBytes))!,
+        stores.blocks,
+      );
+      return other.id;
+    };
+    await expect(readStoredEarly(await cut({ imageId: "f".repeat(64) }), stores)(identity)).rejects.toMatchObject({
+      code: "snapshot-mismatch",
+      message: expect.stringMatching(/another Linux image.*kept/),
+    });
+    await expect(readStoredEarly(await cut({ name: "cut short" }), stores)(identity)).rejects.toMatchObject({
+      code: "bad-snapshot",
+      message: expect.stringMatching(/"cut short" is damaged: 1 of its 2 blocks are missing/),
+    });
+  });
+
   it("of another image is refused and kept", async () => {
     const saved = await save(state(1), { imageId: "f".repeat(64) });
     const { running, restored } = machine();
