@@ -12,7 +12,7 @@ import type { Manifest } from "./manifest";
 import type { RunningMachine } from "./running-machine";
 import { decodeSnapshotFile, encodeSnapshotFile, headerFor, mismatch, type MachineIdentity } from "./snapshot-format";
 import * as store from "./snapshot-store";
-import { assembleState, blockPlaces, blockSizes, blocksAt, splitState } from "./state-blocks";
+import { assembleState, blockPlaces, blockSizes, blocksAt, blocksIn, splitState, type BlockBytes } from "./state-blocks";
 
 /** The pre-booted state, raw, named by its file's sha256. */
 export interface BaseState {
@@ -160,13 +160,13 @@ async function readBlocks(record: store.StoredSnapshot, stores: store.SnapshotSt
   return { blocks, checked };
 }
 
-/** Every block a record's layout names, raw: the stored ones and the base's. */
-async function withBase({ record, blocks }: StoredBlocks, base: (sha256: string) => Promise<BaseState | null>): Promise<Map<string, Uint8Array>> {
+/** Every block a record's layout names: the stored ones, raw, and the base's, as views of it. */
+async function withBase({ record, blocks }: StoredBlocks, base: (sha256: string) => Promise<BaseState | null>): Promise<ReadonlyMap<string, BlockBytes>> {
   if (!record.base) return blocks;
   const state = await base(record.base.sha256);
   if (!state) throw new VmError("snapshot-mismatch", `the snapshot "${record.header.name}" shares blocks with a pre-booted state this lab does not have`);
-  const all = new Map(blocks);
-  for (const [hash, data] of await blocksAt(state.raw, new Map(Object.entries(record.base.blocks)))) if (!all.has(hash)) all.set(hash, data);
+  const all = new Map<string, BlockBytes>(blocks);
+  for (const [hash, data] of blocksIn(state.raw, new Map(Object.entries(record.base.blocks)))) if (!all.has(hash)) all.set(hash, data);
   return all;
 }
 
@@ -212,7 +212,7 @@ export async function exportSnapshot(id: string, stores: store.SnapshotStores, b
   if (record.base) {
     const state = await base(record.base.sha256);
     if (!state) throw new VmError("snapshot-mismatch", `the snapshot "${record.header.name}" shares blocks with a pre-booted state this lab does not have`);
-    for (const [hash, data] of await blocksAt(state.raw, new Map(Object.entries(record.base.blocks))))
+    for (const [hash, data] of blocksAt(state.raw, new Map(Object.entries(record.base.blocks))))
       if (!stored.has(hash)) blocks.push([hash, await compressBlock(data)]);
   }
   return encodeSnapshotFile(record.header, record.layout, blocks);

@@ -99,7 +99,7 @@ describe("the snapshot store", () => {
     );
     expect(saved.base?.sha256).toBe("b".repeat(64));
     // The shared blocks are found in the base by place, and are the base's bytes.
-    const found = await blocksAt(state(1), new Map(Object.entries(saved.base!.blocks)));
+    const found = blocksAt(state(1), new Map(Object.entries(saved.base!.blocks)));
     expect(found.size).toBe(2);
     for (const [hash, data] of found) expect(same(data, base.blocks.get(hash)!)).toBe(true);
     expect(Object.keys(saved.blockBytes)).toHaveLength(1); // the one block that differs
