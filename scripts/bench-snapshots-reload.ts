@@ -89,7 +89,7 @@ async function commandThenAutosave(
     [before, ended],
     { timeout: 300_000, polling: 100 },
   );
-  // (the pass after the save compresses the blocks it does not keep raw: a reload after it reads them as a later visit would)
+  // (the pass after the save compresses its blocks: a reload after it reads them compressed, as a later visit would)
   const compacted = await page.evaluate(async () => {
     const t0 = performance.now();
     await window.__contained!.snapshotsCompacted();

@@ -3,8 +3,7 @@
 // or the other, and a read takes either), then the records' sizes brought up to date. Blocks
 // are compressed off the emulator's thread (block-compressor.ts); only the swaps hold the store.
 // A pass cut short (the tab closed) leaves raw blocks that read as well; the records still list
-// them raw, and the next pass (after the next save, or a start) takes them up. The newest
-// automatic checkpoint's blocks are left raw (keptRaw): the next visit resumes it.
+// them raw, and the next pass (after the next save, or a start) takes them up.
 import { getMany, setMany } from "idb-keyval";
 import { isRawBlock, isStoredBlock, storedSize, type StoredBlock } from "./block-codec";
 import { compressOffThread } from "./block-compressor";
@@ -13,25 +12,10 @@ import { oneAtATime, records, storeFailure, type SnapshotStores, type StoredSnap
 /** Blocks compressed, then swapped in, at a time (a save waits at most for one batch's swap). */
 const BATCH = 32;
 
-/**
- * The blocks left raw: the newest automatic checkpoint's, which the next visit resumes (the
- * page's latest), until a newer one no longer has them. A resume opens every stored block on
- * its way to the prompt, and inflating them was most of that (after an unpack, 35 MB of blocks:
- * ~0.3-0.45 s).
- */
-export function keptRaw(all: readonly StoredSnapshot[]): Set<string> {
-  const newest = all
-    .filter((r) => r.header.kind === "auto")
-    .reduce<StoredSnapshot | null>((a, r) => (a && a.header.createdAt >= r.header.createdAt ? a : r), null);
-  return new Set(newest ? Object.keys(newest.blockBytes) : []);
-}
-
-/** Compresses what the records list raw but keptRaw; resolves to the number of blocks compressed. */
+/** Compresses what the records list raw; resolves to the number of blocks compressed. */
 async function compact(stores: SnapshotStores): Promise<number> {
   const pending = new Set<string>();
-  const all = await records(stores);
-  const kept = keptRaw(all);
-  for (const record of all) for (const hash of record.rawBlocks ?? []) if (!kept.has(hash)) pending.add(hash);
+  for (const record of await records(stores)) for (const hash of record.rawBlocks ?? []) pending.add(hash);
   if (!pending.size) return 0;
   const hashes = [...pending];
   /** each pending block's stored size now (a block no longer stored is left out) */

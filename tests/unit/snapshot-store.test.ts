@@ -198,29 +198,6 @@ describe("the snapshot store", () => {
     expect(await store.storedBytes(stores)).toBe(a.addedBytes + b.addedBytes);
   });
 
-  it("leaves the newest automatic checkpoint's blocks raw (the next visit resumes it) until a newer one no longer has them", async () => {
-    const formOf = async (hash: string) => {
-      const { get } = await import("idb-keyval");
-      return isRawBlock(await get(hash, stores.blocks)) ? "raw" : "deflate";
-    };
-    const named = await save(state(7, 300 * 1024), { kind: "named" });
-    const first = await save(state(1), { kind: "auto" });
-    await compactBlocks(stores);
-    const namedOwn = Object.keys(named.blockBytes).find((hash) => !(hash in first.blockBytes))!;
-    expect(await formOf(namedOwn)).toBe("deflate");
-    for (const hash of Object.keys(first.blockBytes)) expect(await formOf(hash)).toBe("raw");
-    // A newer checkpoint shares two of its three blocks: those stay raw, the third is compressed.
-    const second = await save(state(2), { kind: "auto" });
-    await compactBlocks(stores);
-    const [gone] = Object.keys(first.blockBytes).filter((hash) => !(hash in second.blockBytes));
-    expect(await formOf(gone)).toBe("deflate");
-    for (const hash of Object.keys(second.blockBytes)) expect(await formOf(hash)).toBe("raw");
-    expect((await store.getSnapshot(first.id, stores)).blockBytes[gone]).toBeLessThan(256 * 1024);
-    expect(same(await restore(first.id), state(1))).toBe(true);
-    expect(same(await restore(second.id), state(2))).toBe(true);
-    expect(await store.storedBytes(stores)).toBe((await store.listSnapshots(stores)).reduce((n, r) => n + r.addedBytes, 0));
-  });
-
   it("reads blocks stored compressed, as earlier versions stored every block", async () => {
     const data = state(3);
     const { layout, blocks } = await splitState(data);
