@@ -6,7 +6,7 @@ import { VmError, vmErrorInfo } from "./errors";
 import type { MachineFiles } from "./machine";
 import { hasCurrentState, type Manifest } from "./manifest";
 import type { SnapshotStores, StoredSnapshot } from "./snapshot-store";
-import { identity, readStored, stateOf, type BaseState, type StoredBlocks } from "./snapshots";
+import { identity, readStoredEarly, stateOf, type BaseState, type StoredBlocks } from "./snapshots";
 import { isV86State } from "./state-blocks";
 
 /** What a start loaded, kept for reset(). */
@@ -44,20 +44,20 @@ export function baseLoader(loaded: () => Loaded | null): (sha256: string) => Pro
 }
 
 /**
- * Begins reading the snapshot to start from as soon as the manifest is known: its stored
- * blocks come out of storage while the boot files load.
+ * Begins reading the snapshot to start from as the start begins, before the manifest is in:
+ * its record and stored blocks come out of storage while the manifest and the boot files load.
+ * Whether it is for this machine is checked once the manifest is known (resumeState).
  */
-export function readForResume(id: string, manifest: Manifest, stores: SnapshotStores): Promise<StoredBlocks> {
-  const reading = readStored(id, identity(manifest), stores);
-  reading.catch(() => {}); // (its failure is resumeState's)
-  return reading;
+export function readForResume(id: string, stores: SnapshotStores): (manifest: Manifest) => Promise<StoredBlocks> {
+  const read = readStoredEarly(id, stores);
+  return (manifest) => read(identity(manifest));
 }
 
 /** The state of the snapshot to start from, and its check under way; or why it cannot be. */
-export async function resumeState(reading: Promise<StoredBlocks>, loaded: Loaded, unchecked?: StateCandidate): Promise<Resume> {
+export async function resumeState(reading: (manifest: Manifest) => Promise<StoredBlocks>, loaded: Loaded, unchecked?: StateCandidate): Promise<Resume> {
   const t0 = performance.now();
   try {
-    const read = await reading;
+    const read = await reading(loaded.manifest);
     const t1 = performance.now();
     const state = await stateOf(
       read,

@@ -12,7 +12,7 @@ import type { Manifest } from "./manifest";
 import type { RunningMachine } from "./running-machine";
 import { decodeSnapshotFile, encodeSnapshotFile, headerFor, mismatch, type MachineIdentity } from "./snapshot-format";
 import * as store from "./snapshot-store";
-import { assembleState, blockPlaces, blockSizes, blocksAt, splitState } from "./state-blocks";
+import { assembleState, blockPlaces, blockSizes, blocksAt, blocksIn, splitState, type BlockBytes } from "./state-blocks";
 
 /** The pre-booted state, raw, named by its file's sha256. */
 export interface BaseState {
@@ -115,11 +115,35 @@ export interface StoredBlocks {
   checked: Promise<VmError | null>;
 }
 
-/** Reads a snapshot for `machine` (begun before the base is at hand, on a resume). */
+/** Reads a snapshot for `machine`: its record, and its blocks only if it is for that machine. */
 export async function readStored(id: string, machine: MachineIdentity, stores: store.SnapshotStores): Promise<StoredBlocks> {
   const record = await store.getSnapshot(id, stores);
+  refuseMismatch(record, machine);
+  return { record, ...(await readBlocks(record, stores)) };
+}
+
+/**
+ * The same, begun before the machine it is for is known (a resume, as the start begins: the
+ * record and its blocks come out of storage while the manifest and the boot files load). The
+ * snapshot is refused as readStored refuses it, once `machine` is given.
+ */
+export function readStoredEarly(id: string, stores: store.SnapshotStores): (machine: MachineIdentity) => Promise<StoredBlocks> {
+  const reading = store.getSnapshot(id, stores);
+  const blocks = reading.then((record) => readBlocks(record, stores));
+  blocks.catch(() => {}); // (its failure is the caller's, after the check of the record's machine)
+  return async (machine) => {
+    const record = await reading;
+    refuseMismatch(record, machine);
+    return { record, ...(await blocks) };
+  };
+}
+
+function refuseMismatch(record: store.StoredSnapshot, machine: MachineIdentity): void {
   const why = mismatch(record.header, machine);
   if (why) throw new VmError("snapshot-mismatch", `${why}: it cannot be restored here, and it is kept`);
+}
+
+async function readBlocks(record: store.StoredSnapshot, stores: store.SnapshotStores): Promise<Omit<StoredBlocks, "record">> {
   const damaged = (why: string) => new VmError("bad-snapshot", `the snapshot "${record.header.name}" is damaged in storage (${why}); the machine is as it was`);
   const sizes = blockSizes(record.layout);
   const stored = [...(await store.getStoredBlocks(record, stores))];
@@ -133,16 +157,16 @@ export async function readStored(id: string, machine: MachineIdentity, stores: s
   const checked = Promise.all([...blocks].map(async ([hash, bytes]) => (await blockHash(bytes)) === hash)).then((ok) =>
     ok.every(Boolean) ? null : damaged("a block is not what was stored"),
   );
-  return { record, blocks, checked };
+  return { blocks, checked };
 }
 
-/** Every block a record's layout names, raw: the stored ones and the base's. */
-async function withBase({ record, blocks }: StoredBlocks, base: (sha256: string) => Promise<BaseState | null>): Promise<Map<string, Uint8Array>> {
+/** Every block a record's layout names: the stored ones, raw, and the base's, as views of it. */
+async function withBase({ record, blocks }: StoredBlocks, base: (sha256: string) => Promise<BaseState | null>): Promise<ReadonlyMap<string, BlockBytes>> {
   if (!record.base) return blocks;
   const state = await base(record.base.sha256);
   if (!state) throw new VmError("snapshot-mismatch", `the snapshot "${record.header.name}" shares blocks with a pre-booted state this lab does not have`);
-  const all = new Map(blocks);
-  for (const [hash, data] of await blocksAt(state.raw, new Map(Object.entries(record.base.blocks)))) if (!all.has(hash)) all.set(hash, data);
+  const all = new Map<string, BlockBytes>(blocks);
+  for (const [hash, data] of blocksIn(state.raw, new Map(Object.entries(record.base.blocks)))) if (!all.has(hash)) all.set(hash, data);
   return all;
 }
 
@@ -188,7 +212,7 @@ export async function exportSnapshot(id: string, stores: store.SnapshotStores, b
   if (record.base) {
     const state = await base(record.base.sha256);
     if (!state) throw new VmError("snapshot-mismatch", `the snapshot "${record.header.name}" shares blocks with a pre-booted state this lab does not have`);
-    for (const [hash, data] of await blocksAt(state.raw, new Map(Object.entries(record.base.blocks))))
+    for (const [hash, data] of blocksAt(state.raw, new Map(Object.entries(record.base.blocks))))
       if (!stored.has(hash)) blocks.push([hash, await compressBlock(data)]);
   }
   return encodeSnapshotFile(record.header, record.layout, blocks);

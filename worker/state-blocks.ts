@@ -128,22 +128,37 @@ async function memoryPart(raw: Uint8Array, ram: Ram, part: number, name: Namer):
   return { kind: "memory", length: ram.end - ram.start, pages, blocks: await Promise.all(names) };
 }
 
-async function layoutOf(raw: Uint8Array, name: Namer): Promise<StateLayout> {
+/** Where a state's parts are in it, in their order: RAM, each large buffer, the runs of small ones between. */
+interface PartRange {
+  start: number;
+  end: number;
+  /** set for RAM */
+  ram: Ram | null;
+}
+
+function partRanges(raw: Uint8Array): PartRange[] {
   const found = readLayout(raw);
-  const parts: Array<Promise<StatePart>> = [];
+  const ranges: PartRange[] = [];
   let cursor = 0;
   const flushTo = (end: number) => {
-    if (end > cursor) parts.push(bytesPart(raw.subarray(cursor, end), parts.length, name));
+    if (end > cursor) ranges.push({ start: cursor, end, ram: null });
     cursor = end;
   };
   for (const buffer of found?.buffers ?? []) {
     const isRam = found?.ram?.start === buffer.start && found.ram.end === buffer.end;
     if (!isRam && buffer.end - buffer.start < LARGE_BUFFER) continue; // (in the run of small ones)
     flushTo(buffer.start);
-    parts.push(isRam && found?.ram ? memoryPart(raw, found.ram, parts.length, name) : bytesPart(raw.subarray(buffer.start, buffer.end), parts.length, name));
+    ranges.push({ ...buffer, ram: isRam ? found!.ram : null });
     cursor = buffer.end;
   }
   flushTo(raw.length);
+  return ranges;
+}
+
+async function layoutOf(raw: Uint8Array, name: Namer): Promise<StateLayout> {
+  const parts = partRanges(raw).map((range, part) =>
+    range.ram ? memoryPart(raw, range.ram, part, name) : bytesPart(raw.subarray(range.start, range.end), part, name),
+  );
   return { rawSize: raw.length, parts: await Promise.all(parts) };
 }
 
@@ -165,18 +180,89 @@ export function blockPlaces(layout: StateLayout): Map<string, [number, number]> 
 }
 
 /**
- * The blocks of `raw` at the places given, by the hashes given, without hashing (the
- * pre-booted state's, whose file was checked: hashing all of it costs ~0.1 s on a restore's way).
+ * A RAM block as a state holds it: its non-zero pages, packed one after another (v86 packs only
+ * those), a view of the state. `expand` gives the block itself (zero pages as zeros).
  */
-export async function blocksAt(raw: Uint8Array, places: ReadonlyMap<string, readonly [number, number]>): Promise<Map<string, Uint8Array>> {
-  const byPlace = new Map([...places].map(([hash, [p, i]]) => [`${p}:${i}`, hash]));
-  const found = new Map<string, Uint8Array>();
-  await layoutOf(raw, async (data, p, i) => {
-    const hash = byPlace.get(`${p}:${i}`);
-    if (hash) found.set(hash, data);
-    return "";
+export interface PackedBlock {
+  packed: Uint8Array;
+  expand(): Uint8Array;
+}
+
+/** A block's bytes, or a RAM block as a state packs it. */
+export type BlockBytes = Uint8Array | PackedBlock;
+
+const isPacked = (block: BlockBytes): block is PackedBlock => !(block instanceof Uint8Array);
+
+/** A state's parts, and where each RAM block's packed pages begin (one more: where the last ends), kept by state. */
+interface StateIndex {
+  ranges: PartRange[];
+  packedStarts: Map<number, Int32Array>;
+}
+const indexes = new WeakMap<Uint8Array, StateIndex>();
+
+function indexOf(raw: Uint8Array): StateIndex {
+  let index = indexes.get(raw);
+  if (index) return index;
+  const ranges = partRanges(raw);
+  const packedStarts = new Map<number, Int32Array>();
+  ranges.forEach(({ ram }, part) => {
+    if (!ram) return;
+    const pages = ram.bitmap.length * 8;
+    const perBlock = MEMORY_BLOCK / PAGE;
+    const starts = new Int32Array(Math.ceil(pages / perBlock) + 1);
+    let packed = ram.start;
+    for (let page = 0; page < pages; page++) {
+      if (page % perBlock === 0) starts[page / perBlock] = packed;
+      if (ram.bitmap[page >> 3] & (1 << (page & 7))) packed += PAGE;
+    }
+    starts[starts.length - 1] = packed;
+    packedStarts.set(part, starts);
   });
+  indexes.set(raw, (index = { ranges, packedStarts }));
+  return index;
+}
+
+/**
+ * The blocks of `raw` at the places given, by the hashes given, as views of it: neither hashed
+ * (the pre-booted state's, whose file was checked: hashing all of it costs ~0.1 s on a
+ * restore's way) nor copied (its RAM blocks as it packs them: a state is put together from them
+ * with one copy of each).
+ */
+export function blocksIn(raw: Uint8Array, places: ReadonlyMap<string, readonly [number, number]>): Map<string, BlockBytes> {
+  const { ranges, packedStarts } = indexOf(raw);
+  const found = new Map<string, BlockBytes>();
+  for (const [hash, [p, i]] of places) {
+    const range = ranges[p];
+    const starts = packedStarts.get(p);
+    if (!range) continue;
+    if (!range.ram || !starts) {
+      const at = range.start + i * DATA_BLOCK;
+      if (at < range.end) found.set(hash, raw.subarray(at, Math.min(at + DATA_BLOCK, range.end)));
+    } else if (i + 1 < starts.length && starts[i + 1] > starts[i]) {
+      found.set(hash, { packed: raw.subarray(starts[i], starts[i + 1]), expand: () => expandBlock(raw, range.ram!, i, starts[i]) });
+    }
+  }
   return found;
+}
+
+/** RAM block `index` of a state, its pages packed from `packed` on, zero pages as zeros (as memoryPart makes it). */
+function expandBlock(raw: Uint8Array, ram: Ram, index: number, packed: number): Uint8Array {
+  const perBlock = MEMORY_BLOCK / PAGE;
+  const first = index * perBlock;
+  const count = Math.min(perBlock, ram.bitmap.length * 8 - first);
+  const block = new Uint8Array(count * PAGE);
+  for (let i = 0; i < count; i++) {
+    const page = first + i;
+    if (!(ram.bitmap[page >> 3] & (1 << (page & 7)))) continue;
+    block.set(raw.subarray(packed, packed + PAGE), i * PAGE);
+    packed += PAGE;
+  }
+  return block;
+}
+
+/** The same blocks, each whole (a snapshot file carries them so). */
+export function blocksAt(raw: Uint8Array, places: ReadonlyMap<string, readonly [number, number]>): Map<string, Uint8Array> {
+  return new Map([...blocksIn(raw, places)].map(([hash, block]) => [hash, isPacked(block) ? block.expand() : block]));
 }
 
 /** The size of each block a layout names, in order (what a block must decompress to). */
@@ -197,10 +283,10 @@ function isZeroPage(block: Uint8Array, at: number): boolean {
 }
 
 /**
- * The raw state again, from its layout and blocks (each already checked against its name);
- * throws if they do not fit the layout.
+ * The raw state again, from its layout and blocks (each already checked against its name; a
+ * packed RAM block, another state's, is copied as it is); throws if they do not fit the layout.
  */
-export function assembleState(layout: StateLayout, blocks: ReadonlyMap<string, Uint8Array>): Uint8Array {
+export function assembleState(layout: StateLayout, blocks: ReadonlyMap<string, BlockBytes>): Uint8Array {
   const raw = new Uint8Array(layout.rawSize);
   const block = (hash: string) => {
     const data = blocks.get(hash);
@@ -213,7 +299,8 @@ export function assembleState(layout: StateLayout, blocks: ReadonlyMap<string, U
     if (part.kind === "bytes") {
       const end = at + part.length;
       for (const hash of part.blocks) {
-        const data = block(hash);
+        const found = block(hash);
+        const data = isPacked(found) ? found.expand() : found;
         if (at + data.length > end) throw new Error("the blocks do not make up the state they were saved from");
         raw.set(data, at);
         at += data.length;
@@ -224,7 +311,14 @@ export function assembleState(layout: StateLayout, blocks: ReadonlyMap<string, U
     const end = at + part.length;
     for (const hash of part.blocks) {
       if (!hash) continue;
-      const data = block(hash).byteOffset % 4 ? block(hash).slice() : block(hash);
+      const found = block(hash);
+      if (isPacked(found)) {
+        if (at + found.packed.length > end) throw new Error("RAM has more pages than the state packed");
+        raw.set(found.packed, at);
+        at += found.packed.length;
+        continue;
+      }
+      const data = found.byteOffset % 4 ? found.slice() : found;
       for (let page = 0; page < data.length; page += PAGE) {
         if (isZeroPage(data, page)) continue; // (v86 packs only the non-zero pages)
         if (at + PAGE > end) throw new Error("RAM has more pages than the state packed");

@@ -89,9 +89,9 @@ export class VmService implements VmApi {
     this.setStatus("starting");
     const t0 = performance.now();
     try {
+      const reading = options.resume ? readForResume(options.resume, this.stores()) : undefined;
       const manifest = await loadManifest(options.imagesBase);
       const manifestAt = performance.now() - t0;
-      const reading = options.resume ? readForResume(options.resume, manifest, this.stores()) : undefined;
       const { files, unchecked, times } = await loadBootFiles(manifest, options, (file) => this.downloadProgress(file), t0, compiled);
       this.loaded = { manifest, options, files };
       const resume = reading && files.state ? await resumeState(reading, this.loaded, unchecked) : undefined;

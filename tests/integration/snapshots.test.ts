@@ -143,6 +143,14 @@ describe("snapshots", () => {
     expect(started.resumed).toMatchObject({ summary: { id: saved.id }, screens: { main: "shown" } });
     expect(started.resumeError).toBeUndefined();
     expect((await api().exec("cat /root/resume.txt")).stdout).toBe("resumed\n");
+    // The pre-booted state the resume was put together from is as it was: a reset gives the
+    // pre-booted machine, and a save after the resume, which shares that state's blocks, restores.
+    await api().exec("echo later > /root/later.txt");
+    const later = await api().saveSnapshot({ name: "after the resume", kind: "named" });
+    await api().reset();
+    expect((await api().exec("cat /root/resume.txt 2>/dev/null || echo pre-booted")).stdout).toBe("pre-booted\n");
+    await api().restoreSnapshot(later.id);
+    expect((await api().exec("cat /root/resume.txt /root/later.txt")).stdout).toBe("resumed\nlater\n");
     const fresh = await api().start({ ...options, resume: "deleted-meanwhile" });
     expect(fresh.resumed).toBeUndefined();
     expect(fresh.resumeError).toMatchObject({ code: "no-such-snapshot" });

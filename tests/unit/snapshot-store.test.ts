@@ -99,7 +99,7 @@ describe("the snapshot store", () => {
     );
     expect(saved.base?.sha256).toBe("b".repeat(64));
     // The shared blocks are found in the base by place, and are the base's bytes.
-    const found = await blocksAt(state(1), new Map(Object.entries(saved.base!.blocks)));
+    const found = blocksAt(state(1), new Map(Object.entries(saved.base!.blocks)));
     expect(found.size).toBe(2);
     for (const [hash, data] of found) expect(same(data, base.blocks.get(hash)!)).toBe(true);
     expect(Object.keys(saved.blockBytes)).toHaveLength(1); // the one block that differs
@@ -377,6 +377,37 @@ describe("restoring a stored snapshot", () => {
     expect(await damaged.checked).toMatchObject({
       code: "bad-snapshot",
       message: expect.stringMatching(/"resumed" is damaged in storage \(a block is not what was stored/),
+    });
+  });
+
+  it("read to resume, begins before the machine is known; is refused as a restore is: another image's first, then a block missing", async () => {
+    const { readStoredEarly } = await import("../../worker/snapshots");
+    const identity = { imageId: "a".repeat(64), v86Version: "0.5.462", memorySize: 128 << 20 };
+    const saved = await save(state(1), { name: "early" });
+    let blocksAsked!: () => void;
+    const asked = new Promise<void>((resolve) => (blocksAsked = resolve));
+    const watched: UseStore = (mode, callback) => (blocksAsked(), stores.blocks(mode, callback));
+    const read = readStoredEarly(saved.id, { snapshots: stores.snapshots, blocks: watched });
+    await asked; // (no machine given yet)
+    const early = await read(identity);
+    expect(early.blocks.size).toBe(3);
+    expect(await early.checked).toBeNull();
+    const { del } = await import("idb-keyval");
+    const cut = async (over: Partial<SnapshotHeader>) => {
+      const other = await save(state(2, 300 * 1024), over);
+      await del(
+        Object.keys(other.blockBytes).find((hash) => !(hash in saved.blockBytes))!,
+        stores.blocks,
+      );
+      return other.id;
+    };
+    await expect(readStoredEarly(await cut({ imageId: "f".repeat(64) }), stores)(identity)).rejects.toMatchObject({
+      code: "snapshot-mismatch",
+      message: expect.stringMatching(/another Linux image.*kept/),
+    });
+    await expect(readStoredEarly(await cut({ name: "cut short" }), stores)(identity)).rejects.toMatchObject({
+      code: "bad-snapshot",
+      message: expect.stringMatching(/"cut short" is damaged: 1 of its 2 blocks are missing/),
     });
   });
 

@@ -1,7 +1,18 @@
 // The pre-booted state (a real v86 state) split into blocks and put together again.
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { assembleState, blockPlaces, blockSizes, blocksAt, nonZeroPageBytes, ramBytes, splitState, MEMORY_BLOCK } from "../../worker/state-blocks";
+import {
+  assembleState,
+  blockPlaces,
+  blockSizes,
+  blocksAt,
+  blocksIn,
+  nonZeroPageBytes,
+  ramBytes,
+  splitState,
+  MEMORY_BLOCK,
+  type BlockBytes,
+} from "../../worker/state-blocks";
 import { blockHash } from "../../worker/block-codec";
 
 const raw = new Uint8Array(
@@ -13,6 +24,42 @@ function withPacked(at: number, value: number): Uint8Array {
   const copy = raw.slice();
   new DataView(copy.buffer).setUint32(at, value, true);
   return copy;
+}
+
+/**
+ * A small state in v86's layout (header, info block, 4-byte aligned buffers): RAM packed as
+ * save_state packs it (its non-zero pages, and a bitmap of them), then `disk`.
+ */
+function v86State(ram: Uint8Array, disk: Uint8Array): Uint8Array {
+  const pages: Uint8Array[] = [];
+  const bitmap = new Uint8Array(ram.length / 4096 / 8);
+  for (let page = 0; page < ram.length / 4096; page++) {
+    const bytes = ram.subarray(page * 4096, (page + 1) * 4096);
+    if (bytes.every((b) => b === 0)) continue;
+    bitmap[page >> 3] |= 1 << (page & 7);
+    pages.push(bytes);
+  }
+  const buffers = [Buffer.concat(pages), bitmap, disk];
+  let offset = 0;
+  const buffer_infos = buffers.map((b) => ({ offset, length: b.length, end: (offset = (offset + b.length + 3) & ~3) }));
+  const state: unknown[] = Array.from({ length: 79 }, (_, i) => i);
+  state[77] = { buffer_id: 0 };
+  state[78] = { buffer_id: 1 };
+  const info = new TextEncoder().encode(JSON.stringify({ buffer_infos: buffer_infos.map(({ offset, length }) => ({ offset, length })), state }));
+  const base = (16 + info.length + 3) & ~3;
+  const raw = new Uint8Array(base + offset);
+  const header = new Int32Array(raw.buffer, 0, 4);
+  header.set([-2039052682, 6, raw.length, info.length]);
+  raw.set(info, 16);
+  buffers.forEach((b, i) => raw.set(b, base + buffer_infos[i].offset));
+  return raw;
+}
+
+/** `pages` pages of RAM, every third one zero, the rest filled from `seed`. */
+function ramOf(pages: number, seed: number): Uint8Array {
+  const ram = new Uint8Array(pages * 4096);
+  for (let page = 0; page < pages; page++) if (page % 3) ram.fill((page * 31 + seed) & 255 || 1, page * 4096, (page + 1) * 4096);
+  return ram;
 }
 
 describe("a v86 state as blocks", () => {
@@ -46,9 +93,35 @@ describe("a v86 state as blocks", () => {
 
   it("gives the same blocks by place, unhashed, as by hash", async () => {
     const { layout, blocks } = await splitState(raw);
-    const found = await blocksAt(raw, blockPlaces(layout));
+    const found = blocksAt(raw, blockPlaces(layout));
     expect(found.size).toBe(blocks.size);
     for (const [hash, data] of found) expect(await blockHash(data)).toBe(hash);
+  });
+
+  it("is put together from the pre-booted state's RAM as it packs it and a snapshot's own blocks, its packing shifted by a page more", async () => {
+    const disk = Uint8Array.from({ length: 300 << 10 }, (_, i) => (i * 7) >>> 9);
+    const before = v86State(ramOf(64, 1), disk);
+    const ram = ramOf(64, 1);
+    ram.fill(9, 3 * 4096, 4 * 4096); // a zero page in the first block becomes one: every page after it moves
+    ram.fill(5, 40 * 4096, 40 * 4096 + 100); // and one in the third block changes
+    const after = v86State(ram, disk);
+    const base = await splitState(before);
+    const snapshot = await splitState(after);
+    const baseHas = blockPlaces(base.layout);
+    const shared = new Map([...baseHas].filter(([hash]) => snapshot.blocks.has(hash)));
+    const own = [...snapshot.blocks].filter(([hash]) => !baseHas.has(hash));
+    expect(own.length).toBeGreaterThanOrEqual(3); // the two RAM blocks and the run with the bitmap
+    expect(shared.size).toBeGreaterThanOrEqual(3); // RAM's second and fourth blocks, and the disk's
+    const pristine = before.slice();
+    const fromBase = blocksIn(before, shared);
+    expect(fromBase.size).toBe(shared.size);
+    // The base's RAM blocks are views of it, packed (not copies); its bytes are not touched.
+    const packed = [...fromBase.values()].filter((b): b is Exclude<BlockBytes, Uint8Array> => !(b instanceof Uint8Array));
+    expect(packed.length).toBe(2);
+    for (const block of packed) expect(block.packed.buffer).toBe(before.buffer);
+    const assembled = assembleState(snapshot.layout, new Map<string, BlockBytes>([...own, ...fromBase]));
+    expect(Buffer.compare(assembled, after)).toBe(0);
+    expect(Buffer.compare(before, pristine)).toBe(0);
   });
 
   it("keeps a state it does not recognise as plain bytes", async () => {
