@@ -187,10 +187,13 @@ async function startFrameRecorder(page: Page): Promise<void> {
     w.__frameAt = [];
     w.__longTasks = [];
     w.__recording = true;
-    let last = performance.now();
+    let last = -1;
     const loop = (t) => {
-      w.__frames.push(t - last);
-      w.__frameAt.push(t);
+      // (from the first frame on: a frame's time is when it began, before this ran)
+      if (last >= 0) {
+        w.__frames.push(t - last);
+        w.__frameAt.push(t);
+      }
       last = t;
       if (w.__recording) requestAnimationFrame(loop);
     };
