@@ -40,7 +40,7 @@ function instructionCount(vm: VmService): number {
 }
 
 /** The learner's main shell in Node: type a line, wait for a marker, count the bytes between. */
-function shell(vm: VmService) {
+export function shell(vm: VmService) {
   let text = "";
   let bytes = 0;
   let waiter: { marker: string; resolve: (at: number) => void } | null = null;

@@ -9,8 +9,8 @@
 // too), for an inclusive share by function.
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { TerminalId, VmEvent } from "../worker/api";
 import { VmService } from "../worker/vm-service";
+import { shell } from "./bench-io";
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const callers = process.argv.includes("--callers");
@@ -60,30 +60,10 @@ function loadSymbols(path: string): { name(addr: number): string; isText(addr: n
 async function main(): Promise<void> {
   const symbols = loadSymbols(mapPath);
   const vm = new VmService();
-  let text = "";
-  let bytes = 0;
-  let waiter: { marker: string; resolve: () => void } | null = null;
-  void vm.subscribe((e: VmEvent) => {
-    if (e.type !== "output" || e.terminal !== ("main" satisfies TerminalId)) return;
-    bytes += e.data.length;
-    text = (text + Buffer.from(e.data).toString("latin1")).slice(-256);
-    if (waiter && text.includes(waiter.marker)) {
-      const w = waiter;
-      waiter = null;
-      text = "";
-      w.resolve();
-    }
-  });
-  let n = 0;
-  const run = async (line: string) => {
-    const marker = `prof-mark-${++n}\r\n`;
-    const done = new Promise<void>((resolve) => (waiter = { marker, resolve }));
-    await vm.write("main", `${line}; echo prof-mark''-${n}\n`);
-    await done;
-  };
+  const sh = shell(vm);
   await vm.start({ imagesBase: images, wasmPath, from: "state" });
-  await run("true");
-  await run("yes 0123456789abcdef | head -c 2000000"); // v86 compiles the hot code first
+  await sh.time("true");
+  await sh.time("yes 0123456789abcdef | head -c 2000000"); // v86 compiles the hot code first
 
   const machine = (vm as unknown as { running: { machine: { emulator: { v86: { cpu: Cpu } }; instructionCount(): number } } }).running.machine;
   const cpu = machine.emulator.v86.cpu;
@@ -120,14 +100,8 @@ async function main(): Promise<void> {
     }
     return original(acpi, now);
   };
-  const before = machine.instructionCount();
-  const from = bytes;
-  const t0 = performance.now();
-  await run(command);
-  const ms = performance.now() - t0;
+  const { ms, bytes: out, instructions } = await sh.time(command);
   sampling = false;
-  const instructions = (machine.instructionCount() - before) >>> 0;
-  const out = bytes - from;
   console.log(`${command}: ${(out / 1e6).toFixed(1)} MB out in ${ms.toFixed(0)} ms, ${(instructions / 1e6).toFixed(0)} M instructions`);
   console.log(`${samples} samples (${((instructions / samples) | 0).toLocaleString()} instructions each), kernel ${((100 * kernel) / samples).toFixed(1)}%`);
   const top = (m: Map<string, number>, k: number) =>
