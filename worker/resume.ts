@@ -59,14 +59,14 @@ export async function resumeState(reading: (manifest: Manifest) => Promise<Store
   try {
     const read = await reading(loaded.manifest);
     const t1 = performance.now();
-    const state = await stateOf(
+    const { state, checked } = await stateOf(
       read,
       baseLoader(() => loaded),
     );
     if (!isV86State(state)) throw new VmError("bad-snapshot", `the snapshot "${read.record.header.name}" does not hold a machine's state`);
     // Its blocks may be the pre-booted state's: that state must be the right one too.
     const baseProblem = read.record.base && unchecked ? Promise.resolve(unchecked.problem) : Promise.resolve(null);
-    const problem = Promise.all([read.checked, baseProblem])
+    const problem = Promise.all([checked, baseProblem])
       .then(([blocks, base]): VmErrorInfo | null =>
         blocks ? vmErrorInfo(blocks) : base !== null ? { code: "bad-state", message: "the pre-booted state it builds on has to be loaded again" } : null,
       )

@@ -5,7 +5,7 @@
 // A pass cut short (the tab closed) leaves raw blocks that read as well; the records still list
 // them raw, and the next pass (after the next save, or a start) takes them up.
 import { getMany, setMany } from "idb-keyval";
-import { isRawBlock, isStoredBlock, storedSize, type StoredBlock } from "./block-codec";
+import { awaitsCompression, compressedStored, isStoredBlock, storedSize, type StoredBlock } from "./block-codec";
 import { compressOffThread } from "./block-compressor";
 import { oneAtATime, records, storeFailure, type SnapshotStores, type StoredSnapshot } from "./snapshot-store";
 
@@ -25,11 +25,8 @@ async function compact(stores: SnapshotStores): Promise<number> {
     const batch = hashes.slice(at, at + BATCH);
     const found = await getMany<unknown>(batch, stores.blocks).catch(storeFailure);
     const compressed = await Promise.all(
-      found.map(async (block) => {
-        if (!isRawBlock(block)) return null;
-        const deflated = await compressOffThread(block.bytes);
-        return deflated.length < block.bytes.length ? deflated : null; // (incompressible: stays raw)
-      }),
+      // (incompressible: stays raw)
+      found.map((block) => (isStoredBlock(block) && awaitsCompression(block) ? compressedStored(block, compressOffThread) : null)),
     );
     swapped += await oneAtATime(async () => {
       // (only blocks still stored, still raw: a delete may have collected some meanwhile)
@@ -39,8 +36,9 @@ async function compact(stores: SnapshotStores): Promise<number> {
         const block = now[i];
         const smaller = compressed[i];
         if (!isStoredBlock(block)) return;
-        if (isRawBlock(block) && smaller) swaps.push([hash, smaller]);
-        sizes.set(hash, storedSize(isRawBlock(block) && smaller ? smaller : block));
+        const swap = awaitsCompression(block) && smaller;
+        if (swap) swaps.push([hash, smaller]);
+        sizes.set(hash, storedSize(swap ? smaller : block));
       });
       if (swaps.length) await setMany(swaps, stores.blocks).catch(storeFailure);
       return swaps.length;

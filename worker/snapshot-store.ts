@@ -4,12 +4,12 @@
 // an unpack for over a second), and a pass after it (snapshot-compaction.ts) puts each one's
 // compressed form under the same key; `snapshots` holds one small record per snapshot: header, layout and
 // the stored size of each block it stores (blocks of the pre-booted state are not stored: a
-// restore takes them from it). A save writes its new blocks first and its record last,
+// restore takes them from it, as it takes the blocks that new ones patch). A save writes its new blocks first and its record last,
 // so a snapshot is listed only once all its data is stored; a save cut short leaves only blocks
 // no record names, which the next delete or prune collects. Changes are made one at a time,
 // across tabs too where the browser has Web Locks.
 import { createStore, del, delMany, entries, get, getMany, keys, set, setMany, type UseStore } from "idb-keyval";
-import { isRawBlock, isStoredBlock, rawBlock, storedSize, type StoredBlock } from "./block-codec";
+import { awaitsCompression, compressedStored, isPatchBlock, isStoredBlock, rawBlock, storedSize, type PatchBlock, type StoredBlock } from "./block-codec";
 import { compressOffThread } from "./block-compressor";
 import { VmError } from "./errors";
 import type { SnapshotHeader } from "./snapshot-format";
@@ -28,6 +28,8 @@ export interface StoredSnapshot {
   blockBytes: Record<string, number>;
   /** the blocks its save wrote raw that are not known to be compressed yet (snapshot-compaction.ts) */
   rawBlocks?: string[];
+  /** the blocks its save wrote as patches against its base (block-patch.ts) */
+  patched?: string[];
   /** what its save added */
   addedBytes: number;
   /**
@@ -52,6 +54,8 @@ export interface NewSnapshot {
   blocks: ReadonlyMap<string, Uint8Array>;
   /** the pre-booted state's blocks (where each is in it, by hash): those are not stored */
   base?: { sha256: string; places: ReadonlyMap<string, readonly [number, number]> };
+  /** a new block as a patch against that state (block-patch.ts), or null to store it whole */
+  patch?: (hash: string, block: Uint8Array) => PatchBlock | null;
 }
 
 /** Automatic checkpoints kept: the newest this many, and the newest of each lesson step. */
@@ -123,7 +127,7 @@ async function putCompressed(snapshot: NewSnapshot, stores: SnapshotStores, time
   const compressed = new Map(await Promise.all(fresh.map(async ([hash, data]) => [hash, await compressOffThread(data)] as const)));
   const compressing = performance.now() - t0;
   const blocks = new Map([...snapshot.blocks].map(([hash, data]) => [hash, compressed.get(hash) ?? data]));
-  const record = await putStored({ ...snapshot, blocks }, (data) => data, stores, timeline);
+  const record = await putStored({ ...snapshot, blocks, patch: undefined }, (data) => data, stores, timeline);
   timeline.compress += compressing;
   return record;
 }
@@ -139,19 +143,33 @@ async function writeBlocks(blocks: Array<[string, StoredBlock]>, stores: Snapsho
     await setMany(blocks, stores.blocks);
     return blocks;
   } catch (e) {
-    if (!isQuotaError(e) || !blocks.some(([, block]) => isRawBlock(block))) storeFailure(e);
+    if (!isQuotaError(e) || !blocks.some(([, block]) => awaitsCompression(block))) storeFailure(e);
   }
   const t0 = performance.now();
   const compressed = await Promise.all(
-    blocks.map(async ([hash, block]): Promise<[string, StoredBlock]> => [hash, isRawBlock(block) ? await compressOffThread(block.bytes) : block]),
+    blocks.map(async ([hash, block]): Promise<[string, StoredBlock]> => [hash, (await compressedStored(block, compressOffThread)) ?? block]),
   );
   timeline.compress += performance.now() - t0;
   await setMany(compressed, stores.blocks).catch(storeFailure);
   return compressed;
 }
 
+/**
+ * Of the stored blocks `hashes`, those stored as patches against another pre-booted state than
+ * `sha256`: no use to a snapshot of this one, they are stored again, whole (which serves the
+ * snapshots of that state as well).
+ */
+async function foreignPatches(all: readonly StoredSnapshot[], hashes: string[], sha256: string | undefined, stores: SnapshotStores): Promise<Set<string>> {
+  const patchedElsewhere = new Set<string>();
+  for (const record of all) if (record.base?.sha256 !== sha256) for (const hash of record.patched ?? []) patchedElsewhere.add(hash);
+  const suspects = hashes.filter((hash) => patchedElsewhere.has(hash));
+  if (!suspects.length) return new Set();
+  const forms = await getMany<unknown>(suspects, stores.blocks).catch(storeFailure);
+  return new Set(suspects.filter((_, i) => isPatchBlock(forms[i]) && (forms[i] as PatchBlock).state !== sha256));
+}
+
 function putStored(
-  { id, header, layout, blocks, base }: NewSnapshot,
+  { id, header, layout, blocks, base, patch }: NewSnapshot,
   store: (data: Uint8Array) => StoredBlock,
   stores: SnapshotStores,
   timeline: StoreTimeline = { compress: 0, write: 0 },
@@ -159,9 +177,18 @@ function putStored(
   return oneAtATime(async () => {
     let t0 = performance.now();
     const known = new Map<string, number>();
-    for (const record of await records(stores)) for (const [hash, size] of Object.entries(record.blockBytes)) known.set(hash, size);
+    const all = await records(stores);
+    for (const record of all) for (const [hash, size] of Object.entries(record.blockBytes)) known.set(hash, size);
     const kept = [...blocks].filter(([hash]) => !base?.places.has(hash));
-    const fresh = kept.filter(([hash]) => !known.has(hash)).map(([hash, data]): [string, StoredBlock] => [hash, store(data)]);
+    const foreign = await foreignPatches(
+      all,
+      kept.map(([hash]) => hash).filter((hash) => known.has(hash)),
+      base?.sha256,
+      stores,
+    );
+    const fresh = kept
+      .filter(([hash]) => !known.has(hash) || foreign.has(hash))
+      .map(([hash, data]): [string, StoredBlock] => [hash, (!known.has(hash) && patch?.(hash, data)) || store(data)]);
     timeline.compress = performance.now() - t0;
     const prepared = timeline.compress;
     t0 = performance.now();
@@ -170,9 +197,11 @@ function putStored(
     for (const [hash, block] of written) blockBytes[hash] = storedSize(block);
     for (const [hash] of kept) blockBytes[hash] ??= known.get(hash) ?? 0;
     const record: StoredSnapshot = { id, header, layout, blockBytes, addedBytes: written.reduce((n, [, block]) => n + storedSize(block), 0) };
-    const raw = written.filter(([, block]) => isRawBlock(block)).map(([hash]) => hash);
+    const raw = written.filter(([, block]) => awaitsCompression(block)).map(([hash]) => hash);
     if (raw.length) record.rawBlocks = raw;
-    if (base && kept.length < blocks.size) {
+    const patched = written.filter(([, block]) => !(block instanceof Uint8Array) && block.codec === "patch").map(([hash]) => hash);
+    if (patched.length) record.patched = patched;
+    if (base && (kept.length < blocks.size || patched.length)) {
       const shared: Record<string, [number, number]> = {};
       for (const hash of blocks.keys()) {
         const place = base.places.get(hash);

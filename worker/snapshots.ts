@@ -2,10 +2,13 @@
 // (running-machine.ts), the blocks (state-blocks.ts) and the store (snapshot-store.ts).
 // Blocks the snapshot shares with the pre-booted state (the base) are not stored: a machine
 // started from that state has it in memory, and the first save of a booted lab then writes
-// 1 MB instead of 4.6 MB. An exported file carries them, so it stands alone.
+// 1 MB instead of 4.6 MB. New blocks that differ from the base's at their place in a few pages
+// are stored as those pages (block-patch.ts). An exported file carries every block whole, so it
+// stands alone.
 import type { RestoredSnapshot, SavedSnapshot, SaveTimeline, SnapshotRequest, SnapshotSummary, StorageEstimate } from "./api";
 import { APP_VERSION } from "./app-version";
-import { blockHash, compressBlock, compressedForm, readBlock } from "./block-codec";
+import { blockHash, compressBlock, compressedForm, isPatchBlock, readBlock } from "./block-codec";
+import { applyPatch, isOpenPatch, openPatch, patcherFor, type OpenPatch } from "./block-patch";
 import { compactBlocks } from "./snapshot-compaction";
 import { VmError } from "./errors";
 import type { Manifest } from "./manifest";
@@ -94,7 +97,11 @@ export async function saveSnapshot(
   const { layout, blocks } = await splitState(raw);
   const shared = base && { sha256: base.sha256, places: await placesOf(base) };
   timeline.split = performance.now() - t0;
-  const record = await store.putSnapshot({ id: crypto.randomUUID(), header, layout, blocks, ...(shared ? { base: shared } : {}) }, stores, timeline);
+  const record = await store.putSnapshot(
+    { id: crypto.randomUUID(), header, layout, blocks, ...(shared && base ? { base: shared, patch: patcherFor(base, layout) } : {}) },
+    stores,
+    timeline,
+  );
   t0 = performance.now();
   if (request.kind === "auto") await store.pruneCheckpoints(stores);
   timeline.prune = performance.now() - t0;
@@ -105,14 +112,29 @@ export async function saveSnapshot(
 /** A stored snapshot's record and its stored blocks, raw: what needs no base. */
 export interface StoredBlocks {
   record: store.StoredSnapshot;
-  /** each of the right size; whether each is what its name says is `checked`'s to say */
-  blocks: Map<string, Uint8Array>;
   /**
-   * Resolves to "bad-snapshot" if a block is not what its name (sha256) says, else null: the
-   * hashes are worked out while the state is put together (and, on a resume, restored), not
+   * each whole block of the right size, or a patch opened (its units of the right size, put
+   * together with its base's block in stateOf); whether each is what its name says is
+   * `checked`'s to say
+   */
+  blocks: Map<string, Uint8Array | OpenPatch>;
+  /**
+   * Resolves to "bad-snapshot" if a whole block is not what its name (sha256) says, else null:
+   * the hashes are worked out while the state is put together (and, on a resume, restored), not
    * before (~0.1 s after an unpack); nothing is given the machine until it has resolved to null.
+   * (Patched blocks are checked once made: stateOf's `checked`.)
    */
   checked: Promise<VmError | null>;
+}
+
+const damaged = (record: store.StoredSnapshot, why: string) =>
+  new VmError("bad-snapshot", `the snapshot "${record.header.name}" is damaged in storage (${why}); the machine is as it was`);
+
+/** Whether each block is what its name says: "bad-snapshot" if one is not, else null. */
+function checkHashes(record: store.StoredSnapshot, blocks: Iterable<[string, Uint8Array]>): Promise<VmError | null> {
+  return Promise.all([...blocks].map(async ([hash, bytes]) => (await blockHash(bytes)) === hash)).then((ok) =>
+    ok.every(Boolean) ? null : damaged(record, "a block is not what was stored"),
+  );
 }
 
 /** Reads a snapshot for `machine`: its record, and its blocks only if it is for that machine. */
@@ -144,40 +166,84 @@ function refuseMismatch(record: store.StoredSnapshot, machine: MachineIdentity):
 }
 
 async function readBlocks(record: store.StoredSnapshot, stores: store.SnapshotStores): Promise<Omit<StoredBlocks, "record">> {
-  const damaged = (why: string) => new VmError("bad-snapshot", `the snapshot "${record.header.name}" is damaged in storage (${why}); the machine is as it was`);
   const sizes = blockSizes(record.layout);
   const stored = [...(await store.getStoredBlocks(record, stores))];
   // (here, on the emulator's thread: read in block workers, a resume after the unpack reached
   // its prompt later in the page, 2076 and 1868 ms against 1954 and 1685, alternating: a new
   // page starts them cold, and the blocks are copied there and back)
-  const opened = await Promise.all(stored.map(([hash, block]) => readBlock(block, sizes.get(hash) ?? -1))).catch((e: Error) =>
-    Promise.reject(damaged(e.message)),
-  );
+  const opened = await Promise.all(
+    stored.map(([hash, block]) => (isPatchBlock(block) ? openPatch(block, sizes.get(hash) ?? -1) : readBlock(block, sizes.get(hash) ?? -1))),
+  ).catch((e: Error) => Promise.reject(damaged(record, e.message)));
   const blocks = new Map(stored.map(([hash], i) => [hash, opened[i]]));
-  const checked = Promise.all([...blocks].map(async ([hash, bytes]) => (await blockHash(bytes)) === hash)).then((ok) =>
-    ok.every(Boolean) ? null : damaged("a block is not what was stored"),
-  );
-  return { blocks, checked };
+  const whole = [...blocks].filter((entry): entry is [string, Uint8Array] => entry[1] instanceof Uint8Array);
+  return { blocks, checked: checkHashes(record, whole) };
 }
 
-/** Every block a record's layout names: the stored ones, raw, and the base's, as views of it. */
-async function withBase({ record, blocks }: StoredBlocks, base: (sha256: string) => Promise<BaseState | null>): Promise<ReadonlyMap<string, BlockBytes>> {
-  if (!record.base) return blocks;
-  const state = await base(record.base.sha256);
+/** Loads the pre-booted state `sha256`; "snapshot-mismatch" if this lab does not have it. */
+async function baseOf(record: store.StoredSnapshot, sha256: string, base: (sha256: string) => Promise<BaseState | null>): Promise<BaseState> {
+  const state = await base(sha256);
   if (!state) throw new VmError("snapshot-mismatch", `the snapshot "${record.header.name}" shares blocks with a pre-booted state this lab does not have`);
-  const all = new Map<string, BlockBytes>(blocks);
-  for (const [hash, data] of blocksIn(state.raw, new Map(Object.entries(record.base.blocks)))) if (!all.has(hash)) all.set(hash, data);
-  return all;
+  return state;
 }
 
-/** A snapshot's raw state, put together; "bad-snapshot" when its blocks do not make it up. */
-export async function stateOf(read: StoredBlocks, base: (sha256: string) => Promise<BaseState | null>): Promise<Uint8Array> {
-  const blocks = await withBase(read, base);
-  try {
-    return assembleState(read.record.layout, blocks);
-  } catch (e) {
-    throw new VmError("bad-snapshot", `the snapshot "${read.record.header.name}" is damaged in storage (${(e as Error).message}); the machine is as it was`);
+/** The blocks patches make, each from its base's block; "bad-snapshot" when a patch does not fit its block. */
+async function patchedBlocks(
+  record: store.StoredSnapshot,
+  patches: ReadonlyMap<string, OpenPatch>,
+  base: (sha256: string) => Promise<BaseState | null>,
+): Promise<Map<string, Uint8Array>> {
+  const made = new Map<string, Uint8Array>();
+  const byState = new Map<string, Map<string, OpenPatch>>();
+  for (const [hash, open] of patches) byState.set(open.patch.state, (byState.get(open.patch.state) ?? new Map()).set(hash, open));
+  for (const [sha256, opens] of byState) {
+    const state = await baseOf(record, sha256, base);
+    const found = blocksIn(state.raw, new Map([...opens].map(([hash, open]) => [hash, open.patch.place])));
+    for (const [hash, open] of opens) {
+      const block = found.get(hash);
+      if (!block) throw damaged(record, "a patch names a block the pre-booted state does not have");
+      try {
+        made.set(hash, applyPatch(block instanceof Uint8Array ? block : block.expand(), open));
+      } catch (e) {
+        throw damaged(record, (e as Error).message);
+      }
+    }
   }
+  return made;
+}
+
+/** Every block a record's layout names: the stored ones, raw, those patches make, and the base's, as views of it. */
+async function withBase(
+  { record, blocks }: StoredBlocks,
+  base: (sha256: string) => Promise<BaseState | null>,
+): Promise<{ all: ReadonlyMap<string, BlockBytes>; patched: ReadonlyMap<string, Uint8Array> }> {
+  const patches = new Map([...blocks].filter((entry): entry is [string, OpenPatch] => isOpenPatch(entry[1])));
+  const patched = await patchedBlocks(record, patches, base);
+  const all = new Map<string, BlockBytes>();
+  for (const [hash, block] of blocks) all.set(hash, block instanceof Uint8Array ? block : patched.get(hash)!);
+  if (record.base) {
+    const state = await baseOf(record, record.base.sha256, base);
+    for (const [hash, data] of blocksIn(state.raw, new Map(Object.entries(record.base.blocks)))) if (!all.has(hash)) all.set(hash, data);
+  }
+  return { all, patched };
+}
+
+/**
+ * A snapshot's raw state, put together; "bad-snapshot" when its blocks do not make it up.
+ * `checked`: the read's check, and whether each block a patch made is what its name says.
+ */
+export async function stateOf(
+  read: StoredBlocks,
+  base: (sha256: string) => Promise<BaseState | null>,
+): Promise<{ state: Uint8Array; checked: Promise<VmError | null> }> {
+  const { all, patched } = await withBase(read, base);
+  let state: Uint8Array;
+  try {
+    state = assembleState(read.record.layout, all);
+  } catch (e) {
+    throw damaged(read.record, (e as Error).message);
+  }
+  const checked = Promise.all([read.checked, checkHashes(read.record, patched)]).then(([whole, made]) => whole ?? made);
+  return { state, checked };
 }
 
 /** What a restore gives back to the page. */
@@ -196,8 +262,8 @@ export async function restoreSnapshot(
   const t0 = performance.now();
   const read = await readStored(id, machine, stores);
   const t1 = performance.now();
-  const state = await stateOf(read, base);
-  const problem = await read.checked;
+  const { state, checked } = await stateOf(read, base);
+  const problem = await checked;
   if (problem) throw problem;
   const t2 = performance.now();
   await running.restoreRaw(state);
@@ -208,7 +274,17 @@ export async function restoreSnapshot(
 export async function exportSnapshot(id: string, stores: store.SnapshotStores, base: (sha256: string) => Promise<BaseState | null>): Promise<Uint8Array> {
   const record = await store.getSnapshot(id, stores);
   const stored = await store.getStoredBlocks(record, stores);
-  const blocks = await Promise.all([...stored].map(async ([hash, block]): Promise<[string, Uint8Array]> => [hash, await compressedForm(block)]));
+  const sizes = blockSizes(record.layout);
+  const patches = new Map<string, OpenPatch>();
+  for (const [hash, block] of stored)
+    if (isPatchBlock(block)) patches.set(hash, await openPatch(block, sizes.get(hash) ?? -1).catch((e: Error) => Promise.reject(damaged(record, e.message))));
+  const patched = await patchedBlocks(record, patches, base);
+  const blocks = await Promise.all(
+    [...stored].map(async ([hash, block]): Promise<[string, Uint8Array]> => [
+      hash,
+      isPatchBlock(block) ? await compressBlock(patched.get(hash)!) : await compressedForm(block),
+    ]),
+  );
   if (record.base) {
     const state = await base(record.base.sha256);
     if (!state) throw new VmError("snapshot-mismatch", `the snapshot "${record.header.name}" shares blocks with a pre-booted state this lab does not have`);

@@ -2,7 +2,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { IDBFactory } from "fake-indexeddb";
 import { createStore, keys, type UseStore } from "idb-keyval";
-import { blockHash, compressBlock, compressedForm, isRawBlock, readBlock } from "../../worker/block-codec";
+import { blockHash, compressBlock, compressedForm, isPatchBlock, isRawBlock, readBlock, type StoredBlock } from "../../worker/block-codec";
 import { compactBlocks } from "../../worker/snapshot-compaction";
 import { decodeSnapshotFile, encodeSnapshotFile, type SnapshotHeader } from "../../worker/snapshot-format";
 import * as store from "../../worker/snapshot-store";
@@ -44,6 +44,12 @@ async function save(data: Uint8Array, over: Partial<SnapshotHeader> = {}, s = st
   return store.putSnapshot({ id: crypto.randomUUID(), header: header(over), layout, blocks }, s);
 }
 
+/** A stored block that is whole (these made-up states have no base to patch). */
+function whole(block: StoredBlock) {
+  if (isPatchBlock(block)) throw new Error("a block stored as a patch");
+  return block;
+}
+
 /** (toEqual on a typed array this big takes seconds) */
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
 
@@ -52,7 +58,7 @@ async function restore(id: string): Promise<Uint8Array> {
   const stored = await store.getStoredBlocks(record, stores);
   const { blockSizes } = await import("../../worker/state-blocks");
   const sizes = blockSizes(record.layout);
-  const raw = new Map(await Promise.all([...stored].map(async ([h, d]) => [h, await readBlock(d, sizes.get(h)!)] as const)));
+  const raw = new Map(await Promise.all([...stored].map(async ([h, d]) => [h, await readBlock(whole(d), sizes.get(h)!)] as const)));
   return assembleState(record.layout, raw);
 }
 
@@ -264,7 +270,7 @@ describe("a snapshot file", () => {
     return encodeSnapshotFile(
       record.header,
       record.layout,
-      await Promise.all(stored.map(async ([h, b]) => [h, await compressedForm(b)] as [string, Uint8Array])),
+      await Promise.all(stored.map(async ([h, b]) => [h, await compressedForm(whole(b))] as [string, Uint8Array])),
     );
   }
 
@@ -420,5 +426,135 @@ describe("restoring a stored snapshot", () => {
     });
     expect(restored).toHaveLength(0);
     expect((await store.listSnapshots(stores)).map((r) => r.id)).toEqual([saved.id]);
+  });
+});
+
+describe("a snapshot whose new blocks patch the pre-booted state's", () => {
+  const B1 = "1".repeat(64);
+  const B2 = "2".repeat(64);
+  const baseRaw = state(1);
+  /** The base with one byte changed in the second 256 KiB block (its unit 9). */
+  const changed = () => {
+    const data = baseRaw.slice();
+    data[256 * 1024 + 9 * 4096 + 7] ^= 0x5a;
+    return data;
+  };
+  const identity = { imageId: "a".repeat(64), v86Version: "0.5.462", memorySize: 128 << 20 };
+  const running = () => {
+    const restored: Uint8Array[] = [];
+    const manifest = { id: identity.imageId, v86Version: identity.v86Version, memorySize: identity.memorySize };
+    return { running: { manifest, restoreRaw: async (s: Uint8Array) => void restored.push(s) } as unknown as RunningMachine, restored };
+  };
+  /** A loader that has the pre-booted states given, by sha256. */
+  const bases =
+    (...shas: string[]) =>
+    async (sha256: string) =>
+      shas.includes(sha256) ? { sha256, raw: baseRaw } : null;
+
+  async function savePatched(data: Uint8Array, sha256 = B1, s = stores) {
+    const { patcherFor } = await import("../../worker/block-patch");
+    const base = await splitState(baseRaw);
+    const { layout, blocks } = await splitState(data);
+    return store.putSnapshot(
+      {
+        id: crypto.randomUUID(),
+        header: header(),
+        layout,
+        blocks,
+        base: { sha256, places: blockPlaces(base.layout) },
+        patch: patcherFor({ sha256, raw: baseRaw }, layout),
+      },
+      s,
+    );
+  }
+  const storedForm = async (hash: string) => (await import("idb-keyval")).get<StoredBlock>(hash, stores.blocks);
+
+  it("stores the one changed page, restores the exact state from the base, and still does once its units are compressed", async () => {
+    const saved = await savePatched(changed());
+    const [hash] = Object.keys(saved.blockBytes);
+    expect(Object.keys(saved.blockBytes)).toHaveLength(1);
+    expect(saved.patched).toEqual([hash]);
+    expect(saved.base?.sha256).toBe(B1);
+    expect(saved.addedBytes).toBe(4096);
+    expect(await storedForm(hash)).toMatchObject({ codec: "patch", state: B1, place: [0, 1], units: [9], deflated: false });
+    const first = running();
+    await restoreSnapshot(first.running, saved.id, stores, bases(B1));
+    expect(same(first.restored[0], changed())).toBe(true);
+    await compactBlocks(stores);
+    expect(await storedForm(hash)).toMatchObject({ codec: "patch", deflated: true });
+    expect((await store.getSnapshot(saved.id, stores)).blockBytes[hash]).toBeLessThan(4096);
+    const second = running();
+    await restoreSnapshot(second.running, saved.id, stores, bases(B1));
+    expect(same(second.restored[0], changed())).toBe(true);
+  });
+
+  it("exports a file that stands alone: every block whole, restored in a lab without that base", async () => {
+    const { exportSnapshot, importSnapshot } = await import("../../worker/snapshots");
+    const saved = await savePatched(changed());
+    const file = await exportSnapshot(saved.id, stores, bases(B1));
+    const other = { snapshots: createStore(`s${++n}`, "snapshots"), blocks: createStore(`b${n}`, "blocks") };
+    const imported = await importSnapshot(file, identity, other);
+    const { running: machine, restored } = running();
+    await restoreSnapshot(machine, imported.id, other, async () => null);
+    expect(same(restored[0], changed())).toBe(true);
+  });
+
+  it("is refused, naming why, when the base it patches is not this lab's, or a patch is damaged; the machine is not touched", async () => {
+    const saved = await savePatched(changed());
+    const { running: machine, restored } = running();
+    await expect(restoreSnapshot(machine, saved.id, stores, bases())).rejects.toMatchObject({
+      code: "snapshot-mismatch",
+      message: expect.stringMatching(/shares blocks with a pre-booted state this lab does not have/),
+    });
+    // its page replaced by other bytes of the same length: it still fits, and only the hash tells
+    const [hash] = Object.keys(saved.blockBytes);
+    const patch = (await storedForm(hash)) as Extract<StoredBlock, { codec: "patch" }>;
+    const { set } = await import("idb-keyval");
+    await set(hash, { ...patch, bytes: new Uint8Array(4096).fill(3) }, stores.blocks);
+    await expect(restoreSnapshot(machine, saved.id, stores, bases(B1))).rejects.toMatchObject({
+      code: "bad-snapshot",
+      message: expect.stringMatching(/is damaged in storage \(a block is not what was stored/),
+    });
+    await set(hash, { ...patch, units: [9, 10] }, stores.blocks);
+    await expect(restoreSnapshot(machine, saved.id, stores, bases(B1))).rejects.toMatchObject({
+      code: "bad-snapshot",
+      message: expect.stringMatching(/is damaged in storage \(a patch holds 4096 bytes, not 8192/),
+    });
+    expect(restored).toHaveLength(0);
+  });
+
+  it("read to resume: its check covers the blocks patches make", async () => {
+    const { readStored, stateOf } = await import("../../worker/snapshots");
+    const saved = await savePatched(changed());
+    const [hash] = Object.keys(saved.blockBytes);
+    const patch = (await storedForm(hash)) as Extract<StoredBlock, { codec: "patch" }>;
+    const intact = await stateOf(await readStored(saved.id, identity, stores), bases(B1));
+    expect(same(intact.state, changed())).toBe(true);
+    expect(await intact.checked).toBeNull();
+    const { set } = await import("idb-keyval");
+    await set(hash, { ...patch, bytes: new Uint8Array(4096).fill(3) }, stores.blocks);
+    const read = await readStored(saved.id, identity, stores);
+    expect(await read.checked).toBeNull(); // (no whole block to check)
+    expect(await (await stateOf(read, bases(B1))).checked).toMatchObject({ code: "bad-snapshot" });
+  });
+
+  it("a block another base's snapshot stored as a patch is stored again whole: both snapshots restore", async () => {
+    const first = await savePatched(changed(), B1);
+    const second = await savePatched(changed(), B2);
+    const [hash] = Object.keys(first.blockBytes);
+    expect(Object.keys(second.blockBytes)).toEqual([hash]);
+    expect(second.patched).toBeUndefined();
+    expect(await storedForm(hash)).toMatchObject({ codec: "raw" });
+    for (const [saved, sha] of [
+      [first, B1],
+      [second, B2],
+    ] as const) {
+      const { running: machine, restored } = running();
+      await restoreSnapshot(machine, saved.id, stores, bases(sha));
+      expect(same(restored[0], changed())).toBe(true);
+    }
+    // and a third on the same base as the second reuses the whole block
+    const third = await savePatched(changed(), B2);
+    expect(third.addedBytes).toBe(0);
   });
 });
