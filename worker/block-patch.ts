@@ -93,8 +93,12 @@ export async function openPatch(patch: PatchBlock, size: number): Promise<OpenPa
 }
 
 /** The block, from the base's block and an opened patch (a new array: the base is not written). */
-export function applyPatch(base: Uint8Array, { patch, bytes }: OpenPatch): Uint8Array {
-  const block = base.slice();
+export function applyPatch(base: Uint8Array, open: OpenPatch): Uint8Array {
+  return patchInto(base.slice(), open);
+}
+
+/** Writes an opened patch's units into `block` (a copy of the base's block), and returns it. */
+export function patchInto(block: Uint8Array, { patch, bytes }: OpenPatch): Uint8Array {
   let at = 0;
   for (const unit of patch.units) {
     const length = Math.min(UNIT, block.length - unit * UNIT);

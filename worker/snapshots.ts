@@ -8,7 +8,7 @@
 import type { RestoredSnapshot, SavedSnapshot, SaveTimeline, SnapshotRequest, SnapshotSummary, StorageEstimate } from "./api";
 import { APP_VERSION } from "./app-version";
 import { blockHash, compressBlock, compressedForm, isPatchBlock, readBlock } from "./block-codec";
-import { applyPatch, isOpenPatch, openPatch, patcherFor, type OpenPatch } from "./block-patch";
+import { isOpenPatch, openPatch, patchInto, patcherFor, type OpenPatch } from "./block-patch";
 import { compactBlocks } from "./snapshot-compaction";
 import { VmError } from "./errors";
 import type { Manifest } from "./manifest";
@@ -202,7 +202,8 @@ async function patchedBlocks(
       const block = found.get(hash);
       if (!block) throw damaged(record, "a patch names a block the pre-booted state does not have");
       try {
-        made.set(hash, applyPatch(block instanceof Uint8Array ? block : block.expand(), open));
+        // (a base RAM block comes out of its packing as a new array: patched there, not copied again)
+        made.set(hash, patchInto(block instanceof Uint8Array ? block.slice() : block.expand(), open));
       } catch (e) {
         throw damaged(record, (e as Error).message);
       }
