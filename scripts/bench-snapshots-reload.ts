@@ -7,7 +7,8 @@ import type { Page } from "@playwright/test";
 import { PORT, freshBrowser, serve, waitForStateKept } from "./bench-browser";
 
 type Figure = (name: string, value: string, target?: string) => void;
-const RELOADS = 3;
+/** Reloads of each kind (BENCH_RELOADS: more, for an A/B on a noisy machine). */
+const RELOADS = Number(process.env.BENCH_RELOADS ?? 3);
 const UNPACK = "mkdir -p /root/new-root && tar -xf /opt/rootfs/debian-bookworm-minbase.tar -C /root/new-root; echo unpacked''-done";
 const list = (xs: number[]) => `${[...xs].sort((a, b) => a - b)[xs.length >> 1].toFixed(0)} ms [${xs.map((x) => x.toFixed(0)).join(", ")}]`;
 
