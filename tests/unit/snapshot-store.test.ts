@@ -538,6 +538,20 @@ describe("a snapshot whose new blocks patch the pre-booted state's", () => {
     expect(await (await stateOf(read, bases(B1))).checked).toMatchObject({ code: "bad-snapshot" });
   });
 
+  it("when storage is too full for the patch raw, compresses its units and stores it so, nothing left raw", async () => {
+    let refusals = 1;
+    const tight: UseStore = (mode, callback) =>
+      mode === "readwrite" && refusals-- > 0 ? Promise.reject(new DOMException("full", "QuotaExceededError")) : stores.blocks(mode, callback);
+    const saved = await savePatched(changed(), B1, { snapshots: stores.snapshots, blocks: tight });
+    expect(saved.rawBlocks).toBeUndefined();
+    const [hash] = Object.keys(saved.blockBytes);
+    expect(await storedForm(hash)).toMatchObject({ codec: "patch", units: [9], deflated: true });
+    expect(saved.addedBytes).toBeLessThan(4096);
+    const { running: machine, restored } = running();
+    await restoreSnapshot(machine, saved.id, stores, bases(B1));
+    expect(same(restored[0], changed())).toBe(true);
+  });
+
   it("a block another base's snapshot stored as a patch is stored again whole: both snapshots restore", async () => {
     const first = await savePatched(changed(), B1);
     const second = await savePatched(changed(), B2);
