@@ -192,24 +192,30 @@ test("a full storage refuses the save with a clear message; earlier snapshots st
   await lab.waitForText("main", "still-42");
 });
 
-test("an automatic save of the booted lab leaves the page responsive (its frames keep coming)", async ({ page }, testInfo) => {
+test("an automatic save of the booted lab leaves the page responsive (no long task on its thread)", async ({ page }, testInfo) => {
   const lab = new LabPage(page, testInfo);
   await lab.open(`${LESSON}&fresh`);
-  // Every frame's time, from the learner's command until its automatic save has finished.
+  // Every frame's time, and every task of the page's thread over 50 ms (start, duration), from
+  // the learner's command until its automatic save has finished.
   await page.evaluate(() => {
     const frames: number[] = [];
+    const tasks: Array<[number, number]> = [];
     const frame = (now: number) => {
       frames.push(now);
       if (!(window as unknown as { stopFrames?: boolean }).stopFrames) requestAnimationFrame(frame);
     };
     requestAnimationFrame(frame);
-    (window as unknown as { frames: number[] }).frames = frames;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) tasks.push([e.startTime, e.duration]);
+    }).observe({ type: "longtask" });
+    Object.assign(window, { frames, tasks });
   });
   await lab.run("main", "echo saved-soon");
   await autosaved(page);
-  const { save, frames } = await page.evaluate(() => {
-    (window as unknown as { stopFrames: boolean }).stopFrames = true;
-    return { save: window.__contained!.lastAutosave()!, frames: (window as unknown as { frames: number[] }).frames };
+  const { save, frames, tasks } = await page.evaluate(() => {
+    const w = window as unknown as { stopFrames: boolean; frames: number[]; tasks: Array<[number, number]> };
+    w.stopFrames = true;
+    return { save: window.__contained!.lastAutosave()!, frames: w.frames, tasks: w.tasks };
   });
   const gaps = (from: number, to: number) => {
     const inside = frames.filter((t, i) => i > 0 && t >= from && frames[i - 1] <= to).map((t) => t - frames[frames.indexOf(t) - 1]);
@@ -219,9 +225,15 @@ test("an automatic save of the booted lab leaves the page responsive (its frames
   const during = gaps(save.startedAt, save.startedAt + save.ms);
   const before = gaps(save.startedAt - 3000, save.startedAt);
   const line = (g: { count: number; p95: number; worst: number }) => `${g.count} frames, p95 gap ${g.p95.toFixed(1)} ms, worst ${g.worst.toFixed(1)} ms`;
-  console.log(`[figures] automatic save of the booted lab: ${save.ms.toFixed(0)} ms; during it ${line(during)}; the 3 s before it ${line(before)}`);
-  // (the machine is shared with other runs: a loose bound; it is the page's thread that matters)
-  expect(during.worst).toBeLessThan(250);
+  // The page's tasks that ran while the save did (one that began before it and ran into it too).
+  const busy = tasks.filter(([start, duration]) => start + duration >= save.startedAt && start <= save.startedAt + save.ms).map(([, d]) => d);
+  console.log(
+    `[figures] automatic save of the booted lab: ${save.ms.toFixed(0)} ms; during it ${line(during)}, tasks over 50 ms: [${busy.map((d) => d.toFixed(0))}]; the 3 s before it ${line(before)}`,
+  );
+  // It is the page's thread that the save must leave alone (a state copied to the page, or
+  // decoded there, is a task of hundreds of ms). Not the frames: on a machine shared with other
+  // runs, the compositor starved of a core held frames for 366 ms during a save and before one.
+  expect(Math.max(0, ...busy)).toBeLessThan(250);
 });
 
 test("a second tab of the lab runs its own machine and is told it is not saved automatically", async ({ page, context }, testInfo) => {
