@@ -205,7 +205,10 @@ async function startFrameRecorder(page: Page): Promise<void> {
 }
 
 /** What the recorder saw; `since`: only the frames that began at or after it (performance.now()). */
-async function stopFrameRecorder(page: Page, since = -Infinity): Promise<{ frames: number[]; longTasks: number[]; before: number[] }> {
+async function stopFrameRecorder(
+  page: Page,
+  since = -Infinity,
+): Promise<{ frames: number[]; began: number[]; longTasks: number[]; before: number[] }> {
   const seen = await page.evaluate(() => {
     const w = window as unknown as { __frames: number[]; __frameAt: number[]; __longTasks: number[]; __recording: boolean };
     w.__recording = false;
@@ -214,7 +217,7 @@ async function stopFrameRecorder(page: Page, since = -Infinity): Promise<{ frame
   const began = (i: number) => seen.at[i] - seen.frames[i];
   const inside = seen.frames.map((_, i) => i).filter((i) => began(i) >= since);
   const before = seen.frames.filter((_, i) => began(i) < since);
-  return { frames: inside.map((i) => seen.frames[i]), longTasks: seen.longTasks, before };
+  return { frames: inside.map((i) => seen.frames[i]), began: inside.map(began), longTasks: seen.longTasks, before };
 }
 
 /** Types a command into the main shell (already focused) and presses Enter; resolves to when. */
@@ -325,10 +328,13 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom" | "webgl"): Pr
     end = await waitDrawn(page, from, floodOnScreen(n), 600_000);
     // (the frames from the key press on: the recorder began a moment before, and a frame then, the
     // page still busy with the ceiling's flood, is not the drawn flood's; it is printed apart)
-    const { frames, longTasks, before } = await stopFrameRecorder(page, t0);
+    const { frames, began, longTasks, before } = await stopFrameRecorder(page, t0);
     figure(`flood to the screen, ${n / MB} MB (Chromium)`, `${rate(floodOnScreen(n), end - t0)} (${ms(end - t0)})`, ">= 5 MB/s");
     figure(`  frames before its key press, since the recorder began (${before.length})`, before.map(ms).join(", ") || "none");
     figure(`  frames during it (${frames.length})`, frameFigure(frames, longTasks), "p99 < 33 ms, none over 100 ms");
+    // where in the flood its slow frames came (a start still warming up, or all along)
+    const slow = frames.map((f, i) => [f, began[i] - t0]).filter(([f]) => f > 34);
+    figure(`  its frames over 34 ms (${slow.length}), at ms since the key press`, slow.map(([f, at]) => `${ms(f)} at +${at.toFixed(0)}`).join(", ") || "none");
 
     // Ctrl-C while `seq` floods: how long until the screen is quiet (its last byte drawn).
     await page.keyboard.press("Control+L");
