@@ -185,6 +185,7 @@ async function startFrameRecorder(page: Page): Promise<void> {
     const w = window;
     w.__frames = [];
     w.__frameAt = [];
+    w.__frameDrawn = [];
     w.__longTasks = [];
     w.__recording = true;
     let last = -1;
@@ -193,6 +194,7 @@ async function startFrameRecorder(page: Page): Promise<void> {
       if (last >= 0) {
         w.__frames.push(t - last);
         w.__frameAt.push(t);
+        w.__frameDrawn.push(w.__contained.output("main").drawn);
       }
       last = t;
       if (w.__recording) requestAnimationFrame(loop);
@@ -208,16 +210,22 @@ async function startFrameRecorder(page: Page): Promise<void> {
 async function stopFrameRecorder(
   page: Page,
   since = -Infinity,
-): Promise<{ frames: number[]; began: number[]; longTasks: number[]; before: number[] }> {
+): Promise<{ frames: number[]; began: number[]; drawn: number[]; longTasks: number[]; before: number[] }> {
   const seen = await page.evaluate(() => {
-    const w = window as unknown as { __frames: number[]; __frameAt: number[]; __longTasks: number[]; __recording: boolean };
+    const w = window as unknown as { __frames: number[]; __frameAt: number[]; __frameDrawn: number[]; __longTasks: number[]; __recording: boolean };
     w.__recording = false;
-    return { frames: w.__frames, at: w.__frameAt, longTasks: w.__longTasks };
+    return { frames: w.__frames, at: w.__frameAt, drawn: w.__frameDrawn, longTasks: w.__longTasks };
   });
   const began = (i: number) => seen.at[i] - seen.frames[i];
   const inside = seen.frames.map((_, i) => i).filter((i) => began(i) >= since);
   const before = seen.frames.filter((_, i) => began(i) < since);
-  return { frames: inside.map((i) => seen.frames[i]), began: inside.map(began), longTasks: seen.longTasks, before };
+  return {
+    frames: inside.map((i) => seen.frames[i]),
+    began: inside.map(began),
+    drawn: inside.map((i) => seen.drawn[i]),
+    longTasks: seen.longTasks,
+    before,
+  };
 }
 
 /** Types a command into the main shell (already focused) and presses Enter; resolves to when. */
@@ -328,12 +336,21 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom" | "webgl"): Pr
     end = await waitDrawn(page, from, floodOnScreen(n), 600_000);
     // (the frames from the key press on: the recorder began a moment before, and a frame then, the
     // page still busy with the ceiling's flood, is not the drawn flood's; it is printed apart)
-    const { frames, began, longTasks, before } = await stopFrameRecorder(page, t0);
+    const { frames, began, drawn, longTasks, before } = await stopFrameRecorder(page, t0);
     figure(`flood to the screen, ${n / MB} MB (Chromium)`, `${rate(floodOnScreen(n), end - t0)} (${ms(end - t0)})`, ">= 5 MB/s");
     figure(`  frames before its key press, since the recorder began (${before.length})`, before.map(ms).join(", ") || "none");
     figure(`  frames during it (${frames.length})`, frameFigure(frames, longTasks), "p99 < 33 ms, none over 100 ms");
     // where in the flood its slow frames came (a start still warming up, or all along)
     const slow = frames.map((f, i) => [f, began[i] - t0]).filter(([f]) => f > 34);
+    // and how fast it drew, second by second (a first second still warming up, or all along)
+    const perSecond: string[] = [];
+    for (let second = 1, i = 0, last = from; i < began.length; second++) {
+      while (i < began.length && began[i] - t0 < second * 1000) i++;
+      const now = i > 0 ? drawn[i - 1] : from;
+      perSecond.push(((now - last) / MB).toFixed(2));
+      last = now;
+    }
+    figure("  MB drawn in each second of it", perSecond.join(", "));
     figure(`  its frames over 34 ms (${slow.length}), at ms since the key press`, slow.map(([f, at]) => `${ms(f)} at +${at.toFixed(0)}`).join(", ") || "none");
 
     // Ctrl-C while `seq` floods: how long until the screen is quiet (its last byte drawn).
