@@ -8,11 +8,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
-import type { Page } from "@playwright/test";
+import type { BrowserContext, Page } from "@playwright/test";
 import type { TerminalId, VmEvent } from "../worker/api";
 import { VmService } from "../worker/vm-service";
 import { DOWNLOAD_LIMIT, UPLOAD_LIMIT, downloadFile, uploadFile } from "../web/files/transfer";
 import { PORT, freshBrowser, keystrokeFigure, keystrokeLatency, serve, withoutWebGL } from "./bench-browser";
+import { TRACE_CATEGORIES } from "./trace-flood";
+import { browserPid, hostCpu } from "./host-cpu";
 
 type Figure = (name: string, value: string, target?: string) => void;
 
@@ -228,6 +230,20 @@ async function stopFrameRecorder(
   };
 }
 
+/** Starts a CDP trace of the page; the function returned ends it and resolves to its events. */
+async function startTrace(context: BrowserContext, page: Page): Promise<() => Promise<unknown[]>> {
+  const cdp = await context.newCDPSession(page);
+  const events: unknown[] = [];
+  cdp.on("Tracing.dataCollected", (e) => events.push(...e.value));
+  const complete = new Promise<void>((resolve) => cdp.once("Tracing.tracingComplete", () => resolve()));
+  await cdp.send("Tracing.start", { traceConfig: { includedCategories: TRACE_CATEGORIES, recordMode: "recordContinuously" }, transferMode: "ReportEvents" });
+  return async () => {
+    await cdp.send("Tracing.end");
+    await complete;
+    return events;
+  };
+}
+
 /** Types a command into the main shell (already focused) and presses Enter; resolves to when. */
 async function enter(page: Page, command: string): Promise<number> {
   await page.keyboard.type(command);
@@ -331,15 +347,22 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom" | "webgl"): Pr
     await page.waitForFunction(() => /# $/.test(window.__contained!.terminalText("main").trimEnd() + " "), null, { timeout: 30_000, polling: 100 });
 
     const from = await page.evaluate(() => window.__contained!.output("main").drawn);
+    // BENCH_IO_TRACE=file: a Chromium trace of the drawn flood (the same categories as scripts/trace-flood.ts)
+    const trace = process.env.BENCH_IO_TRACE ? await startTrace(browser.context, page) : null;
     await startFrameRecorder(page);
+    const host = hostCpu(browserPid(browser.profile));
     t0 = await enter(page, `${FLOOD} ${n}`);
     end = await waitDrawn(page, from, floodOnScreen(n), 600_000);
+    const hostFigure = host();
+    if (trace) writeFileSync(process.env.BENCH_IO_TRACE!, JSON.stringify({ traceEvents: await trace() }));
     // (the frames from the key press on: the recorder began a moment before, and a frame then, the
     // page still busy with the ceiling's flood, is not the drawn flood's; it is printed apart)
     const { frames, began, drawn, longTasks, before } = await stopFrameRecorder(page, t0);
     figure(`flood to the screen, ${n / MB} MB (Chromium)`, `${rate(floodOnScreen(n), end - t0)} (${ms(end - t0)})`, ">= 5 MB/s");
     figure(`  frames before its key press, since the recorder began (${before.length})`, before.map(ms).join(", ") || "none");
     figure(`  frames during it (${frames.length})`, frameFigure(frames, longTasks), "p99 < 33 ms, none over 100 ms");
+    // (a flood drawn while other processes held the cores reads slow: this tells it apart)
+    if (hostFigure) figure("  the host's CPU during it", hostFigure);
     // where in the flood its slow frames came (a start still warming up, or all along)
     const slow = frames.map((f, i) => [f, began[i] - t0]).filter(([f]) => f > 34);
     // and how fast it drew, second by second (a first second still warming up, or all along)

@@ -22,7 +22,7 @@ interface TraceEvent {
 
 const MB = 1e6;
 const floodBytes = Number(process.argv[2] ?? 5) * MB;
-const CATEGORIES = [
+export const TRACE_CATEGORIES = [
   "devtools.timeline",
   "disabled-by-default-devtools.timeline",
   "disabled-by-default-devtools.timeline.frame",
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     const events: TraceEvent[] = [];
     cdp.on("Tracing.dataCollected", (e) => events.push(...(e.value as unknown as TraceEvent[])));
     const complete = new Promise<void>((resolve) => cdp.once("Tracing.tracingComplete", () => resolve()));
-    await cdp.send("Tracing.start", { traceConfig: { includedCategories: CATEGORIES, recordMode: "recordContinuously" }, transferMode: "ReportEvents" });
+    await cdp.send("Tracing.start", { traceConfig: { includedCategories: TRACE_CATEGORIES, recordMode: "recordContinuously" }, transferMode: "ReportEvents" });
 
     await page.evaluate(`(() => {
       const w = window;
@@ -275,10 +275,11 @@ function jsProfile(events: TraceEvent[], main: string): void {
   for (const [k, d] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`   ${(d / 1000).toFixed(0).padStart(6)} ms  ${k}`);
 }
 
-main().then(
-  () => process.exit(0),
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+if (import.meta.url === `file://${process.argv[1]}`)
+  main().then(
+    () => process.exit(0),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
