@@ -19,6 +19,8 @@ export const CHROMIUM_ARGS = [
   "--disable-background-networking",
   "--disable-component-update",
   "--disable-sync",
+  // BENCH_CHROMIUM_ARGS: more, space-separated (e.g. V8's flags, to see what a reading hangs on)
+  ...(process.env.BENCH_CHROMIUM_ARGS?.split(" ").filter(Boolean) ?? []),
 ];
 
 /** Whether the lab in `target` has kept the whole decompressed pre-booted state in OPFS (worker/state-cache.ts): a later start reads it there. */

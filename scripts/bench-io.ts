@@ -364,7 +364,7 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom" | "webgl"): Pr
     // (a flood drawn while other processes held the cores reads slow: this tells it apart)
     if (hostFigure) figure("  the host's CPU during it", hostFigure);
     // where in the flood its slow frames came (a start still warming up, or all along)
-    const slow = frames.map((f, i) => [f, began[i] - t0]).filter(([f]) => f > 34);
+    const slow = frames.map((f, i) => [f, began[i] - t0, drawn[i] - from]).filter(([f]) => f > 34);
     // and how fast it drew, second by second (a first second still warming up, or all along)
     const perSecond: string[] = [];
     for (let second = 1, i = 0, last = from; i < began.length; second++) {
@@ -374,7 +374,7 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom" | "webgl"): Pr
       last = now;
     }
     figure("  MB drawn in each second of it", perSecond.join(", "));
-    figure(`  its frames over 34 ms (${slow.length}), at ms since the key press`, slow.map(([f, at]) => `${ms(f)} at +${at.toFixed(0)}`).join(", ") || "none");
+    figure(`  its frames over 34 ms (${slow.length}), at ms since the key press (and how much of the flood was drawn by their end)`, slow.map(([f, at, done]) => `${ms(f)} at +${at.toFixed(0)} (${(done / MB).toFixed(2)} MB drawn)`).join(", ") || "none");
 
     // Ctrl-C while `seq` floods: how long until the screen is quiet (its last byte drawn).
     await page.keyboard.press("Control+L");
