@@ -6,8 +6,9 @@ import { cpus, loadavg } from "node:os";
 
 interface Sample {
   at: number;
-  /** Jiffies of all CPUs: busy (not idle nor iowait) and in all. */
+  /** Jiffies of all CPUs: busy (not idle nor iowait), stolen (the hypervisor ran something else on the VM's CPUs), in all. */
   busy: number;
+  steal: number;
   total: number;
   /** Jiffies (user + system) of the browser's processes. */
   browser: number;
@@ -16,10 +17,11 @@ interface Sample {
 /** Clock ticks per second of /proc's times (USER_HZ, 100 on Linux). */
 const HZ = 100;
 
-function machine(): { busy: number; total: number } {
+function machine(): { busy: number; steal: number; total: number } {
+  // user nice system idle iowait irq softirq steal
   const fields = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
   const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: total - fields[3] - fields[4], total };
+  return { busy: total - fields[3] - fields[4] - fields[7], steal: fields[7], total };
 }
 
 /** User + system jiffies of `root` and every process under it. */
@@ -76,9 +78,10 @@ export function hostCpu(browser: number | null): () => string | null {
     const end = { at: performance.now(), ...machine(), browser: browser ? treeTime(browser) : 0 };
     const cores = cpus().length;
     const busy = (end.busy - start.busy) / (end.total - start.total); // of all cores
+    const steal = (end.steal - start.steal) / (end.total - start.total);
     const seconds = (end.at - start.at) / 1000;
     const ours = (end.browser - start.browser) / HZ / seconds / cores; // of all cores
     const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
-    return `${cores} cores ${pct(busy)} busy: this browser ${browser ? pct(ours) : "?"}, everything else ${browser ? pct(Math.max(0, busy - ours)) : "?"}; load average ${load.toFixed(1)} before`;
+    return `${cores} cores ${pct(busy)} busy: this browser ${browser ? pct(ours) : "?"}, everything else ${browser ? pct(Math.max(0, busy - ours)) : "?"}; stolen by the hypervisor ${pct(steal)}; load average ${load.toFixed(1)} before`;
   };
 }
