@@ -347,6 +347,12 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom" | "webgl"): Pr
     await page.keyboard.press("Enter"); // a prompt on the screen again
     await page.waitForFunction(() => /# $/.test(window.__contained!.terminalText("main").trimEnd() + " "), null, { timeout: 30_000, polling: 100 });
 
+    if (process.env.BENCH_IO_WARM_DRAWN) {
+      // (an experiment: a drawn flood first, so the terminal's own code has met one before the measured flood)
+      const warm = await page.evaluate(() => window.__contained!.output("main").drawn);
+      await enter(page, `${FLOOD} 1000000`);
+      await waitDrawn(page, warm, floodOnScreen(1_000_000), 120_000);
+    }
     const from = await page.evaluate(() => window.__contained!.output("main").drawn);
     // BENCH_IO_TRACE=file: a Chromium trace of the drawn flood (the same categories as scripts/trace-flood.ts)
     const trace = process.env.BENCH_IO_TRACE ? await startTrace(browser.context, page) : null;
