@@ -381,7 +381,10 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom" | "webgl"): Pr
       last = now;
     }
     figure("  MB drawn in each second of it", perSecond.join(", "));
-    figure(`  its frames over 34 ms (${slow.length}), at ms since the key press (and how much of the flood was drawn by their end)`, slow.map(([f, at, done]) => `${ms(f)} at +${at.toFixed(0)} (${(done / MB).toFixed(2)} MB drawn)`).join(", ") || "none");
+    figure(
+      `  its frames over 34 ms (${slow.length}), at ms since the key press (and how much of the flood was drawn by their end)`,
+      slow.map(([f, at, done]) => `${ms(f)} at +${at.toFixed(0)} (${(done / MB).toFixed(2)} MB drawn)`).join(", ") || "none",
+    );
 
     // Ctrl-C while `seq` floods: how long until the screen is quiet (its last byte drawn).
     await page.keyboard.press("Control+L");
