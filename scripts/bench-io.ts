@@ -347,11 +347,20 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom" | "webgl"): Pr
     await page.keyboard.press("Enter"); // a prompt on the screen again
     await page.waitForFunction(() => /# $/.test(window.__contained!.terminalText("main").trimEnd() + " "), null, { timeout: 30_000, polling: 100 });
 
-    if (process.env.BENCH_IO_WARM_DRAWN) {
-      // (an experiment: a drawn flood first, so the terminal's own code has met one before the measured flood)
+    const warmCommand = process.env.BENCH_IO_WARM_DRAWN;
+    if (warmCommand) {
+      // (an experiment: a drawn flood first, "1" or the command given, so the page has met one before the measured flood)
       const warm = await page.evaluate(() => window.__contained!.output("main").drawn);
-      await enter(page, `${FLOOD} 1000000`);
-      await waitDrawn(page, warm, floodOnScreen(1_000_000), 120_000);
+      await enter(page, warmCommand === "1" ? `${FLOOD} 1000000; echo warm-d''one` : `${warmCommand}; echo warm-d''one`);
+      await page.waitForFunction(
+        (from) => window.__contained!.output("main").drawn > from && window.__contained!.terminalText("main").includes("warm-done"),
+        warm,
+        {
+          timeout: 120_000,
+          polling: 100,
+        },
+      );
+      await page.waitForFunction(() => /# $/.test(window.__contained!.terminalText("main").trimEnd() + " "), null, { timeout: 30_000, polling: 100 });
     }
     const from = await page.evaluate(() => window.__contained!.output("main").drawn);
     // BENCH_IO_TRACE=file: a Chromium trace of the drawn flood (the same categories as scripts/trace-flood.ts)
