@@ -19,6 +19,8 @@ export const CHROMIUM_ARGS = [
   "--disable-background-networking",
   "--disable-component-update",
   "--disable-sync",
+  // BENCH_CHROMIUM_ARGS: more, space-separated (e.g. V8's flags, to see what a reading hangs on)
+  ...(process.env.BENCH_CHROMIUM_ARGS?.split(" ").filter(Boolean) ?? []),
 ];
 
 /** Whether the lab in `target` has kept the whole decompressed pre-booted state in OPFS (worker/state-cache.ts): a later start reads it there. */
@@ -215,7 +217,7 @@ async function commandToPassed(page: Page): Promise<number[]> {
 }
 
 /** A browser with a profile of its own, on disk, as a learner's browser has. */
-export async function freshBrowser(): Promise<{ context: BrowserContext; page: Page; dispose: () => Promise<void> }> {
+export async function freshBrowser(): Promise<{ context: BrowserContext; page: Page; profile: string; dispose: () => Promise<void> }> {
   // (Playwright's default context is incognito, with the HTTP cache and the origin private file
   // system in memory: there, reading the kept state took 105-147 ms instead of 45-55 ms.)
   const profile = mkdtempSync(join(tmpdir(), "contained-bench-"));
@@ -231,6 +233,7 @@ export async function freshBrowser(): Promise<{ context: BrowserContext; page: P
   return {
     context,
     page,
+    profile,
     dispose: async () => {
       await context.close();
       rmSync(profile, { recursive: true, force: true });

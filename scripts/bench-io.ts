@@ -8,11 +8,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
-import type { Page } from "@playwright/test";
+import type { BrowserContext, Page } from "@playwright/test";
 import type { TerminalId, VmEvent } from "../worker/api";
 import { VmService } from "../worker/vm-service";
 import { DOWNLOAD_LIMIT, UPLOAD_LIMIT, downloadFile, uploadFile } from "../web/files/transfer";
 import { PORT, freshBrowser, keystrokeFigure, keystrokeLatency, serve, withoutWebGL } from "./bench-browser";
+import { TRACE_CATEGORIES } from "./trace-flood";
+import { browserPid, hostCpu } from "./host-cpu";
 
 type Figure = (name: string, value: string, target?: string) => void;
 
@@ -185,6 +187,7 @@ async function startFrameRecorder(page: Page): Promise<void> {
     const w = window;
     w.__frames = [];
     w.__frameAt = [];
+    w.__frameDrawn = [];
     w.__longTasks = [];
     w.__recording = true;
     let last = -1;
@@ -193,6 +196,7 @@ async function startFrameRecorder(page: Page): Promise<void> {
       if (last >= 0) {
         w.__frames.push(t - last);
         w.__frameAt.push(t);
+        w.__frameDrawn.push(w.__contained.output("main").drawn);
       }
       last = t;
       if (w.__recording) requestAnimationFrame(loop);
@@ -205,22 +209,46 @@ async function startFrameRecorder(page: Page): Promise<void> {
 }
 
 /** What the recorder saw; `since`: only the frames that began at or after it (performance.now()). */
-async function stopFrameRecorder(page: Page, since = -Infinity): Promise<{ frames: number[]; longTasks: number[]; before: number[] }> {
+async function stopFrameRecorder(
+  page: Page,
+  since = -Infinity,
+): Promise<{ frames: number[]; began: number[]; drawn: number[]; longTasks: number[]; before: number[] }> {
   const seen = await page.evaluate(() => {
-    const w = window as unknown as { __frames: number[]; __frameAt: number[]; __longTasks: number[]; __recording: boolean };
+    const w = window as unknown as { __frames: number[]; __frameAt: number[]; __frameDrawn: number[]; __longTasks: number[]; __recording: boolean };
     w.__recording = false;
-    return { frames: w.__frames, at: w.__frameAt, longTasks: w.__longTasks };
+    return { frames: w.__frames, at: w.__frameAt, drawn: w.__frameDrawn, longTasks: w.__longTasks };
   });
   const began = (i: number) => seen.at[i] - seen.frames[i];
   const inside = seen.frames.map((_, i) => i).filter((i) => began(i) >= since);
   const before = seen.frames.filter((_, i) => began(i) < since);
-  return { frames: inside.map((i) => seen.frames[i]), longTasks: seen.longTasks, before };
+  return {
+    frames: inside.map((i) => seen.frames[i]),
+    began: inside.map(began),
+    drawn: inside.map((i) => seen.drawn[i]),
+    longTasks: seen.longTasks,
+    before,
+  };
+}
+
+/** Starts a CDP trace of the page; the function returned ends it and resolves to its events. */
+async function startTrace(context: BrowserContext, page: Page): Promise<() => Promise<unknown[]>> {
+  const cdp = await context.newCDPSession(page);
+  const events: unknown[] = [];
+  cdp.on("Tracing.dataCollected", (e) => events.push(...e.value));
+  const complete = new Promise<void>((resolve) => cdp.once("Tracing.tracingComplete", () => resolve()));
+  await cdp.send("Tracing.start", { traceConfig: { includedCategories: TRACE_CATEGORIES, recordMode: "recordContinuously" }, transferMode: "ReportEvents" });
+  return async () => {
+    await cdp.send("Tracing.end");
+    await complete;
+    return events;
+  };
 }
 
 /** Types a command into the main shell (already focused) and presses Enter; resolves to when. */
 async function enter(page: Page, command: string): Promise<number> {
   await page.keyboard.type(command);
-  await page.evaluate(() => ((window as unknown as { __t0: number }).__t0 = performance.now()));
+  // (a mark too: a trace shows it, where the command began)
+  await page.evaluate(() => ((window as unknown as { __t0: number }).__t0 = performance.mark("bench:enter").startTime));
   await page.keyboard.press("Enter");
   return page.evaluate(() => (window as unknown as { __t0: number }).__t0);
 }
@@ -319,16 +347,53 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom" | "webgl"): Pr
     await page.keyboard.press("Enter"); // a prompt on the screen again
     await page.waitForFunction(() => /# $/.test(window.__contained!.terminalText("main").trimEnd() + " "), null, { timeout: 30_000, polling: 100 });
 
+    const warmCommand = process.env.BENCH_IO_WARM_DRAWN;
+    if (warmCommand) {
+      // (an experiment: a drawn flood first, "1" or the command given, so the page has met one before the measured flood)
+      const warm = await page.evaluate(() => window.__contained!.output("main").drawn);
+      await enter(page, warmCommand === "1" ? `${FLOOD} 1000000; echo warm-d''one` : `${warmCommand}; echo warm-d''one`);
+      await page.waitForFunction(
+        (from) => window.__contained!.output("main").drawn > from && window.__contained!.terminalText("main").includes("warm-done"),
+        warm,
+        {
+          timeout: 120_000,
+          polling: 100,
+        },
+      );
+      await page.waitForFunction(() => /# $/.test(window.__contained!.terminalText("main").trimEnd() + " "), null, { timeout: 30_000, polling: 100 });
+    }
     const from = await page.evaluate(() => window.__contained!.output("main").drawn);
+    // BENCH_IO_TRACE=file: a Chromium trace of the drawn flood (the same categories as scripts/trace-flood.ts)
+    const trace = process.env.BENCH_IO_TRACE ? await startTrace(browser.context, page) : null;
     await startFrameRecorder(page);
+    const host = hostCpu(browserPid(browser.profile));
     t0 = await enter(page, `${FLOOD} ${n}`);
     end = await waitDrawn(page, from, floodOnScreen(n), 600_000);
+    const hostFigure = host();
+    if (trace) writeFileSync(process.env.BENCH_IO_TRACE!, JSON.stringify({ traceEvents: await trace() }));
     // (the frames from the key press on: the recorder began a moment before, and a frame then, the
     // page still busy with the ceiling's flood, is not the drawn flood's; it is printed apart)
-    const { frames, longTasks, before } = await stopFrameRecorder(page, t0);
+    const { frames, began, drawn, longTasks, before } = await stopFrameRecorder(page, t0);
     figure(`flood to the screen, ${n / MB} MB (Chromium)`, `${rate(floodOnScreen(n), end - t0)} (${ms(end - t0)})`, ">= 5 MB/s");
     figure(`  frames before its key press, since the recorder began (${before.length})`, before.map(ms).join(", ") || "none");
     figure(`  frames during it (${frames.length})`, frameFigure(frames, longTasks), "p99 < 33 ms, none over 100 ms");
+    // (a flood drawn while other processes held the cores reads slow: this tells it apart)
+    if (hostFigure) figure("  the host's CPU during it", hostFigure);
+    // where in the flood its slow frames came (a start still warming up, or all along)
+    const slow = frames.map((f, i) => [f, began[i] - t0, drawn[i] - from]).filter(([f]) => f > 34);
+    // and how fast it drew, second by second (a first second still warming up, or all along)
+    const perSecond: string[] = [];
+    for (let second = 1, i = 0, last = from; i < began.length; second++) {
+      while (i < began.length && began[i] - t0 < second * 1000) i++;
+      const now = i > 0 ? drawn[i - 1] : from;
+      perSecond.push(((now - last) / MB).toFixed(2));
+      last = now;
+    }
+    figure("  MB drawn in each second of it", perSecond.join(", "));
+    figure(
+      `  its frames over 34 ms (${slow.length}), at ms since the key press (and how much of the flood was drawn by their end)`,
+      slow.map(([f, at, done]) => `${ms(f)} at +${at.toFixed(0)} (${(done / MB).toFixed(2)} MB drawn)`).join(", ") || "none",
+    );
 
     // Ctrl-C while `seq` floods: how long until the screen is quiet (its last byte drawn).
     await page.keyboard.press("Control+L");
