@@ -22,44 +22,67 @@ export function isOpenPatch(block: unknown): block is OpenPatch {
   return typeof block === "object" && block !== null && isPatchBlock((block as OpenPatch).patch) && (block as OpenPatch).bytes instanceof Uint8Array;
 }
 
-function sameUnit(a: Uint8Array, b: Uint8Array, start: number, end: number): boolean {
-  if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0 && (end - start) % 4 === 0) {
-    const x = new Uint32Array(a.buffer, a.byteOffset + start, (end - start) >> 2);
-    const y = new Uint32Array(b.buffer, b.byteOffset + start, (end - start) >> 2);
+/** Whether `unit` (`length` bytes from `start` of `block`) holds what `base` does (null: zeros). */
+function sameUnit(block: Uint8Array, start: number, length: number, base: Uint8Array | null): boolean {
+  if (base && base.length !== length) return false;
+  if ((block.byteOffset + start) % 4 === 0 && length % 4 === 0 && (!base || base.byteOffset % 4 === 0)) {
+    const x = new Int32Array(block.buffer, block.byteOffset + start, length >> 2);
+    if (!base) {
+      for (let i = 0; i < x.length; i++) if (x[i]) return false;
+      return true;
+    }
+    const y = new Int32Array(base.buffer, base.byteOffset, length >> 2);
     for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
     return true;
   }
-  for (let i = start; i < end; i++) if (a[i] !== b[i]) return false;
+  for (let i = 0; i < length; i++) if (block[start + i] !== (base ? base[i] : 0)) return false;
   return true;
 }
 
-/** The patch that makes `block` from `base` (the block at `place` of the state `state`); null when most of it differs. */
-export function patchAgainst(block: Uint8Array, base: Uint8Array, state: string, place: readonly [number, number]): PatchBlock | null {
-  if (block.length !== base.length || block.length === 0) return null;
+/**
+ * The patch that makes `block` from a base block (the block at `place` of the state `state`),
+ * given as its units (null: a zero unit) or as its bytes; null when most of it differs (the
+ * comparison stops as soon as that is so: a block that is new is given up on at once).
+ */
+export function patchAgainst(
+  block: Uint8Array,
+  base: Uint8Array | ReadonlyArray<Uint8Array | null>,
+  state: string,
+  place: readonly [number, number],
+): PatchBlock | null {
   const count = Math.ceil(block.length / UNIT);
-  const units: number[] = [];
+  const units = base instanceof Uint8Array ? unitsOf(base) : base;
+  if (block.length === 0 || units.length !== count || (base instanceof Uint8Array && base.length !== block.length)) return null;
+  const changed: number[] = [];
   let size = 0;
   for (let unit = 0; unit < count; unit++) {
     const start = unit * UNIT;
-    const end = Math.min(start + UNIT, block.length);
-    if (sameUnit(block, base, start, end)) continue;
-    units.push(unit);
-    size += end - start;
+    const length = Math.min(UNIT, block.length - start);
+    if (sameUnit(block, start, length, units[unit])) continue;
+    changed.push(unit);
+    size += length;
+    if (changed.length > count * MOST) return null;
   }
-  if (units.length > count * MOST) return null;
   const bytes = new Uint8Array(size);
   let at = 0;
-  for (const unit of units) {
+  for (const unit of changed) {
     const part = block.subarray(unit * UNIT, Math.min((unit + 1) * UNIT, block.length));
     bytes.set(part, at);
     at += part.length;
   }
-  return { codec: "patch", state, place: [place[0], place[1]], units, bytes, deflated: false };
+  return { codec: "patch", state, place: [place[0], place[1]], units: changed, bytes, deflated: false };
+}
+
+function unitsOf(base: Uint8Array): Uint8Array[] {
+  const units: Uint8Array[] = [];
+  for (let at = 0; at < base.length; at += UNIT) units.push(base.subarray(at, at + UNIT));
+  return units;
 }
 
 /**
  * For a save: the patch of each new block of `layout` against the pre-booted state's block at
- * the same place (null where that state has none there, or most of the block differs).
+ * the same place (null where that state has none there, or most of the block differs). RAM
+ * blocks are compared with the base's packed pages where they are, not copied out.
  */
 export function patcherFor(base: { sha256: string; raw: Uint8Array }, layout: StateLayout): (hash: string, block: Uint8Array) => PatchBlock | null {
   const places = blockPlaces(layout);
@@ -68,7 +91,7 @@ export function patcherFor(base: { sha256: string; raw: Uint8Array }, layout: St
     if (!place) return null;
     const found = blocksIn(base.raw, new Map([[hash, place]])).get(hash);
     if (!found) return null;
-    return patchAgainst(block, found instanceof Uint8Array ? found : found.expand(), base.sha256, place);
+    return patchAgainst(block, found instanceof Uint8Array ? found : found.pages(), base.sha256, place);
   };
 }
 

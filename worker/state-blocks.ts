@@ -186,6 +186,8 @@ export function blockPlaces(layout: StateLayout): Map<string, [number, number]> 
 export interface PackedBlock {
   packed: Uint8Array;
   expand(): Uint8Array;
+  /** each 4 KiB page of the block: a view of the state, or null for a zero page */
+  pages(): Array<Uint8Array | null>;
 }
 
 /** A block's bytes, or a RAM block as a state packs it. */
@@ -239,10 +241,31 @@ export function blocksIn(raw: Uint8Array, places: ReadonlyMap<string, readonly [
       const at = range.start + i * DATA_BLOCK;
       if (at < range.end) found.set(hash, raw.subarray(at, Math.min(at + DATA_BLOCK, range.end)));
     } else if (i + 1 < starts.length && starts[i + 1] > starts[i]) {
-      found.set(hash, { packed: raw.subarray(starts[i], starts[i + 1]), expand: () => expandBlock(raw, range.ram!, i, starts[i]) });
+      found.set(hash, {
+        packed: raw.subarray(starts[i], starts[i + 1]),
+        expand: () => expandBlock(raw, range.ram!, i, starts[i]),
+        pages: () => blockPages(raw, range.ram!, i, starts[i]),
+      });
     }
   }
   return found;
+}
+
+/** The pages of RAM block `index` of a state, packed from `packed` on: views of it, null for a zero page. */
+function blockPages(raw: Uint8Array, ram: Ram, index: number, packed: number): Array<Uint8Array | null> {
+  const perBlock = MEMORY_BLOCK / PAGE;
+  const first = index * perBlock;
+  const count = Math.min(perBlock, ram.bitmap.length * 8 - first);
+  const pages: Array<Uint8Array | null> = [];
+  for (let i = 0; i < count; i++) {
+    const page = first + i;
+    if (!(ram.bitmap[page >> 3] & (1 << (page & 7)))) pages.push(null);
+    else {
+      pages.push(raw.subarray(packed, packed + PAGE));
+      packed += PAGE;
+    }
+  }
+  return pages;
 }
 
 /** RAM block `index` of a state, its pages packed from `packed` on, zero pages as zeros (as memoryPart makes it). */

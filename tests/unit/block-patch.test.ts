@@ -28,6 +28,20 @@ describe("a block as a patch", () => {
     expect(same(base, baseCopy)).toBe(true);
   });
 
+  it("compares with a base given as its pages, a zero page as null (a RAM block as the state packs it)", async () => {
+    const pages = [bytes(UNIT, 1), null, bytes(UNIT, 3), null];
+    const base = new Uint8Array(4 * UNIT);
+    base.set(pages[0]!, 0);
+    base.set(pages[2]!, 2 * UNIT);
+    const block = base.slice();
+    block[UNIT + 1] = 7; // a zero page written
+    const patch = patchAgainst(block, pages, "s", [9, 3])!;
+    expect(patch.units).toEqual([1]);
+    expect(same(applyPatch(base, await openPatch(patch, block.length)), block)).toBe(true);
+    expect(patchAgainst(base, pages, "s", [9, 3])!.units).toEqual([]);
+    expect(patchAgainst(block, pages.slice(0, 3), "s", [9, 3])).toBeNull(); // (pages of another block's size)
+  });
+
   it("reads the same once its units are deflated", async () => {
     const base = bytes(16 * UNIT);
     const block = base.slice();
