@@ -5,7 +5,7 @@
 // 108 KB and 12 ms, on the emulator's thread at a resume, before the boot files. A patch is
 // undone against the base (snapshots.ts), and the block it makes is checked against its name
 // as any block is.
-import { isPatchBlock, decompressBlock, type PatchBlock } from "./block-codec";
+import { decompressBlock, type PatchBlock } from "./block-codec";
 import { blockPlaces, blocksIn, type StateLayout } from "./state-blocks";
 
 export const UNIT = 4096;
@@ -16,10 +16,6 @@ const MOST = 3 / 4;
 export interface OpenPatch {
   patch: PatchBlock;
   bytes: Uint8Array;
-}
-
-export function isOpenPatch(block: unknown): block is OpenPatch {
-  return typeof block === "object" && block !== null && isPatchBlock((block as OpenPatch).patch) && (block as OpenPatch).bytes instanceof Uint8Array;
 }
 
 /** Whether `unit` (`length` bytes from `start` of `block`) holds what `base` does (null: zeros). */

@@ -199,7 +199,7 @@ function putStored(
     const record: StoredSnapshot = { id, header, layout, blockBytes, addedBytes: written.reduce((n, [, block]) => n + storedSize(block), 0) };
     const raw = written.filter(([, block]) => awaitsCompression(block)).map(([hash]) => hash);
     if (raw.length) record.rawBlocks = raw;
-    const patched = written.filter(([, block]) => !(block instanceof Uint8Array) && block.codec === "patch").map(([hash]) => hash);
+    const patched = written.filter(([, block]) => isPatchBlock(block)).map(([hash]) => hash);
     if (patched.length) record.patched = patched;
     if (base && (kept.length < blocks.size || patched.length)) {
       const shared: Record<string, [number, number]> = {};

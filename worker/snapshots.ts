@@ -8,7 +8,7 @@
 import type { RestoredSnapshot, SavedSnapshot, SaveTimeline, SnapshotRequest, SnapshotSummary, StorageEstimate } from "./api";
 import { APP_VERSION } from "./app-version";
 import { blockHash, compressBlock, compressedForm, isPatchBlock, readBlock } from "./block-codec";
-import { isOpenPatch, openPatch, patchInto, patcherFor, type OpenPatch } from "./block-patch";
+import { applyPatch, openPatch, patchInto, patcherFor, type OpenPatch } from "./block-patch";
 import { compactBlocks } from "./snapshot-compaction";
 import { VmError } from "./errors";
 import type { Manifest } from "./manifest";
@@ -203,7 +203,7 @@ async function patchedBlocks(
       if (!block) throw damaged(record, "a patch names a block the pre-booted state does not have");
       try {
         // (a base RAM block comes out of its packing as a new array: patched there, not copied again)
-        made.set(hash, patchInto(block instanceof Uint8Array ? block.slice() : block.expand(), open));
+        made.set(hash, block instanceof Uint8Array ? applyPatch(block, open) : patchInto(block.expand(), open));
       } catch (e) {
         throw damaged(record, (e as Error).message);
       }
@@ -217,7 +217,7 @@ async function withBase(
   { record, blocks }: StoredBlocks,
   base: (sha256: string) => Promise<BaseState | null>,
 ): Promise<{ all: ReadonlyMap<string, BlockBytes>; patched: ReadonlyMap<string, Uint8Array> }> {
-  const patches = new Map([...blocks].filter((entry): entry is [string, OpenPatch] => isOpenPatch(entry[1])));
+  const patches = new Map([...blocks].filter((entry): entry is [string, OpenPatch] => !(entry[1] instanceof Uint8Array)));
   const patched = await patchedBlocks(record, patches, base);
   const all = new Map<string, BlockBytes>();
   for (const [hash, block] of blocks) all.set(hash, block instanceof Uint8Array ? block : patched.get(hash)!);
@@ -287,8 +287,7 @@ export async function exportSnapshot(id: string, stores: store.SnapshotStores, b
     ]),
   );
   if (record.base) {
-    const state = await base(record.base.sha256);
-    if (!state) throw new VmError("snapshot-mismatch", `the snapshot "${record.header.name}" shares blocks with a pre-booted state this lab does not have`);
+    const state = await baseOf(record, record.base.sha256, base);
     for (const [hash, data] of blocksAt(state.raw, new Map(Object.entries(record.base.blocks))))
       if (!stored.has(hash)) blocks.push([hash, await compressBlock(data)]);
   }
