@@ -6,7 +6,7 @@
 // undone against the base (snapshots.ts), and the block it makes is checked against its name
 // as any block is.
 import { decompressBlock, type PatchBlock } from "./block-codec";
-import { blockPlaces, blocksIn, type StateLayout } from "./state-blocks";
+import { blockPlaces, blocksIn, isZeroPage, type PackedBlock, type PagedBlock, type StateLayout } from "./state-blocks";
 
 export const UNIT = 4096;
 /** A block with more of its units changed than this share is stored whole (patching it saves little). */
@@ -126,4 +126,20 @@ export function patchInto(block: Uint8Array, { patch, bytes }: OpenPatch): Uint8
   }
   if (at !== bytes.length) throw new Error("a patch does not fit the block it patches");
   return block;
+}
+
+/**
+ * The block a patch makes from a base RAM block as its state packs it, with its zero pages
+ * known: the base's, but for the units the patch wrote (looked at). Putting a state together
+ * then takes its pages without looking at each: at a resume in Chromium, the look at every page
+ * of the patched blocks took 30-60 ms, in code a new page runs cold.
+ */
+export function patchPacked(base: PackedBlock, open: OpenPatch): PagedBlock {
+  const bytes = patchInto(base.expand(), open);
+  const written = new Set(open.patch.units);
+  const pages = base.pages().map((page, unit) => {
+    const at = unit * UNIT;
+    return (written.has(unit) ? isZeroPage(bytes, at) : !page) ? null : bytes.subarray(at, at + UNIT);
+  });
+  return { bytes, pages };
 }

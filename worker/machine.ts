@@ -5,6 +5,7 @@ import type { Manifest, PortEntry } from "./manifest";
 import { portIo, type PortIo } from "./ports";
 import { nonZeroPageBytes } from "./state-blocks";
 import { WasmZstd } from "./zstd";
+import type { RamlessState } from "./ramless-state";
 import {
   V86,
   freshMemoryExports,
@@ -25,6 +26,8 @@ export interface MachineFiles {
   vgaBios: Uint8Array;
   /** Boot from this state if given, else from the kernel. */
   state?: Uint8Array;
+  /** For a state without RAM's pages (ramless-state.ts): what writes them as the state is restored. */
+  ram?: Omit<RamlessState, "state">;
   kernel?: Uint8Array;
 }
 
@@ -66,6 +69,8 @@ export class Machine {
     { signal, v86Zeroing = false, loadChunk }: { signal?: AbortSignal; v86Zeroing?: boolean; loadChunk?: ChunkLoader } = {},
   ): Promise<Machine> {
     const module = files.wasm;
+    if (files.state && files.ram && files.ram.ramEnd > manifest.memorySize)
+      throw new Error(`the state's RAM reaches ${files.ram.ramEnd >> 20} MB, past the machine's ${manifest.memorySize >> 20} MB`);
     const zstd = WasmZstd.for(module);
     let markRunning = () => {};
     const disk = new ChunkedDisk(
@@ -79,8 +84,7 @@ export class Machine {
     const options: V86Options = {
       wasm_fn: async (imports) => {
         const exports = (await WebAssembly.instantiate(module, imports)).exports;
-        if (v86Zeroing) return exports;
-        const patched = freshMemoryExports(exports);
+        const patched = freshMemoryExports(exports, { zeroAll: v86Zeroing, writeRam: files.state ? files.ram?.writeRam : undefined });
         markRunning = patched.markRunning;
         return patched.exports;
       },

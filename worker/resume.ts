@@ -6,7 +6,8 @@ import { VmError, vmErrorInfo } from "./errors";
 import type { MachineFiles } from "./machine";
 import { hasCurrentState, type Manifest } from "./manifest";
 import type { SnapshotStores, StoredSnapshot } from "./snapshot-store";
-import { identity, readStoredEarly, stateOf, type BaseState, type StoredBlocks } from "./snapshots";
+import type { RamlessState } from "./ramless-state";
+import { identity, readStoredEarly, startStateOf, type BaseState, type StoredBlocks } from "./snapshots";
 import { isV86State } from "./state-blocks";
 
 /** What a start loaded, kept for reset(). */
@@ -24,7 +25,7 @@ export interface Loaded {
  * created from it, as a pre-booted state is (vm-service.ts throws that machine away if not null).
  */
 export type Resume =
-  { record: StoredSnapshot; state: Uint8Array; read: number; assemble: number; problem: Promise<VmErrorInfo | null> } | { error: VmErrorInfo };
+  { record: StoredSnapshot; state: RamlessState; read: number; assemble: number; problem: Promise<VmErrorInfo | null> } | { error: VmErrorInfo };
 
 /** The pre-booted state this machine started from, if it did. */
 export function startedFrom(loaded: Loaded | null): BaseState | null {
@@ -59,11 +60,11 @@ export async function resumeState(reading: (manifest: Manifest) => Promise<Store
   try {
     const read = await reading(loaded.manifest);
     const t1 = performance.now();
-    const { state, checked } = await stateOf(
+    const { state, checked } = await startStateOf(
       read,
       baseLoader(() => loaded),
     );
-    if (!isV86State(state)) throw new VmError("bad-snapshot", `the snapshot "${read.record.header.name}" does not hold a machine's state`);
+    if (!isV86State(state.state)) throw new VmError("bad-snapshot", `the snapshot "${read.record.header.name}" does not hold a machine's state`);
     // Its blocks may be the pre-booted state's: that state must be the right one too.
     const baseProblem = read.record.base && unchecked ? Promise.resolve(unchecked.problem) : Promise.resolve(null);
     const problem = Promise.all([checked, baseProblem])

@@ -8,14 +8,15 @@
 import type { RestoredSnapshot, SavedSnapshot, SaveTimeline, SnapshotRequest, SnapshotSummary, StorageEstimate } from "./api";
 import { APP_VERSION } from "./app-version";
 import { blockHash, compressBlock, compressedForm, isPatchBlock, readBlock } from "./block-codec";
-import { applyPatch, openPatch, patchInto, patcherFor, type OpenPatch } from "./block-patch";
+import { applyPatch, openPatch, patchPacked, patcherFor, type OpenPatch } from "./block-patch";
 import { compactBlocks } from "./snapshot-compaction";
 import { VmError } from "./errors";
 import type { Manifest } from "./manifest";
 import type { RunningMachine } from "./running-machine";
 import { decodeSnapshotFile, encodeSnapshotFile, headerFor, mismatch, type MachineIdentity } from "./snapshot-format";
 import * as store from "./snapshot-store";
-import { assembleState, blockPlaces, blockSizes, blocksAt, blocksIn, splitState, type BlockBytes } from "./state-blocks";
+import { assembleRamless, type RamlessState } from "./ramless-state";
+import { assembleState, blockPlaces, blockSizes, blocksAt, blocksIn, splitState, type BlockBytes, type PagedBlock, type StateLayout } from "./state-blocks";
 
 /** The pre-booted state, raw, named by its file's sha256. */
 export interface BaseState {
@@ -131,7 +132,7 @@ const damaged = (record: store.StoredSnapshot, why: string) =>
   new VmError("bad-snapshot", `the snapshot "${record.header.name}" is damaged in storage (${why}); the machine is as it was`);
 
 /** Whether each block is what its name says: "bad-snapshot" if one is not, else null. */
-function checkHashes(record: store.StoredSnapshot, blocks: Iterable<[string, Uint8Array]>): Promise<VmError | null> {
+function checkHashes(record: store.StoredSnapshot, blocks: Iterable<readonly [string, Uint8Array]>): Promise<VmError | null> {
   return Promise.all([...blocks].map(async ([hash, bytes]) => (await blockHash(bytes)) === hash)).then((ok) =>
     ok.every(Boolean) ? null : damaged(record, "a block is not what was stored"),
   );
@@ -186,13 +187,15 @@ async function baseOf(record: store.StoredSnapshot, sha256: string, base: (sha25
   return state;
 }
 
+const bytesOf = (block: Uint8Array | PagedBlock): Uint8Array => (block instanceof Uint8Array ? block : block.bytes);
+
 /** The blocks patches make, each from its base's block; "bad-snapshot" when a patch does not fit its block. */
 async function patchedBlocks(
   record: store.StoredSnapshot,
   patches: ReadonlyMap<string, OpenPatch>,
   base: (sha256: string) => Promise<BaseState | null>,
-): Promise<Map<string, Uint8Array>> {
-  const made = new Map<string, Uint8Array>();
+): Promise<Map<string, Uint8Array | PagedBlock>> {
+  const made = new Map<string, Uint8Array | PagedBlock>();
   const byState = new Map<string, Map<string, OpenPatch>>();
   for (const [hash, open] of patches) byState.set(open.patch.state, (byState.get(open.patch.state) ?? new Map()).set(hash, open));
   for (const [sha256, opens] of byState) {
@@ -202,8 +205,7 @@ async function patchedBlocks(
       const block = found.get(hash);
       if (!block) throw damaged(record, "a patch names a block the pre-booted state does not have");
       try {
-        // (a base RAM block comes out of its packing as a new array: patched there, not copied again)
-        made.set(hash, block instanceof Uint8Array ? applyPatch(block, open) : patchInto(block.expand(), open));
+        made.set(hash, block instanceof Uint8Array ? applyPatch(block, open) : patchPacked(block, open));
       } catch (e) {
         throw damaged(record, (e as Error).message);
       }
@@ -216,7 +218,7 @@ async function patchedBlocks(
 async function withBase(
   { record, blocks }: StoredBlocks,
   base: (sha256: string) => Promise<BaseState | null>,
-): Promise<{ all: ReadonlyMap<string, BlockBytes>; patched: ReadonlyMap<string, Uint8Array> }> {
+): Promise<{ all: ReadonlyMap<string, BlockBytes>; patched: ReadonlyMap<string, Uint8Array | PagedBlock> }> {
   const patches = new Map([...blocks].filter((entry): entry is [string, OpenPatch] => !(entry[1] instanceof Uint8Array)));
   const patched = await patchedBlocks(record, patches, base);
   const all = new Map<string, BlockBytes>();
@@ -229,22 +231,43 @@ async function withBase(
 }
 
 /**
- * A snapshot's raw state, put together; "bad-snapshot" when its blocks do not make it up.
- * `checked`: the read's check, and whether each block a patch made is what its name says.
+ * A snapshot's state, put together by `assemble`; "bad-snapshot" when its blocks do not make it
+ * up. `checked`: the read's check, and whether each block a patch made is what its name says.
  */
-export async function stateOf(
+async function assembled<T>(
   read: StoredBlocks,
   base: (sha256: string) => Promise<BaseState | null>,
-): Promise<{ state: Uint8Array; checked: Promise<VmError | null> }> {
+  assemble: (layout: StateLayout, blocks: ReadonlyMap<string, BlockBytes>) => T,
+): Promise<{ state: T; checked: Promise<VmError | null> }> {
   const { all, patched } = await withBase(read, base);
-  let state: Uint8Array;
+  let state: T;
   try {
-    state = assembleState(read.record.layout, all);
+    state = assemble(read.record.layout, all);
   } catch (e) {
     throw damaged(read.record, (e as Error).message);
   }
-  const checked = Promise.all([read.checked, checkHashes(read.record, patched)]).then(([whole, made]) => whole ?? made);
+  const made = checkHashes(
+    read.record,
+    [...patched].map(([hash, block]) => [hash, bytesOf(block)]),
+  );
+  const checked = Promise.all([read.checked, made]).then(([whole, made]) => whole ?? made);
   return { state, checked };
+}
+
+/** A snapshot's raw state (for a running machine to restore). */
+export function stateOf(
+  read: StoredBlocks,
+  base: (sha256: string) => Promise<BaseState | null>,
+): Promise<{ state: Uint8Array; checked: Promise<VmError | null> }> {
+  return assembled(read, base, assembleState);
+}
+
+/** A snapshot's state without RAM's pages, and what writes them (for a machine to start from: ramless-state.ts). */
+export function startStateOf(
+  read: StoredBlocks,
+  base: (sha256: string) => Promise<BaseState | null>,
+): Promise<{ state: RamlessState; checked: Promise<VmError | null> }> {
+  return assembled(read, base, assembleRamless);
 }
 
 /** What a restore gives back to the page. */
@@ -283,7 +306,7 @@ export async function exportSnapshot(id: string, stores: store.SnapshotStores, b
   const blocks = await Promise.all(
     [...stored].map(async ([hash, block]): Promise<[string, Uint8Array]> => [
       hash,
-      isPatchBlock(block) ? await compressBlock(patched.get(hash)!) : await compressedForm(block),
+      isPatchBlock(block) ? await compressBlock(bytesOf(patched.get(hash)!)) : await compressedForm(block),
     ]),
   );
   if (record.base) {

@@ -6,17 +6,18 @@
 // state in 256 KiB blocks per large buffer (the disk's written blocks, VGA memory) and one run
 // for the header and small buffers. Measured on the booted lab, a file edited and the caches
 // dropped: 180 pages differ, 62 RAM blocks (0.64 MB compressed); packed, 7.5 MB of blocks
-// differed even with content-defined chunking. This is the one file that knows v86's state
+// differed even with content-defined chunking. This is the one file that reads v86's state
 // layout (a 16-byte header, a JSON info block, 4-byte aligned buffers; RAM is the CPU state's
-// items 77 and 78); a state it does not recognise is stored as plain bytes.
+// items 77 and 78; ramless-state.ts writes a state in it from what readInfo gives); a state it
+// does not recognise is stored as plain bytes.
 import { blockHash } from "./block-codec";
 
-const PAGE = 4096;
+export const PAGE = 4096;
 export const MEMORY_BLOCK = 64 << 10;
 export const DATA_BLOCK = 256 << 10;
 /** Buffers at least this big get blocks of their own. */
 const LARGE_BUFFER = 64 << 10;
-const V86_STATE_MAGIC = -2039052682;
+export const V86_STATE_MAGIC = -2039052682;
 
 export type StatePart =
   | { kind: "bytes"; length: number; blocks: string[] }
@@ -45,26 +46,53 @@ interface Ram {
   bitmap: Uint8Array;
 }
 
-/** Where v86's buffers are, and which one is RAM; null if the state is not laid out as expected. */
-function readLayout(raw: Uint8Array): { buffers: Array<{ start: number; end: number }>; ram: Ram | null } | null {
-  if (raw.length < 16 || raw.byteOffset % 4) return null;
-  const header = new Int32Array(raw.buffer, raw.byteOffset, 4);
-  if (header[0] !== V86_STATE_MAGIC || header[2] !== raw.length) return null;
+/** A v86 state's header and info block, read: where its buffers are (from the state's start), and which hold RAM. */
+export interface StateInfo {
+  /** the header's format version */
+  version: number;
+  /** the info block (JSON): the devices' state, and `buffer_infos` */
+  info: { buffer_infos: Array<{ offset: number; length: number }>; state: unknown[] };
+  /** where the info block ends */
+  infoEnd: number;
+  buffers: Array<{ start: number; end: number }>;
+  /** the buffers of RAM's packed pages and of its bitmap of pages present (-1: none) */
+  packedId: number;
+  bitmapId: number;
+}
+
+/** The header and info block at the start of `head` (a state, or its first part), read; null if they are not v86's. */
+export function readInfo(head: Uint8Array): StateInfo | null {
+  if (head.length < 16 || head.byteOffset % 4) return null;
+  const header = new Int32Array(head.buffer, head.byteOffset, 4);
+  if (header[0] !== V86_STATE_MAGIC || header[3] < 0 || 16 + header[3] > head.length) return null;
   const infoEnd = 16 + header[3];
   let info: { buffer_infos?: Array<{ offset: number; length: number }>; state?: unknown[] };
   try {
-    info = JSON.parse(new TextDecoder().decode(raw.subarray(16, infoEnd)));
+    info = JSON.parse(new TextDecoder().decode(head.subarray(16, infoEnd)));
   } catch {
     return null;
   }
   if (!Array.isArray(info.buffer_infos) || !Array.isArray(info.state)) return null;
   const base = (infoEnd + 3) & ~3;
   const buffers = info.buffer_infos.map((b) => ({ start: base + b.offset, end: base + b.offset + b.length }));
-  if (buffers.some((b, i) => b.end > raw.length || (i > 0 && b.start < buffers[i - 1].end))) return null;
-  const id = (item: unknown) => (item as { buffer_id?: unknown } | null)?.buffer_id;
-  const packed = buffers[id(info.state[77]) as number];
-  const bitmapAt = buffers[id(info.state[78]) as number];
-  if (!packed || !bitmapAt) return { buffers, ram: null };
+  if (buffers.some((b, i) => b.end < b.start || (i > 0 && b.start < buffers[i - 1].end))) return null;
+  const id = (item: unknown) => {
+    const found = (item as { buffer_id?: unknown } | null)?.buffer_id;
+    return typeof found === "number" && buffers[found] ? found : -1;
+  };
+  const known = info as StateInfo["info"];
+  return { version: header[1], info: known, infoEnd, buffers, packedId: id(info.state[77]), bitmapId: id(info.state[78]) };
+}
+
+/** Where v86's buffers are, and which one is RAM; null if the state is not laid out as expected. */
+function readLayout(raw: Uint8Array): { buffers: Array<{ start: number; end: number }>; ram: Ram | null } | null {
+  const found = readInfo(raw);
+  if (!found || new Int32Array(raw.buffer, raw.byteOffset, 4)[2] !== raw.length) return null;
+  const { buffers, packedId, bitmapId } = found;
+  if (buffers.some((b) => b.end > raw.length)) return null;
+  if (packedId < 0 || bitmapId < 0) return { buffers, ram: null };
+  const packed = buffers[packedId];
+  const bitmapAt = buffers[bitmapId];
   const bitmap = raw.subarray(bitmapAt.start, bitmapAt.end);
   let present = 0;
   for (const byte of bitmap) for (let b = byte; b; b &= b - 1) present++;
@@ -190,10 +218,21 @@ export interface PackedBlock {
   pages(): Array<Uint8Array | null>;
 }
 
-/** A block's bytes, or a RAM block as a state packs it. */
-export type BlockBytes = Uint8Array | PackedBlock;
+/**
+ * A block whose zero pages are known already (one made from a base block's pages, as a patch
+ * makes it): RAM takes its other pages as they are, without looking at each for zeros.
+ */
+export interface PagedBlock {
+  bytes: Uint8Array;
+  /** each 4 KiB page of `bytes`: a view of it, or null for a zero page */
+  pages: ReadonlyArray<Uint8Array | null>;
+}
 
-const isPacked = (block: BlockBytes): block is PackedBlock => !(block instanceof Uint8Array);
+/** A block's bytes, a RAM block as a state packs it, or a block with its zero pages known. */
+export type BlockBytes = Uint8Array | PackedBlock | PagedBlock;
+
+export const isPacked = (block: BlockBytes): block is PackedBlock => "packed" in block;
+export const bytesOf = (block: BlockBytes): Uint8Array => (block instanceof Uint8Array ? block : isPacked(block) ? block.expand() : block.bytes);
 
 /** A state's parts, and where each RAM block's packed pages begin (one more: where the last ends), kept by state. */
 interface StateIndex {
@@ -230,9 +269,9 @@ function indexOf(raw: Uint8Array): StateIndex {
  * restore's way) nor copied (its RAM blocks as it packs them: a state is put together from them
  * with one copy of each).
  */
-export function blocksIn(raw: Uint8Array, places: ReadonlyMap<string, readonly [number, number]>): Map<string, BlockBytes> {
+export function blocksIn(raw: Uint8Array, places: ReadonlyMap<string, readonly [number, number]>): Map<string, Uint8Array | PackedBlock> {
   const { ranges, packedStarts } = indexOf(raw);
-  const found = new Map<string, BlockBytes>();
+  const found = new Map<string, Uint8Array | PackedBlock>();
   for (const [hash, [p, i]] of places) {
     const range = ranges[p];
     const starts = packedStarts.get(p);
@@ -285,7 +324,7 @@ function expandBlock(raw: Uint8Array, ram: Ram, index: number, packed: number): 
 
 /** The same blocks, each whole (a snapshot file carries them so). */
 export function blocksAt(raw: Uint8Array, places: ReadonlyMap<string, readonly [number, number]>): Map<string, Uint8Array> {
-  return new Map([...blocksIn(raw, places)].map(([hash, block]) => [hash, isPacked(block) ? block.expand() : block]));
+  return new Map([...blocksIn(raw, places)].map(([hash, block]) => [hash, bytesOf(block)]));
 }
 
 /** The size of each block a layout names, in order (what a block must decompress to). */
@@ -299,7 +338,7 @@ export function blockSizes(layout: StateLayout): Map<string, number> {
   return sizes;
 }
 
-function isZeroPage(block: Uint8Array, at: number): boolean {
+export function isZeroPage(block: Uint8Array, at: number): boolean {
   const words = new Uint32Array(block.buffer, block.byteOffset + at, PAGE / 4);
   for (let i = 0; i < words.length; i++) if (words[i]) return false;
   return true;
@@ -322,8 +361,7 @@ export function assembleState(layout: StateLayout, blocks: ReadonlyMap<string, B
     if (part.kind === "bytes") {
       const end = at + part.length;
       for (const hash of part.blocks) {
-        const found = block(hash);
-        const data = isPacked(found) ? found.expand() : found;
+        const data = bytesOf(block(hash));
         if (at + data.length > end) throw new Error("the blocks do not make up the state they were saved from");
         raw.set(data, at);
         at += data.length;
@@ -339,6 +377,15 @@ export function assembleState(layout: StateLayout, blocks: ReadonlyMap<string, B
         if (at + found.packed.length > end) throw new Error("RAM has more pages than the state packed");
         raw.set(found.packed, at);
         at += found.packed.length;
+        continue;
+      }
+      if (!(found instanceof Uint8Array)) {
+        for (const page of found.pages) {
+          if (!page) continue;
+          if (at + PAGE > end) throw new Error("RAM has more pages than the state packed");
+          raw.set(page, at);
+          at += PAGE;
+        }
         continue;
       }
       const data = found.byteOffset % 4 ? found.slice() : found;

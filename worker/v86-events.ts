@@ -149,9 +149,16 @@ const LOW_MEMORY = 1 << 20;
  * WebAssembly memory is zero already, and writing zeros to it would make the host commit every
  * page of it: 0.4-0.5 s for 128 MB, most of a restore. Once the machine runs (`markRunning`),
  * zero_memory clears everything, as v86 does. tests/integration/fresh-memory.test.ts compares
- * the memory after such a restore with v86's own.
+ * the memory after such a restore with v86's own. `zeroAll`: clear everything all the same (that
+ * test's reference).
+ *
+ * `writeRam`: for a state given without RAM's pages (ramless-state.ts), writes them into the
+ * guest's RAM, once cleared, at that first restore (v86 then finds no page to copy in).
  */
-export function freshMemoryExports(exports: WebAssembly.Exports): { exports: WebAssembly.Exports; markRunning: () => void } {
+export function freshMemoryExports(
+  exports: WebAssembly.Exports,
+  { zeroAll = false, writeRam }: { zeroAll?: boolean; writeRam?: (memory: Uint8Array) => void } = {},
+): { exports: WebAssembly.Exports; markRunning: () => void } {
   const memory = exports.memory as WebAssembly.Memory;
   const allocate = exports.allocate_memory as (size: number) => number;
   const zero = exports.zero_memory as (addr: number, size: number) => void;
@@ -162,8 +169,14 @@ export function freshMemoryExports(exports: WebAssembly.Exports): { exports: Web
     allocate_memory: (size: number) => (base = allocate(size) >>> 0),
     zero_memory: (addr: number, size: number) => {
       if (!fresh || base < 0) return zero(addr, size);
-      const end = Math.min(addr + size, LOW_MEMORY);
-      if (end > addr) new Uint8Array(memory.buffer, base + addr, end - addr).fill(0);
+      if (zeroAll) zero(addr, size);
+      else {
+        const end = Math.min(addr + size, LOW_MEMORY);
+        if (end > addr) new Uint8Array(memory.buffer, base + addr, end - addr).fill(0);
+      }
+      const write = writeRam;
+      writeRam = undefined; // (once; and its pages are let go)
+      if (write && addr === 0) write(new Uint8Array(memory.buffer, base, size));
     },
   };
   return { exports: patched, markRunning: () => (fresh = false) };

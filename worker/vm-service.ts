@@ -27,6 +27,7 @@ import type { Manifest } from "./manifest";
 import { throttled } from "./progress";
 import { fromBase64 } from "./protocol";
 import { RunningMachine } from "./running-machine";
+import { ramlessOf } from "./ramless-state";
 import { baseLoader, readForResume, resumeState, startedFrom, type Loaded, type Resume } from "./resume";
 import { compressInPlace } from "./block-compressor";
 import { compactBlocks, compacted } from "./snapshot-compaction";
@@ -131,7 +132,7 @@ export class VmService implements VmApi {
     if (resume && "state" in resume) {
       const t = performance.now();
       const problem = resume.problem.then((p) => p && p.message);
-      machine = await this.createMachine({ ...loaded, files: { ...files, state: resume.state } }, problem).catch((e: Error) => {
+      machine = await this.createMachine({ ...loaded, files: { ...files, state: resume.state.state, ram: resume.state } }, problem).catch((e: Error) => {
         resumeError = { code: "bad-state", message: `the snapshot could not be restored (${e.message}); the machine started fresh` };
         return null;
       });
@@ -193,6 +194,9 @@ export class VmService implements VmApi {
   private async createMachine({ manifest, options, files }: Loaded, problem: Promise<string | null> = Promise.resolve(null)): Promise<Machine | null> {
     const abort = new AbortController();
     const { Machine } = await loadMachineModule();
+    // (a state given whole: RAM's pages copied from it, not out of it: see ramless-state.ts)
+    const ramless = files.state && !files.ram ? ramlessOf(files.state) : null;
+    if (ramless) files = { ...files, state: ramless.state, ram: ramless };
     const onDiskError = (message: string) => this.emit({ type: "error", error: { code: "download-failed", message } });
     const creating = Machine.create(manifest, options.imagesBase, files, onDiskError, { signal: abort.signal });
     creating.catch(() => {}); // (a failure is the caller's, through the promise returned)

@@ -1,7 +1,8 @@
 // A block kept as the 4 KiB units in which it differs from the pre-booted state's block.
 import { describe, expect, it } from "vitest";
 import { compressBlock, compressedStored, type PatchBlock } from "../../worker/block-codec";
-import { applyPatch, openPatch, patchAgainst, UNIT } from "../../worker/block-patch";
+import { applyPatch, openPatch, patchAgainst, patchPacked, UNIT } from "../../worker/block-patch";
+import type { PackedBlock } from "../../worker/state-blocks";
 
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
 
@@ -40,6 +41,29 @@ describe("a block as a patch", () => {
     expect(same(applyPatch(base, await openPatch(patch, block.length)), block)).toBe(true);
     expect(patchAgainst(base, pages, "s", [9, 3])!.units).toEqual([]);
     expect(patchAgainst(block, pages.slice(0, 3), "s", [9, 3])).toBeNull(); // (pages of another block's size)
+  });
+
+  it("makes a base RAM block, as its state packs it, patched with its zero pages known", async () => {
+    // Pages: 0 kept, 1 zero kept, 2 written over, 3 zero written, 4 written to zeros, 5 zero.
+    const pages = [bytes(UNIT, 1), null, bytes(UNIT, 3), null, bytes(UNIT, 5), null];
+    const base = new Uint8Array(pages.length * UNIT);
+    pages.forEach((page, i) => page && base.set(page, i * UNIT));
+    const present = pages.filter((p): p is Uint8Array => p !== null);
+    const packed: PackedBlock = {
+      packed: new Uint8Array(present.length * UNIT),
+      expand: () => base.slice(),
+      pages: () => pages.map((p) => p && p.slice()),
+    };
+    const block = base.slice();
+    block.set(bytes(UNIT, 9), 2 * UNIT);
+    block[3 * UNIT + 100] = 1;
+    block.fill(0, 4 * UNIT, 5 * UNIT);
+    const patch = patchAgainst(block, pages, "s", [7, 1])!;
+    expect(patch.units).toEqual([2, 3, 4]);
+    const made = patchPacked(packed, await openPatch(patch, block.length));
+    expect(same(made.bytes, block)).toBe(true);
+    expect(made.pages.map((p) => p !== null)).toEqual([true, false, true, true, false, false]);
+    made.pages.forEach((page, i) => page && expect(same(page, block.subarray(i * UNIT, (i + 1) * UNIT))).toBe(true));
   });
 
   it("reads the same once its units are deflated", async () => {

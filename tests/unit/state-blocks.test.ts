@@ -1,6 +1,5 @@
 // The pre-booted state (a real v86 state) split into blocks and put together again.
 import { describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
 import {
   assembleState,
   blockPlaces,
@@ -12,54 +11,16 @@ import {
   splitState,
   MEMORY_BLOCK,
   type BlockBytes,
+  type PackedBlock,
 } from "../../worker/state-blocks";
 import { blockHash } from "../../worker/block-codec";
-
-const raw = new Uint8Array(
-  execFileSync("zstd", ["-q", "-d", "-c", new URL("../../images/out/state.bin.zst", import.meta.url).pathname], { maxBuffer: 64 << 20 }),
-);
+import { raw, ramOf, v86State } from "./v86-states";
 
 /** The state with one page of RAM changed: the 4 bytes at `at` inside the packed pages. */
 function withPacked(at: number, value: number): Uint8Array {
   const copy = raw.slice();
   new DataView(copy.buffer).setUint32(at, value, true);
   return copy;
-}
-
-/**
- * A small state in v86's layout (header, info block, 4-byte aligned buffers): RAM packed as
- * save_state packs it (its non-zero pages, and a bitmap of them), then `disk`.
- */
-function v86State(ram: Uint8Array, disk: Uint8Array): Uint8Array {
-  const pages: Uint8Array[] = [];
-  const bitmap = new Uint8Array(ram.length / 4096 / 8);
-  for (let page = 0; page < ram.length / 4096; page++) {
-    const bytes = ram.subarray(page * 4096, (page + 1) * 4096);
-    if (bytes.every((b) => b === 0)) continue;
-    bitmap[page >> 3] |= 1 << (page & 7);
-    pages.push(bytes);
-  }
-  const buffers = [Buffer.concat(pages), bitmap, disk];
-  let offset = 0;
-  const buffer_infos = buffers.map((b) => ({ offset, length: b.length, end: (offset = (offset + b.length + 3) & ~3) }));
-  const state: unknown[] = Array.from({ length: 79 }, (_, i) => i);
-  state[77] = { buffer_id: 0 };
-  state[78] = { buffer_id: 1 };
-  const info = new TextEncoder().encode(JSON.stringify({ buffer_infos: buffer_infos.map(({ offset, length }) => ({ offset, length })), state }));
-  const base = (16 + info.length + 3) & ~3;
-  const raw = new Uint8Array(base + offset);
-  const header = new Int32Array(raw.buffer, 0, 4);
-  header.set([-2039052682, 6, raw.length, info.length]);
-  raw.set(info, 16);
-  buffers.forEach((b, i) => raw.set(b, base + buffer_infos[i].offset));
-  return raw;
-}
-
-/** `pages` pages of RAM, every third one zero, the rest filled from `seed`. */
-function ramOf(pages: number, seed: number): Uint8Array {
-  const ram = new Uint8Array(pages * 4096);
-  for (let page = 0; page < pages; page++) if (page % 3) ram.fill((page * 31 + seed) & 255 || 1, page * 4096, (page + 1) * 4096);
-  return ram;
 }
 
 describe("a v86 state as blocks", () => {
@@ -116,7 +77,7 @@ describe("a v86 state as blocks", () => {
     const fromBase = blocksIn(before, shared);
     expect(fromBase.size).toBe(shared.size);
     // The base's RAM blocks are views of it, packed (not copies); its bytes are not touched.
-    const packed = [...fromBase.values()].filter((b): b is Exclude<BlockBytes, Uint8Array> => !(b instanceof Uint8Array));
+    const packed = [...fromBase.values()].filter((b): b is PackedBlock => !(b instanceof Uint8Array));
     expect(packed.length).toBe(2);
     for (const block of packed) expect(block.packed.buffer).toBe(before.buffer);
     const assembled = assembleState(snapshot.layout, new Map<string, BlockBytes>([...own, ...fromBase]));
