@@ -106,22 +106,6 @@ export function ramBytes(raw: Uint8Array): number | null {
   return ram ? ram.end - ram.start : null;
 }
 
-/** Bytes of `mem` in 4 KiB pages that are not all zero: what v86's save_state packs of RAM. */
-export function nonZeroPageBytes(mem: Uint8Array): number {
-  const words = new Uint32Array(mem.buffer, mem.byteOffset, mem.length >> 2);
-  const perPage = PAGE / 4;
-  let pages = 0;
-  for (let page = 0; page < words.length; page += perPage) {
-    for (let i = page, end = Math.min(page + perPage, words.length); i < end; i++) {
-      if (words[i]) {
-        pages++;
-        break;
-      }
-    }
-  }
-  return pages * PAGE;
-}
-
 /** Whether a raw state has v86's layout (header, info block, buffers): the one check before v86 is given it to start from. */
 export function isV86State(raw: Uint8Array): boolean {
   return readLayout(raw) !== null;

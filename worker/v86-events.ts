@@ -182,6 +182,20 @@ export function freshMemoryExports(
   return { exports: patched, markRunning: () => (fresh = false) };
 }
 
+/**
+ * Bytes of the guest's RAM in non-zero 4 KiB pages, found by v86's own `is_memory_zeroed` (the
+ * wasm function save_state packs RAM by): 23-57 ms for 128 MB in Node here, where a scan in
+ * JavaScript took 67-186 ms.
+ */
+export function nonZeroRamBytes(emulator: V86): number {
+  const cpu = (emulator as unknown as { v86: { cpu: { mem8: Uint8Array; is_memory_zeroed(addr: number, length: number): boolean } } }).v86.cpu;
+  let pages = 0;
+  for (let at = 0; at + PAGE <= cpu.mem8.length; at += PAGE) if (!cpu.is_memory_zeroed(at, PAGE)) pages++;
+  return pages * PAGE;
+}
+
+const PAGE = 4096;
+
 /** The guest's RAM as v86 holds it (for tests that compare machines byte for byte). */
 export function guestMemory(emulator: V86): Uint8Array {
   return (emulator as unknown as { v86: { cpu: { mem8: Uint8Array } } }).v86.cpu.mem8;

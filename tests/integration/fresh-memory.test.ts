@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Machine, type MachineFiles } from "../../worker/machine";
 import { ramlessOf } from "../../worker/ramless-state";
+import { ramBytes } from "../../worker/state-blocks";
 import { parseManifest } from "../../worker/manifest";
 import { decompressFrames } from "../../worker/state-frames";
 import { WasmZstd } from "../../worker/zstd";
@@ -56,6 +57,14 @@ describe("restoring into fresh memory", () => {
       }
       expect(nonZeroPages).toBeGreaterThan(1000); // the state did fill RAM
       expect(differing).toEqual([]);
+      // What a save counts before it takes a state (to drop the page cache first): the pages the
+      // state packed; and a page counts when any byte of it is not zero, its last one too.
+      expect(fast.machine.nonZeroRamBytes()).toBe(ramBytes(files.state));
+      const memory = fast.machine.memory();
+      let zeroPage = 4096;
+      while (memory.subarray(zeroPage, zeroPage + 4096).some((b) => b !== 0)) zeroPage += 4096;
+      memory[zeroPage + 4095] = 1;
+      expect(fast.machine.nonZeroRamBytes()).toBe(ramBytes(files.state)! + 4096);
     } finally {
       await fast.machine.destroy();
       await reference.machine.destroy();

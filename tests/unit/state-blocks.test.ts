@@ -6,8 +6,6 @@ import {
   blockSizes,
   blocksAt,
   blocksIn,
-  nonZeroPageBytes,
-  ramBytes,
   splitState,
   MEMORY_BLOCK,
   type BlockBytes,
@@ -90,20 +88,5 @@ describe("a v86 state as blocks", () => {
     const { layout, blocks } = await splitState(garbage);
     expect(layout.parts.map((p) => p.kind)).toEqual(["bytes"]);
     expect(Buffer.compare(assembleState(layout, blocks), garbage)).toBe(0);
-  });
-
-  it("counts RAM's non-zero pages as save_state packs them, without taking a state", async () => {
-    // RAM as the guest sees it, from the state's blocks (an all-zero block is not stored: zeros).
-    const { layout, blocks } = await splitState(raw);
-    const memory = layout.parts.find((p) => p.kind === "memory")!;
-    const ram = new Uint8Array(memory.kind === "memory" ? memory.pages * 4096 : 0);
-    memory.blocks.forEach((hash, i) => hash && ram.set(blocks.get(hash)!, i * MEMORY_BLOCK));
-    expect(nonZeroPageBytes(ram)).toBe(ramBytes(raw));
-    // A page counts when any byte of it is not zero, its last one too.
-    const pages = new Uint8Array(4 * 4096);
-    pages[4096 + 4095] = 1;
-    pages[3 * 4096] = 7;
-    expect(nonZeroPageBytes(pages)).toBe(2 * 4096);
-    expect(nonZeroPageBytes(new Uint8Array(8192))).toBe(0);
   });
 });
