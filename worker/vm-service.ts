@@ -174,13 +174,15 @@ export class VmService implements VmApi {
   }
 
   /**
-   * Once the machine is up: where the base's blocks are, so the first save need not work it out
-   * (~0.1 s); and the blocks an earlier visit's last saves left raw, compressed (a closed tab cuts
-   * that pass short).
+   * Once the machine is up: its RAM read once (Machine.touchRam), and where the base's blocks
+   * are, so the first save need not do either (~0.1 s each); and the blocks an earlier visit's
+   * last saves left raw, compressed (a closed tab cuts that pass short).
    */
   private prepareSnapshots(): void {
     const base = startedFrom(this.loaded);
+    const machine = this.running?.machine;
     setTimeout(() => {
+      void machine?.touchRam();
       if (base) void snapshots.placesOf(base);
       try {
         void compactBlocks(this.stores());
