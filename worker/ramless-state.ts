@@ -12,7 +12,7 @@ import {
   MEMORY_BLOCK,
   PAGE,
   V86_STATE_MAGIC,
-  bytesOf,
+  copyBytesPart,
   isPacked,
   isZeroPage,
   readInfo,
@@ -134,14 +134,7 @@ export function assembleRamless(layout: StateLayout, blocks: ReadonlyMap<string,
       full += part.length;
       continue;
     }
-    const end = at + part.length;
-    for (const hash of part.blocks) {
-      const data = bytesOf(block(hash));
-      if (at + data.length > end) throw new Error("the blocks do not make up the state they were saved from");
-      rest.set(data, at);
-      at += data.length;
-    }
-    if (at !== end) throw new Error("the blocks do not make up the state they were saved from");
+    at = copyBytesPart(part, block, rest, at);
     full += part.length;
   }
   if (full !== layout.rawSize) throw new Error("the blocks do not make up the state they were saved from");

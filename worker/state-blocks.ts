@@ -328,6 +328,20 @@ export function isZeroPage(block: Uint8Array, at: number): boolean {
   return true;
 }
 
+/** Copies a part of plain bytes into `out` from `at`, block by block; returns where it ends (throws if its blocks do not make it up). */
+export function copyBytesPart(part: StatePart, block: (hash: string) => BlockBytes, out: Uint8Array, at: number): number {
+  const end = at + part.length;
+  for (const hash of part.blocks) {
+    if (!hash) continue;
+    const data = bytesOf(block(hash));
+    if (at + data.length > end) throw new Error("the blocks do not make up the state they were saved from");
+    out.set(data, at);
+    at += data.length;
+  }
+  if (at !== end) throw new Error("the blocks do not make up the state they were saved from");
+  return at;
+}
+
 /**
  * The raw state again, from its layout and blocks (each already checked against its name; a
  * packed RAM block, another state's, is copied as it is); throws if they do not fit the layout.
@@ -343,14 +357,7 @@ export function assembleState(layout: StateLayout, blocks: ReadonlyMap<string, B
   for (const part of layout.parts) {
     if (at + part.length > raw.length) throw new Error("the blocks add up to more than the state");
     if (part.kind === "bytes") {
-      const end = at + part.length;
-      for (const hash of part.blocks) {
-        const data = bytesOf(block(hash));
-        if (at + data.length > end) throw new Error("the blocks do not make up the state they were saved from");
-        raw.set(data, at);
-        at += data.length;
-      }
-      if (at !== end) throw new Error("the blocks do not make up the state they were saved from");
+      at = copyBytesPart(part, block, raw, at);
       continue;
     }
     const end = at + part.length;
