@@ -2,9 +2,9 @@
 // guest first reads them. v86 takes any object with its buffer interface (get/set/load/...),
 // so this one class does the fetching, the decompression and the write overlay the same way in
 // a browser and in Node. Writes stay in memory, in 256-byte blocks, exactly like v86's own
-// async buffers, so a saved state holds only what the guest wrote.
+// async buffers, so a saved state holds only what the guest wrote (disk-overlay.ts).
+import { BLOCK, DiskOverlay } from "./disk-overlay";
 
-const BLOCK = 256;
 /** Decompressed chunks kept in memory; older ones are fetched again (from the HTTP cache). */
 const MAX_CACHED_CHUNKS = 256;
 const RETRY_DELAYS_MS = [250, 1000, 3000, 10_000];
@@ -19,7 +19,7 @@ export class ChunkedDisk {
   onprogress: ((e: object) => void) | undefined;
   private readonly chunks = new Map<number, Uint8Array>();
   private readonly inflight = new Map<number, Promise<Uint8Array>>();
-  private written = new Map<number, Uint8Array>();
+  private written: DiskOverlay;
   /** Every chunk the guest has read, in the order it first asked: what a boot needs. */
   readonly chunksRead = new Set<number>();
   /** Reads the guest is waiting for (their chunks being fetched), and who waits for none to be. */
@@ -39,6 +39,7 @@ export class ChunkedDisk {
     private readonly onError: (message: string) => void = () => {},
   ) {
     this.byteLength = size;
+    this.written = new DiskOverlay(size);
   }
 
   chunkUrl(index: number): string {
@@ -96,12 +97,7 @@ export class ChunkedDisk {
       out.set(chunkData(index).subarray(within, within + n), pos - offset);
       pos += n;
     }
-    if (this.written.size) {
-      for (let b = offset / BLOCK; b < (offset + len) / BLOCK; b++) {
-        const block = this.written.get(b);
-        if (block) out.set(block, b * BLOCK - offset);
-      }
-    }
+    this.written.overlay(out, offset);
     return out;
   }
 
@@ -171,12 +167,7 @@ export class ChunkedDisk {
   }
 
   set(offset: number, data: Uint8Array, fn: () => void): void {
-    for (let i = 0; i < data.length; i += BLOCK) {
-      const index = (offset + i) / BLOCK;
-      const block = this.written.get(index);
-      if (block) block.set(data.subarray(i, i + BLOCK));
-      else this.written.set(index, data.slice(i, i + BLOCK));
-    }
+    this.written.write(offset, data);
     fn();
   }
 
@@ -191,21 +182,17 @@ export class ChunkedDisk {
    * block: 9 MB of JSON after the guest unpacked a 30 MB tree.
    */
   get_state(): [Uint32Array, Uint8Array] {
-    const indices = new Uint32Array(this.written.size);
-    const data = new Uint8Array(this.written.size * BLOCK);
-    let i = 0;
-    for (const [index, block] of this.written) {
-      indices[i] = index;
-      data.set(block, i++ * BLOCK);
-    }
-    return [indices, data];
+    return this.written.state();
   }
 
-  /** Takes either shape: ours, or v86's (the pre-booted state was saved with it). */
+  /** Takes either shape: ours (its bytes kept as they are: v86 hands each buffer of a state over as a copy of its own), or v86's (the pre-booted state was saved with it). */
   set_state(state: [Uint32Array, Uint8Array] | [Array<[number, Uint8Array]>]): void {
     if (state[0] instanceof Uint32Array && state[1] instanceof Uint8Array) {
-      const [indices, data] = state;
-      this.written = new Map(Array.from(indices, (index, i) => [index, data.slice(i * BLOCK, (i + 1) * BLOCK)]));
-    } else this.written = new Map((state as [Array<[number, Uint8Array]>])[0].map(([index, block]) => [index, block]));
+      this.written = DiskOverlay.restored(this.byteLength, state[0], state[1]);
+    } else {
+      const blocks = (state as [Array<[number, Uint8Array]>])[0];
+      this.written = new DiskOverlay(this.byteLength);
+      for (const [index, block] of blocks) this.written.write(index * BLOCK, block);
+    }
   }
 }
