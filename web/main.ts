@@ -18,7 +18,7 @@ const storage = (() => {
   }
 })();
 const resume = resumeChoice(storage, owner, params);
-const connection = await connect(backend, { startNow: true, ...(resume ? { resume } : {}) });
+const connection = await connect(backend, { startNow: true, autosaves: true, ...(resume ? { resume } : {}) });
 // The UI's code loads once the worker has: on two cores, loading both at once slowed the
 // worker's start by 0.1 s, and the UI is ready long before the machine is anyway.
 await connection.connected.catch(() => {});

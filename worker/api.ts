@@ -85,6 +85,12 @@ export interface StartOptions {
    * from the pre-booted state as usual and StartResult.resumeError says why.
    */
   resume?: string;
+  /**
+   * The caller saves the machine by itself after the learner's commands (the lab's page does;
+   * an embed does not): the worker then readies the next save while the guest is idle, by
+   * dropping the page cache after work that filled it (RunningMachine.dropPageCacheIfGrown).
+   */
+  autosaves?: boolean;
 }
 
 /** v86's wasm compiled by the caller, or undefined when that failed. */

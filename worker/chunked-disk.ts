@@ -20,6 +20,9 @@ export class ChunkedDisk {
   private readonly chunks = new Map<number, Uint8Array>();
   private readonly inflight = new Map<number, Promise<Uint8Array>>();
   private written: DiskOverlay;
+  /** Bytes the guest has read and written (what fills its page cache: RunningMachine's idle drop). */
+  bytesRead = 0;
+  bytesWritten = 0;
   /** Every chunk the guest has read, in the order it first asked: what a boot needs. */
   readonly chunksRead = new Set<number>();
   /** Reads the guest is waiting for (their chunks being fetched), and who waits for none to be. */
@@ -123,6 +126,7 @@ export class ChunkedDisk {
   }
 
   get(offset: number, len: number, fn: (data: Uint8Array) => void): void {
+    this.bytesRead += len;
     const indexes = this.chunkRange(offset, len);
     for (const i of indexes) this.chunksRead.add(i);
     if (indexes.every((i) => this.chunks.has(i))) {
@@ -168,6 +172,7 @@ export class ChunkedDisk {
 
   set(offset: number, data: Uint8Array, fn: () => void): void {
     this.written.write(offset, data);
+    this.bytesWritten += data.length;
     fn();
   }
 

@@ -24,11 +24,6 @@ export interface BaseState {
   raw: Uint8Array;
 }
 
-/** How much RAM a dropped page cache may leave before a save drops it again. */
-const DROP_MARGIN = 16 << 20;
-/** Whether to drop is judged from one page of RAM in this many (fresh-memory.test.ts: within 2 MB of the count). */
-const RAM_SAMPLE = 8;
-
 export function identity(manifest: Manifest): MachineIdentity {
   return { imageId: manifest.id, v86Version: manifest.v86Version, memorySize: manifest.memorySize };
 }
@@ -51,23 +46,10 @@ export function summary(record: store.StoredSnapshot, machine: MachineIdentity |
   };
 }
 
-/**
- * The machine's raw state. When its RAM holds much more than the last time the page cache was
- * dropped (after a big unpack, say), the clean cache is dropped first: cached file pages are new
- * RAM blocks, and the files are in the disk's blocks already (dirty ones stay in RAM, saved once).
- * RAM is counted by a scan of it, not by taking a state to look (0.1-0.9 s after an unpack).
- */
+/** The machine's raw state, its page cache dropped first when it grew (RunningMachine.dropPageCacheIfGrown). */
 async function takeState(running: RunningMachine, timeline: SaveTimeline): Promise<Uint8Array> {
-  let t0 = performance.now();
-  const ram = running.machine.nonZeroRamBytes(RAM_SAMPLE);
-  timeline.check = performance.now() - t0;
-  if (ram > running.ramWorthDropping) {
-    t0 = performance.now();
-    await running.releasePageCache();
-    running.ramWorthDropping = Math.max(running.ramWorthDropping, running.machine.nonZeroRamBytes(RAM_SAMPLE) + DROP_MARGIN);
-    timeline.drop = performance.now() - t0;
-  }
-  t0 = performance.now();
+  Object.assign(timeline, await running.dropPageCacheIfGrown());
+  const t0 = performance.now();
   const raw = await running.saveRaw();
   timeline.state = performance.now() - t0;
   timeline.taken = timeline.check + timeline.drop + timeline.state;

@@ -158,7 +158,7 @@ export class VmService implements VmApi {
         output: (terminal, data) => this.emit({ type: "output", terminal, data }),
         busy: (busy) => (this.currentStatus === "running" || this.currentStatus === "busy") && this.setStatus(busy ? "busy" : "running"),
       },
-      { pacedOutput: options.pacedOutput ?? false },
+      { pacedOutput: options.pacedOutput ?? false, dropWhenIdle: options.autosaves ?? false },
     );
     this.running = running;
     const machineAt = performance.now() - t0;

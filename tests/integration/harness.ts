@@ -1,6 +1,6 @@
 // Boots the real VM in a Node worker_thread through comlink (the browser's code path) and
 // reads the learner's terminals the way a person would: by what appears on them.
-import type { StartFrom, TerminalId, VmEvent, VmStatus } from "../../worker/api";
+import type { StartFrom, StartOptions, TerminalId, VmEvent, VmStatus } from "../../worker/api";
 import { startNodeVm, type NodeVm } from "../../worker/node-client";
 
 interface Waiter {
@@ -87,7 +87,8 @@ export const PROMPT = /# (?:\x1b\[K)?$/;
 
 let runCounter = 0;
 
-export async function startLab(from: StartFrom = "state"): Promise<Lab> {
+/** `options`: more of StartOptions (autosaves, say). */
+export async function startLab(from: StartFrom = "state", options: Partial<StartOptions> = {}): Promise<Lab> {
   const vm = startNodeVm();
   const terminals: Record<TerminalId, TerminalLog> = { main: new TerminalLog(), second: new TerminalLog() };
   const statuses: VmStatus[] = [];
@@ -100,7 +101,7 @@ export async function startLab(from: StartFrom = "state"): Promise<Lab> {
     } else events.push(event);
     if (event.type === "status") statuses.push(event.status);
   });
-  await vm.api.start({ imagesBase: vm.imagesBase, wasmPath: vm.wasmPath, from });
+  await vm.api.start({ ...options, imagesBase: vm.imagesBase, wasmPath: vm.wasmPath, from });
   await terminals.main.waitFor(PROMPT, 30_000);
   // Wide terminals: readline then never wraps a typed line, so its echo is one line.
   await vm.api.resize("main", 50, 400);

@@ -21,6 +21,36 @@ function readFile(file: Uint8Array) {
   return { ...index, stored };
 }
 
+/** The guest's page cache (bytes), from /proc/meminfo. */
+async function cachedBytes(api: Lab["vm"]["api"]): Promise<number> {
+  return Number(/^Cached:\s+(\d+) kB/m.exec((await api.exec("cat /proc/meminfo")).stdout)?.[1]) * 1024;
+}
+
+describe("a machine whose caller saves it by itself (StartOptions.autosaves)", () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await startLab("state", { autosaves: true });
+  });
+  afterAll(() => lab.close());
+
+  it("drops the page cache once the guest is idle after work that filled it, before any save", async () => {
+    const api = lab.vm.api;
+    await api.exec("cat /opt/rootfs/debian-bookworm-minbase.tar > /dev/null; echo written > /root/written.txt", { timeoutMs: 120_000 });
+    const before = await cachedBytes(api);
+    expect(before).toBeGreaterThan(24 << 20); // (not yet: the guest has just gone idle)
+    let now = before;
+    for (let waited = 0; waited < 20_000 && now > before - (16 << 20); waited += 500) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      now = await cachedBytes(api);
+    }
+    expect(now).toBeLessThan(before - (16 << 20));
+    const saved = await api.saveSnapshot({ name: "after the idle drop", kind: "named" });
+    await api.snapshotsCompacted();
+    expect((await api.listSnapshots()).find((s) => s.id === saved.id)!.addedBytes).toBeLessThan(4_000_000);
+    expect((await api.exec("cat /root/written.txt")).stdout).toBe("written\n");
+  });
+});
+
 describe("snapshots", () => {
   let lab: Lab;
   beforeAll(async () => {
@@ -86,10 +116,13 @@ describe("snapshots", () => {
   });
 
   it("drops the clean page cache before saving a machine that read a big file, keeping what was written", async () => {
-    const cached = async () => Number(/^Cached:\s+(\d+) kB/m.exec((await api().exec("cat /proc/meminfo")).stdout)?.[1]) * 1024;
+    const cached = () => cachedBytes(api());
     await api().exec("cat /opt/rootfs/debian-bookworm-minbase.tar > /dev/null; echo written > /root/written.txt", { timeoutMs: 120_000 });
     const before = await cached();
     expect(before).toBeGreaterThan(24 << 20); // (the tar is in the page cache, clean)
+    // Idle for longer than a machine that saves by itself waits to drop it (below): this one does not.
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    expect(await cached()).toBeGreaterThan(before - (4 << 20));
     const saved = await api().saveSnapshot({ name: "after a big read", kind: "named" });
     expect(await cached()).toBeLessThan(before - (16 << 20));
     expect(await addedCompressed(saved.id)).toBeLessThan(4_000_000); // (the tar's pages are not in it)

@@ -30,6 +30,8 @@ export interface ConnectOptions {
   startNow?: boolean;
   /** A stored snapshot to start from (the learner's latest automatic one); the pre-booted state if it cannot be. */
   resume?: string;
+  /** The page saves the machine by itself (StartOptions.autosaves). */
+  autosaves?: boolean;
 }
 
 /** Fans the machine's events out to listeners, keeping them until the first one comes. */
@@ -106,6 +108,7 @@ function connectWorker(options: ConnectOptions): VmConnection {
     wasmPath: new URL(wasmUrl, document.baseURI).href,
     pacedOutput: true,
     ...(options.resume ? { resume: options.resume } : {}),
+    ...(options.autosaves ? { autosaves: true } : {}),
   };
   // (once the worker has loaded: begun at once, the wasm's fetch held up the worker's own)
   const wasm = subscribed.then(
