@@ -71,6 +71,13 @@ test("after one visit the lab works with the network off: it boots, runs command
     if (request.failure()?.errorText !== "net::ERR_ABORTED") failed.push(`${request.url()}: ${request.failure()?.errorText}`);
   });
   await lab.open("?lesson=chroot&step=1");
+  // Chromium 150 gives a document loaded under Playwright's offline emulation navigator.onLine
+  // === true (the one CI had before gave false): the emulation is set again, and the page hears
+  // the browser go offline. (The server is gone: nothing gets through meanwhile.)
+  if (await page.evaluate(() => navigator.onLine)) {
+    await context.setOffline(false);
+    await context.setOffline(true);
+  }
   await expect(page.getByTestId("offline-status")).toContainText("Offline");
   await lab.run("main", "echo offline-$((6*7))");
   await lab.waitForText("main", /^offline-42$/m);
