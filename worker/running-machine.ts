@@ -78,9 +78,9 @@ export class RunningMachine {
     let last = this.machine.instructionCount();
     let lastAt = performance.now();
     const disk = this.machine.disk;
-    let moved = disk.bytesRead + disk.bytesWritten;
+    const moved = () => disk.bytesRead + disk.bytesWritten;
+    let movedAtLook = moved();
     let read = disk.bytesRead;
-    let sinceLook = 0;
     let quietSamples = 0;
     return setInterval(() => {
       const count = this.machine.instructionCount();
@@ -92,12 +92,10 @@ export class RunningMachine {
       const busy = rate > BUSY_INSTRUCTIONS_PER_SECOND;
       listener.busy(busy);
       if (!dropWhenIdle) return;
-      sinceLook += disk.bytesRead + disk.bytesWritten - moved;
-      moved = disk.bytesRead + disk.bytesWritten;
       quietSamples = disk.bytesRead === read && !busy ? quietSamples + 1 : 0;
       read = disk.bytesRead;
-      if (sinceLook > DISK_BYTES_BEFORE_LOOK && quietSamples >= QUIET_SAMPLES) {
-        sinceLook = 0;
+      if (moved() - movedAtLook > DISK_BYTES_BEFORE_LOOK && quietSamples >= QUIET_SAMPLES) {
+        movedAtLook = moved();
         // (a restore or reset abandons it; the save after it looks again)
         this.dropPageCacheIfGrown().catch(() => {});
       }
