@@ -80,6 +80,21 @@ function chunkBlocks(offset: number, chunk: number): string {
 }
 
 /**
+ * The command that copies one chunk of the shared file `shared` into the guest's file `partial`.
+ * It writes with O_DIRECT (`dd oflag=direct`): the guest's disk takes the bytes straight from dd's
+ * buffer, with no copy into the page cache and no writeback after it. Measured with the real VM
+ * in Node (a fresh machine, 32 MiB, a loaded host): 79 M guest instructions through the page
+ * cache, 19 M direct; 8.0-8.8 s against 2.7-3.3 s. The dd is busybox's (the command runs under
+ * busybox's sh, whose applets come first), which writes a last partial block too; where the
+ * directory's filesystem refuses O_DIRECT (a tmpfs mounted over it, on Linux 6.1), the chunk is
+ * copied again through the page cache. (tests/integration/guest-io.test.ts has both.)
+ */
+function uploadChunkCommand(shared: string, partial: string, offset: number): string {
+  const copy = `dd if="$CONTAINED_SHARE/${shared}" of=${partial} ${chunkBlocks(offset, UPLOAD_CHUNK)} conv=notrunc iflag=fullblock status=none`;
+  return `${copy} oflag=direct 2>/dev/null || ${copy}`;
+}
+
+/**
  * Writes `bytes` to /root/<name> in the guest. Returns the guest path. The chunks go into a
  * hidden file beside it, renamed to the name at the end: a cancelled or failed upload leaves
  * nothing behind (and a file of that name as it was).
@@ -102,8 +117,7 @@ export async function uploadFile(
     let offset = 0;
     do {
       if (signal?.aborted) throw new TransferCancelled();
-      const command = `dd if="$CONTAINED_SHARE/${shared}" of=${partial} ${chunkBlocks(offset, UPLOAD_CHUNK)} conv=notrunc iflag=fullblock status=none`;
-      const result = await guest.exec(command, { sharedFolder: true, timeoutMs: CHUNK_TIMEOUT_MS });
+      const result = await guest.exec(uploadChunkCommand(shared, partial, offset), { sharedFolder: true, timeoutMs: CHUNK_TIMEOUT_MS });
       written = true;
       if (result.exitCode !== 0 || result.status !== "ok") throw failure(`could not write ${path}`, result);
       offset = Math.min(total, offset + UPLOAD_CHUNK);

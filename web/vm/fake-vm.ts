@@ -256,11 +256,14 @@ export class FakeVm implements VmApi {
       await new Promise<void>((resolve, reject) => this.heldExecs.push({ resolve, reject }));
     }
     const share = options.sharedFolder ? SHARE : null;
-    // (`a && b`: b runs if a succeeded, and the outputs join)
+    // (`a && b`: b runs if a succeeded, and the outputs join; `a || b`: b runs if a failed)
     let last = result(0);
     let stdout = "";
     for (const part of command.trim().split(" && ")) {
-      last = this.runCommand(share ? part.replaceAll("$CONTAINED_SHARE", share) : part, options.stdin ?? new Uint8Array());
+      for (const alternative of part.split(" || ")) {
+        last = this.runCommand(share ? alternative.replaceAll("$CONTAINED_SHARE", share) : alternative, options.stdin ?? new Uint8Array());
+        if (last.exitCode === 0) break;
+      }
       stdout += last.stdout;
       if (last.exitCode !== 0) break;
     }
@@ -320,7 +323,7 @@ export class FakeVm implements VmApi {
 
   /** The toy `sh -c`: the commands the UI's file transfers and simple checks use. */
   private runCommand(command: string, stdin: Uint8Array): ExecResult {
-    const words = shellWords(command).filter((w) => w !== "--");
+    const words = shellWords(command).filter((w) => w !== "--" && w !== "2>/dev/null");
     const [name, ...args] = words;
     const redirect = /^cat (>>?) (.+)$/.exec(command);
     if (redirect) {

@@ -59,10 +59,10 @@ describe("uploadFile", () => {
     expect(partial).toMatch(PARTIAL);
     const blocks = UPLOAD_CHUNK / MiB;
     expect(commands).toEqual([
-      ...[0, 1, 2].map(
-        (i) =>
-          `dd if="$CONTAINED_SHARE/transfer-1" of=${partial} bs=${MiB} skip=${i * blocks} seek=${i * blocks} count=${blocks} conv=notrunc iflag=fullblock status=none`,
-      ),
+      ...[0, 1, 2].map((i) => {
+        const copy = `dd if="$CONTAINED_SHARE/transfer-1" of=${partial} bs=${MiB} skip=${i * blocks} seek=${i * blocks} count=${blocks} conv=notrunc iflag=fullblock status=none`;
+        return `${copy} oflag=direct 2>/dev/null || ${copy}`;
+      }),
       `mv -fT -- ${partial} '/root/data.bin'`,
     ]);
     expect(exec.mock.calls.map(([, options]) => options?.sharedFolder ?? false)).toEqual([true, true, true, false]);
