@@ -90,8 +90,31 @@ function chunkBlocks(offset: number, chunk: number): string {
  * copied again through the page cache. (tests/integration/guest-io.test.ts has both.)
  */
 function uploadChunkCommand(shared: string, partial: string, offset: number): string {
-  const copy = `dd if="$CONTAINED_SHARE/${shared}" of=${partial} ${chunkBlocks(offset, UPLOAD_CHUNK)} conv=notrunc iflag=fullblock status=none`;
-  return `${copy} oflag=direct 2>/dev/null || ${copy}`;
+  return directFirst(
+    (direct) =>
+      `dd if="$CONTAINED_SHARE/${shared}" of=${partial} ${chunkBlocks(offset, UPLOAD_CHUNK)} conv=notrunc iflag=fullblock${direct ? " oflag=direct" : ""} status=none`,
+  );
+}
+
+/**
+ * The command that copies one chunk of the guest's file `source` (quoted) into the shared file
+ * `shared`. It reads with O_DIRECT where it can, as an upload writes: the file's pages do not
+ * stay in the guest's page cache after it (a file not cached before left Cached at 7 MB against
+ * 40 MB after a 32 MiB download, in Node), so the next snapshot does not carry them.
+ */
+function downloadChunkCommand(source: string, shared: string, offset: number): string {
+  return directFirst(
+    (direct) =>
+      `dd if=${source} of="$CONTAINED_SHARE/${shared}" ${chunkBlocks(offset, DOWNLOAD_CHUNK)} conv=notrunc iflag=fullblock${direct ? ",direct" : ""} status=none`,
+  );
+}
+
+/**
+ * `copy(true)`, and `copy(false)` if that fails (its error is then the one reported). (`a || b &&
+ * c` is `(a || b) && c` in sh: a command may follow.)
+ */
+function directFirst(copy: (direct: boolean) => string): string {
+  return `${copy(true)} 2>/dev/null || ${copy(false)}`;
 }
 
 /**
@@ -162,7 +185,7 @@ export async function downloadFile(guest: TransferGuest, path: string, { onProgr
       if (signal?.aborted) throw new TransferCancelled();
       const last = offset + DOWNLOAD_CHUNK >= size;
       // (the last chunk says the file's size again: a file that shrank meanwhile is caught)
-      const command = `dd if=${source} of="$CONTAINED_SHARE/${shared}" ${chunkBlocks(offset, DOWNLOAD_CHUNK)} conv=notrunc iflag=fullblock status=none${last ? ` && stat -L -c %s -- ${source}` : ""}`;
+      const command = `${downloadChunkCommand(source, shared, offset)}${last ? ` && stat -L -c %s -- ${source}` : ""}`;
       const result = await guest.exec(command, { sharedFolder: true, timeoutMs: CHUNK_TIMEOUT_MS });
       if (result.exitCode !== 0 || result.status !== "ok") throw failure(`could not read ${path}`, result);
       if (last && Number(result.stdout.trim()) !== size) throw new TransferError(`${path} changed size while it was being downloaded`);

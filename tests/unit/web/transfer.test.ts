@@ -60,8 +60,9 @@ describe("uploadFile", () => {
     const blocks = UPLOAD_CHUNK / MiB;
     expect(commands).toEqual([
       ...[0, 1, 2].map((i) => {
-        const copy = `dd if="$CONTAINED_SHARE/transfer-1" of=${partial} bs=${MiB} skip=${i * blocks} seek=${i * blocks} count=${blocks} conv=notrunc iflag=fullblock status=none`;
-        return `${copy} oflag=direct 2>/dev/null || ${copy}`;
+        const copy = (direct: string) =>
+          `dd if="$CONTAINED_SHARE/transfer-1" of=${partial} bs=${MiB} skip=${i * blocks} seek=${i * blocks} count=${blocks} conv=notrunc iflag=fullblock${direct} status=none`;
+        return `${copy(" oflag=direct")} 2>/dev/null || ${copy("")}`;
       }),
       `mv -fT -- ${partial} '/root/data.bin'`,
     ]);
@@ -133,10 +134,12 @@ describe("downloadFile", () => {
     const got = await downloadFile(guest, "out.bin", { onProgress: (done) => progress.push(done) });
     expect(same(got, data)).toBe(true);
     const blocks = DOWNLOAD_CHUNK / MiB;
+    const copy = (at: number, direct: string) =>
+      `dd if='out.bin' of="$CONTAINED_SHARE/transfer-1" bs=${MiB} skip=${at} seek=${at} count=${blocks} conv=notrunc iflag=fullblock${direct} status=none`;
     expect(exec.mock.calls.map(([command]) => command)).toEqual([
       "stat -L -c %s:%F -- 'out.bin'",
-      `dd if='out.bin' of="$CONTAINED_SHARE/transfer-1" bs=${MiB} skip=0 seek=0 count=${blocks} conv=notrunc iflag=fullblock status=none`,
-      `dd if='out.bin' of="$CONTAINED_SHARE/transfer-1" bs=${MiB} skip=${blocks} seek=${blocks} count=${blocks} conv=notrunc iflag=fullblock status=none && stat -L -c %s -- 'out.bin'`,
+      `${copy(0, ",direct")} 2>/dev/null || ${copy(0, "")}`,
+      `${copy(blocks, ",direct")} 2>/dev/null || ${copy(blocks, "")} && stat -L -c %s -- 'out.bin'`,
     ]);
     expect(progress).toEqual([0, DOWNLOAD_CHUNK, DOWNLOAD_CHUNK + 10]);
     expect(vm.shared.size).toBe(0);
