@@ -87,33 +87,14 @@ function chunkBlocks(offset: number, chunk: number): string {
  * cache, 19 M direct; 8.0-8.8 s against 2.7-3.3 s. The dd is busybox's (the command runs under
  * busybox's sh, whose applets come first), which writes a last partial block too; where the
  * directory's filesystem refuses O_DIRECT (a tmpfs mounted over it, on Linux 6.1), the chunk is
- * copied again through the page cache. (tests/integration/guest-io.test.ts has both.)
+ * copied again through the page cache. (tests/integration/guest-io.test.ts has both.) The file is
+ * then not in the page cache: downloading it back reads the disk (3.2-5.2 s for 32 MiB in Chromium
+ * from the cache, 5.7-7.4 s from the disk). Downloads read through the page cache: a file the
+ * learner just made is there, and O_DIRECT would write it back first and read the disk.
  */
 function uploadChunkCommand(shared: string, partial: string, offset: number): string {
-  return directFirst(
-    (direct) =>
-      `dd if="$CONTAINED_SHARE/${shared}" of=${partial} ${chunkBlocks(offset, UPLOAD_CHUNK)} conv=notrunc iflag=fullblock${direct ? " oflag=direct" : ""} status=none`,
-  );
-}
-
-/**
- * The command that copies one chunk of the guest's file `source` (quoted) into the shared file
- * `shared`. It reads with O_DIRECT where it can, as an upload writes: the file's pages do not
- * stay in the guest's page cache after it (a file not cached before left Cached at 7 MB against
- * 40 MB after a 32 MiB download, in Node), so the next snapshot does not carry them.
- */
-function downloadChunkCommand(source: string, shared: string, offset: number): string {
-  return directFirst(
-    (direct) =>
-      `dd if=${source} of="$CONTAINED_SHARE/${shared}" ${chunkBlocks(offset, DOWNLOAD_CHUNK)} conv=notrunc iflag=fullblock${direct ? ",direct" : ""} status=none`,
-  );
-}
-
-/**
- * `copy(true)`, and `copy(false)` if that fails (its error is then the one reported). (`a || b &&
- * c` is `(a || b) && c` in sh: a command may follow.)
- */
-function directFirst(copy: (direct: boolean) => string): string {
+  const copy = (direct: boolean) =>
+    `dd if="$CONTAINED_SHARE/${shared}" of=${partial} ${chunkBlocks(offset, UPLOAD_CHUNK)} conv=notrunc iflag=fullblock${direct ? " oflag=direct" : ""} status=none`;
   return `${copy(true)} 2>/dev/null || ${copy(false)}`;
 }
 
@@ -185,7 +166,7 @@ export async function downloadFile(guest: TransferGuest, path: string, { onProgr
       if (signal?.aborted) throw new TransferCancelled();
       const last = offset + DOWNLOAD_CHUNK >= size;
       // (the last chunk says the file's size again: a file that shrank meanwhile is caught)
-      const command = `${downloadChunkCommand(source, shared, offset)}${last ? ` && stat -L -c %s -- ${source}` : ""}`;
+      const command = `dd if=${source} of="$CONTAINED_SHARE/${shared}" ${chunkBlocks(offset, DOWNLOAD_CHUNK)} conv=notrunc iflag=fullblock status=none${last ? ` && stat -L -c %s -- ${source}` : ""}`;
       const result = await guest.exec(command, { sharedFolder: true, timeoutMs: CHUNK_TIMEOUT_MS });
       if (result.exitCode !== 0 || result.status !== "ok") throw failure(`could not read ${path}`, result);
       if (last && Number(result.stdout.trim()) !== size) throw new TransferError(`${path} changed size while it was being downloaded`);
