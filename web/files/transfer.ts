@@ -10,15 +10,15 @@ export type TransferGuest = Pick<VmApi, "exec" | "shareFile" | "reserveSharedFil
 export type TransferProgress = (done: number, total: number) => void;
 
 const MiB = 1024 * 1024;
-// Measured with the real VM (scripts/bench-io.ts; this host shared, load average 8-18, so wall
-// times swing 3x): through the shared folder, 32 MiB go up in 5.8-29 s in Node and 8.1-31 s in
-// Chromium at 3 guest instructions per byte (most of it ext2's writing), down in 1.9-3.6 s and
-// 1.9-23 s at 1 per byte; 64 MiB up in 13 s in Node. Over the control channel's base64, run
-// beside them, they took 14-102 s and 32-71 s up (101 per byte), 4.8-36 s and 9-33 s down (16 per
-// byte). Uploads stop at 64 MiB: a fresh image has 76 MiB free on its disk. Downloads at 128 MiB,
-// more than any file the guest can hold but a sparse one (its disk and its tmpfs mounts are
-// smaller). A transfer holds the file in the worker's 9p filesystem and in the page (handed
-// over between the two, not copied) and passes through the guest's page cache.
+// Measured with the real VM (scripts/bench-io.ts): through the shared folder, 32 MiB go up in
+// 6.1-6.6 s in Chromium on a quiet host (9.2-11.7 s through the page cache; see
+// uploadChunkCommand), at under 1 guest instruction per byte, and down in 3.2-6.6 s at 1 per
+// byte. Over the control channel's base64 they took 14-102 s up (101 per byte) and 9-33 s down
+// (16 per byte), on a loaded host. Uploads stop at 64 MiB: a fresh image has 76 MiB free on its
+// disk. Downloads at 128 MiB, more than any file the guest can hold but a sparse one (its disk
+// and its tmpfs mounts are smaller). A transfer holds the file in the worker's 9p filesystem
+// and in the page (handed over between the two, not copied); a download passes through the
+// guest's page cache.
 export const UPLOAD_LIMIT = 64 * MiB;
 export const DOWNLOAD_LIMIT = 128 * MiB;
 /** Bytes copied by one command: progress moves, and a cancel acts, this often. */
