@@ -230,45 +230,35 @@ async function stopFrameRecorder(
   };
 }
 
-/** Starts a CDP trace of the page; the function returned ends it and resolves to its events. */
-async function startTrace(context: BrowserContext, page: Page): Promise<() => Promise<unknown[]>> {
+/** Starts a CDP trace of the page (`categories`); the function returned ends it and resolves to its events. */
+async function startTrace(context: BrowserContext, page: Page, categories: string[] = TRACE_CATEGORIES): Promise<() => Promise<unknown[]>> {
   const cdp = await context.newCDPSession(page);
   const events: unknown[] = [];
   cdp.on("Tracing.dataCollected", (e) => events.push(...e.value));
   const complete = new Promise<void>((resolve) => cdp.once("Tracing.tracingComplete", () => resolve()));
-  await cdp.send("Tracing.start", { traceConfig: { includedCategories: TRACE_CATEGORIES, recordMode: "recordContinuously" }, transferMode: "ReportEvents" });
+  await cdp.send("Tracing.start", { traceConfig: { includedCategories: categories, recordMode: "recordContinuously" }, transferMode: "ReportEvents" });
   return async () => {
     await cdp.send("Tracing.end");
     await complete;
+    await cdp.detach();
     return events;
   };
 }
 
 /**
- * V8's compiles of wasm in the page's process from now until the function returned is called:
- * the emulator's JIT makes a wasm module of each hot stretch of guest code (up to 5 pages of it),
- * and V8 compiles it twice, at once (Liftoff) and again once it runs hot (TurboFan), on the
- * browser's background threads. A trace of this one category costs the page next to nothing.
+ * V8's compiles of wasm in the page's process, as a trace of only "v8.wasm" (it costs the page
+ * next to nothing) saw them: the emulator's JIT makes a wasm module of each hot stretch of guest
+ * code (up to 5 pages of it), and V8 compiles it twice, at once (Liftoff) and again once it runs
+ * hot (TurboFan), on the browser's background threads. TurboFan's compiles: [ms since the key
+ * press's mark "bench:enter", ms it took].
  */
-async function startWasmCompileTrace(context: BrowserContext, page: Page): Promise<() => Promise<{ modules: number; topTier: Array<[number, number]> }>> {
-  const cdp = await context.newCDPSession(page);
-  const events: Array<{ name: string; ph: string; ts: number; dur?: number }> = [];
-  cdp.on("Tracing.dataCollected", (e) => events.push(...(e.value as unknown as typeof events)));
-  const complete = new Promise<void>((resolve) => cdp.once("Tracing.tracingComplete", () => resolve()));
-  await cdp.send("Tracing.start", {
-    traceConfig: { includedCategories: ["v8.wasm", "blink.user_timing"], recordMode: "recordContinuously" },
-    transferMode: "ReportEvents",
-  });
-  return async () => {
-    await cdp.send("Tracing.end");
-    await complete;
-    await cdp.detach();
-    // (trace time: from the key press's mark, "bench:enter")
-    const enter = events.find((e) => e.name === "bench:enter")?.ts ?? events[0]?.ts ?? 0;
-    return {
-      modules: events.filter((e) => e.name === "wasm.AsyncCompile").length,
-      topTier: events.filter((e) => e.name === "wasm.TopTierCompilation" && e.ph === "X" && e.dur).map((e) => [(e.ts - enter) / 1000, e.dur! / 1000]),
-    };
+const WASM_COMPILE_CATEGORIES = ["v8.wasm", "blink.user_timing"];
+function wasmCompiles(traced: unknown[]): { modules: number; topTier: Array<[number, number]> } {
+  const events = traced as Array<{ name: string; ph: string; ts: number; dur?: number }>;
+  const enter = events.find((e) => e.name === "bench:enter")?.ts ?? events[0]?.ts ?? 0;
+  return {
+    modules: events.filter((e) => e.name === "wasm.AsyncCompile").length,
+    topTier: events.filter((e) => e.name === "wasm.TopTierCompilation" && e.ph === "X" && e.dur).map((e) => [(e.ts - enter) / 1000, e.dur! / 1000]),
   };
 }
 
@@ -393,14 +383,14 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom" | "webgl"): Pr
     const from = await page.evaluate(() => window.__contained!.output("main").drawn);
     // BENCH_IO_TRACE=file: a Chromium trace of the drawn flood (the same categories as scripts/trace-flood.ts)
     const trace = process.env.BENCH_IO_TRACE ? await startTrace(browser.context, page) : null;
-    const compiles = trace ? null : await startWasmCompileTrace(browser.context, page);
+    const compiles = trace ? null : await startTrace(browser.context, page, WASM_COMPILE_CATEGORIES);
     await startFrameRecorder(page);
     const host = hostCpu(browserPid(browser.profile));
     t0 = await enter(page, `${FLOOD} ${n}`);
     end = await waitDrawn(page, from, floodOnScreen(n), 600_000);
     const hostFigure = host();
     if (trace) writeFileSync(process.env.BENCH_IO_TRACE!, JSON.stringify({ traceEvents: await trace() }));
-    const compiled = await compiles?.();
+    const compiled = compiles && wasmCompiles(await compiles());
     // (the frames from the key press on: the recorder began a moment before, and a frame then, the
     // page still busy with the ceiling's flood, is not the drawn flood's; it is printed apart)
     const { frames, began, drawn, longTasks, before } = await stopFrameRecorder(page, t0);
@@ -414,10 +404,10 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom" | "webgl"): Pr
       `p99 ${ms(percentile(later, 99))}, max ${ms(Math.max(...later))}, ${later.filter((f) => f > 34).length} over 34 ms`,
     );
     if (compiled) {
-      const topTier = (from: number, to: number) => compiled.topTier.filter(([at]) => at >= from && at < to).reduce((sum, [, d]) => sum + d, 0);
+      const sum = (compiles: Array<[number, number]>) => compiles.reduce((total, [, took]) => total + took, 0);
       figure(
         "  the emulator's JIT meanwhile: wasm modules V8 compiled, and its TurboFan compile time (background threads)",
-        `${compiled.modules} modules; TurboFan ${ms(topTier(-Infinity, Infinity))} in all, ${ms(topTier(-Infinity, 1000))} of it begun in the first second (longest ${ms(Math.max(0, ...compiled.topTier.map(([, d]) => d)))})`,
+        `${compiled.modules} modules; TurboFan ${ms(sum(compiled.topTier))} in all, ${ms(sum(compiled.topTier.filter(([at]) => at < 1000)))} of it begun in the first second (longest ${ms(Math.max(0, ...compiled.topTier.map(([, d]) => d)))})`,
       );
     }
     // (a flood drawn while other processes held the cores reads slow: this tells it apart)
