@@ -88,12 +88,26 @@ test("an idle terminal's cursor blinks without an endless animation (the page dr
   const cursor = box.locator(".xterm-cursor-blink");
   await expect(cursor).toHaveCount(1);
   expect(await page.evaluate(() => document.getAnimations().map((a) => (a as CSSAnimation).animationName ?? "an animation"))).toEqual([]);
-  // off and on again, by the class on the terminal's box
-  await expect(box).toHaveClass(/cursor-off/, { timeout: 3000 });
-  const off = await cursor.evaluate((el) => getComputedStyle(el).backgroundColor);
-  await expect(box).not.toHaveClass(/cursor-off/, { timeout: 3000 });
-  const on = await cursor.evaluate((el) => getComputedStyle(el).backgroundColor);
-  expect(on).not.toBe(off);
+  // off and on again, by the class on the terminal's box. Each state's colour is read in the page,
+  // in the same task as the class's change (a read from here could land after the next toggle).
+  const states = await box.evaluate(
+    (el) =>
+      new Promise<{ off: boolean; colour: string }[]>((resolve, reject) => {
+        const seen: { off: boolean; colour: string }[] = [];
+        const timeout = setTimeout(() => reject(new Error(`the cursor toggled ${seen.length} times in 3 s`)), 3000);
+        new MutationObserver((_, observer) => {
+          const cursor = el.querySelector(".xterm-cursor-blink");
+          seen.push({ off: el.classList.contains("cursor-off"), colour: cursor ? getComputedStyle(cursor).backgroundColor : "no cursor" });
+          if (seen.length < 2) return;
+          observer.disconnect();
+          clearTimeout(timeout);
+          resolve(seen);
+        }).observe(el, { attributes: true, attributeFilter: ["class"] });
+      }),
+  );
+  expect(states.map((state) => state.off).sort()).toEqual([false, true]);
+  expect(states[0]!.colour).not.toBe(states[1]!.colour);
+  expect(states.map((state) => state.colour)).not.toContain("no cursor");
   await expect(box).toHaveClass(/cursor-off/, { timeout: 3000 });
   await page.keyboard.type("x");
   await expect(box).not.toHaveClass(/cursor-off/);
