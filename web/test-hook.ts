@@ -33,7 +33,7 @@ export interface ContainedHook {
   stateSource(): StateSource | null;
   /** How the last start went, part by part (ms since the worker's start() began). */
   startTimeline(): StartTimeline | null;
-  /** How the last start's resume went (ms: the wait for its blocks, putting its state together, the machine from it), if it resumed. */
+  /** How the last start's resume went (ms: the wait for its state, putting it together, the machine from it; from its whole copy or its blocks), if it resumed. */
   resumeTimeline(): RestoreTimeline | null;
   /** The snapshots the page lists, and the one the machine resumed from. */
   snapshots(): SnapshotSummary[];
@@ -41,7 +41,7 @@ export interface ContainedHook {
   /** Whether something ran since the last automatic save; how long the last one took (ms). */
   autosavePending(): boolean;
   lastAutosave(): { startedAt: number; ms: number; timeline: SaveTimeline } | null;
-  /** Resolves once the pass after the saves has compressed their blocks (a save writes them raw). */
+  /** Resolves once the work after the saves is done: their blocks compressed (a save writes them raw), the latest automatic one's whole copy kept. */
   snapshotsCompacted(): Promise<void>;
   /** What the kernel view's last refresh cost, and how many it has made. */
   kernelView(): { status: string; cost: RefreshCost | null; refreshes: number };

@@ -121,6 +121,8 @@ export interface ExecResult {
 
 /** The directory (origin private file system) where a browser keeps the decompressed state. */
 export const STATE_CACHE_DIR = "contained-state-cache";
+/** The directory (OPFS) where a browser keeps the latest automatic snapshot's state, whole (worker/resume-copy.ts). */
+export const RESUME_COPY_DIR = "contained-resume-copy";
 
 /** Where a pre-booted state came from: downloaded, or the copy a first visit kept (OPFS). */
 export type StateSource = "download" | "cache";
@@ -205,6 +207,8 @@ export interface SavedSnapshot extends SnapshotSummary {
 
 /** How long each part of a restore took, in ms. */
 export interface RestoreTimeline {
+  /** where a resume's state came from: the whole copy the save kept (worker/resume-copy.ts), or the snapshot's blocks */
+  from?: "copy" | "blocks";
   /** blocks read from storage and decompressed */
   read: number;
   /** the state put together and checked */
@@ -270,8 +274,10 @@ export interface VmApi {
    */
   saveSnapshot(request: SnapshotRequest): Promise<SavedSnapshot>;
   /**
-   * Resolves once the blocks saves so far stored raw are compressed (a save writes them raw, and
-   * a pass after it compresses them: snapshot-compaction.ts); sizes listed after it are final.
+   * Resolves once the work after the saves so far is done: the blocks they stored raw are
+   * compressed (a save writes them raw, and a pass after it compresses them:
+   * snapshot-compaction.ts), so sizes listed after it are final; and the latest automatic one's
+   * whole copy is kept (resume-copy.ts).
    */
   snapshotsCompacted(): Promise<void>;
   /** Newest first. */

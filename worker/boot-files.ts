@@ -62,6 +62,8 @@ export async function loadBootFiles(
   progress: FileProgress,
   t0: number,
   compiled?: CompiledWasm,
+  /** if true, neither the pre-booted state nor the kernel: the machine starts from a snapshot's whole copy (resume-copy.ts) */
+  fromCopy: Promise<boolean> = Promise.resolve(false),
 ): Promise<BootFiles> {
   const state = options.from !== "kernel" && hasCurrentState(manifest) ? manifest.state : undefined;
   if (options.from === "state" && !state) throw new BadImageError("there is no pre-booted state for this image");
@@ -74,12 +76,17 @@ export async function loadBootFiles(
     wasmLoading,
     load(manifest.files.bios, "bios"),
     load(manifest.files.vgaBios, "vga-bios"),
-    timed<Uint8Array | StateCandidate>(
-      "boot",
-      state ? stateCandidate(options.imagesBase, state, progress("state"), wasmLoading) : load(manifest.files.kernel, "kernel"),
+    fromCopy.then((copy) =>
+      copy && state
+        ? null
+        : timed<Uint8Array | StateCandidate>(
+            "boot",
+            state ? stateCandidate(options.imagesBase, state, progress("state"), wasmLoading) : load(manifest.files.kernel, "kernel"),
+          ),
     ),
   ]);
   times.files = performance.now() - t0;
+  if (!boot) return { files: { wasm, bios, vgaBios }, times };
   if (boot instanceof Uint8Array) return { files: { wasm, bios, vgaBios, kernel: boot }, times };
   return { files: { wasm, bios, vgaBios, state: boot.data }, unchecked: boot, times };
 }
@@ -106,6 +113,17 @@ async function stateCandidate(imagesBase: string, entry: StateEntry, progress: P
     // Damaged (or an older copy from the HTTP cache): it is loaded again, checked first.
     return { data: file.data, source: "download", problem: `the state could not be decompressed: ${(e as Error).message}` };
   }
+}
+
+/**
+ * The pre-booted state, checked, for a machine that started from something else (a snapshot's
+ * whole copy): the kept copy, else the download (then kept for the next visit).
+ */
+export async function loadPrebootedState(imagesBase: string, entry: StateEntry, wasm: WebAssembly.Module): Promise<Uint8Array> {
+  const candidate = await stateCandidate(imagesBase, entry, () => {}, Promise.resolve(wasm));
+  if ((await candidate.problem) !== null) return loadCheckedState(imagesBase, entry, wasm, () => {});
+  if (candidate.source === "download") keepStateForNextVisit(entry, candidate.data);
+  return candidate.data;
 }
 
 /** The pre-booted state downloaded again, checked before it is used (the candidate was not right). */

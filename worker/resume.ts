@@ -6,7 +6,8 @@ import { VmError, vmErrorInfo } from "./errors";
 import type { MachineFiles } from "./machine";
 import { hasCurrentState, type Manifest } from "./manifest";
 import type { SnapshotStores, StoredSnapshot } from "./snapshot-store";
-import type { RamlessState } from "./ramless-state";
+import { ramlessOf, type RamlessState } from "./ramless-state";
+import type { KeptState } from "./state-cache";
 import { identity, readStoredEarly, startStateOf, type BaseState, type StoredBlocks } from "./snapshots";
 import { isV86State } from "./state-blocks";
 
@@ -14,7 +15,9 @@ import { isV86State } from "./state-blocks";
 export interface Loaded {
   manifest: Manifest;
   options: StartOptions;
+  /** (`state`: the pre-booted state, once loaded: a resume from the whole copy loads it after the prompt, and `base` resolves then) */
   files: MachineFiles;
+  base?: Promise<void>;
 }
 
 /**
@@ -25,7 +28,8 @@ export interface Loaded {
  * created from it, as a pre-booted state is (vm-service.ts throws that machine away if not null).
  */
 export type Resume =
-  { record: StoredSnapshot; state: RamlessState; read: number; assemble: number; problem: Promise<VmErrorInfo | null> } | { error: VmErrorInfo };
+  | { record: StoredSnapshot; state: RamlessState; read: number; assemble: number; problem: Promise<VmErrorInfo | null>; from: "copy" | "blocks" }
+  | { error: VmErrorInfo };
 
 /** The pre-booted state this machine started from, if it did. */
 export function startedFrom(loaded: Loaded | null): BaseState | null {
@@ -36,6 +40,7 @@ export function startedFrom(loaded: Loaded | null): BaseState | null {
 /** The pre-booted state named `sha256`, loaded if the machine did not start from it; null if it is not this image's. */
 export function baseLoader(loaded: () => Loaded | null): (sha256: string) => Promise<BaseState | null> {
   return async (sha256) => {
+    await loaded()?.base;
     const now = loaded();
     const started = startedFrom(now);
     if (started?.sha256 === sha256) return started;
@@ -44,21 +49,46 @@ export function baseLoader(loaded: () => Loaded | null): (sha256: string) => Pro
   };
 }
 
+/** A snapshot being read to start from: its blocks and record, or its record alone, for a manifest. */
+export interface ResumeReading {
+  blocks(manifest: Manifest): Promise<StoredBlocks>;
+  record(manifest: Manifest): Promise<StoredSnapshot>;
+}
+
 /**
  * Begins reading the snapshot to start from as the start begins, before the manifest is in:
- * its record and stored blocks come out of storage while the manifest and the boot files load.
+ * its record and stored blocks come out of storage while the manifest and the boot files load
+ * (its blocks only if `blocksWanted` resolves true: not when its whole copy is there).
  * Whether it is for this machine is checked once the manifest is known (resumeState).
  */
-export function readForResume(id: string, stores: SnapshotStores): (manifest: Manifest) => Promise<StoredBlocks> {
-  const read = readStoredEarly(id, stores);
-  return (manifest) => read(identity(manifest));
+export function readForResume(id: string, stores: SnapshotStores, blocksWanted?: Promise<boolean>): ResumeReading {
+  const read = readStoredEarly(id, stores, blocksWanted);
+  return { blocks: (manifest) => read(identity(manifest)), record: (manifest) => read.record(identity(manifest)) };
+}
+
+/**
+ * The snapshot to start from, from its whole copy (resume-copy.ts), the copy checked as the
+ * machine restores from it; or why it cannot be (its record says it is for another machine).
+ * null if the copy is not laid out as a state should be.
+ */
+export async function copyResume(reading: ResumeReading, copy: KeptState & { read: number }, manifest: Manifest): Promise<Resume | null> {
+  const t0 = performance.now();
+  try {
+    const record = await reading.record(manifest);
+    const state = ramlessOf(copy.data);
+    if (!state) return null;
+    const problem = copy.intact.then((ok): VmErrorInfo | null => (ok ? null : { code: "bad-state", message: "the copy of the snapshot is damaged" }));
+    return { record, state, read: copy.read, assemble: performance.now() - t0, problem, from: "copy" };
+  } catch (e) {
+    return { error: vmErrorInfo(e) };
+  }
 }
 
 /** The state of the snapshot to start from, and its check under way; or why it cannot be. */
-export async function resumeState(reading: (manifest: Manifest) => Promise<StoredBlocks>, loaded: Loaded, unchecked?: StateCandidate): Promise<Resume> {
+export async function resumeState(reading: ResumeReading, loaded: Loaded, unchecked?: StateCandidate): Promise<Resume> {
   const t0 = performance.now();
   try {
-    const read = await reading(loaded.manifest);
+    const read = await reading.blocks(loaded.manifest);
     const t1 = performance.now();
     const { state, checked } = await startStateOf(
       read,
@@ -72,7 +102,7 @@ export async function resumeState(reading: (manifest: Manifest) => Promise<Store
         blocks ? vmErrorInfo(blocks) : base !== null ? { code: "bad-state", message: "the pre-booted state it builds on has to be loaded again" } : null,
       )
       .catch((e: unknown) => vmErrorInfo(e));
-    return { record: read.record, state, read: t1 - t0, assemble: performance.now() - t1, problem };
+    return { record: read.record, state, read: t1 - t0, assemble: performance.now() - t1, problem, from: "blocks" };
   } catch (e) {
     return { error: vmErrorInfo(e) };
   }

@@ -10,6 +10,7 @@ import { APP_VERSION } from "./app-version";
 import { blockHash, compressBlock, compressedForm, isPatchBlock, readBlock } from "./block-codec";
 import { applyPatch, openPatch, patchPacked, patcherFor, type OpenPatch } from "./block-patch";
 import { compactBlocks } from "./snapshot-compaction";
+import { keepResumeCopy } from "./resume-copy";
 import { VmError } from "./errors";
 import type { Manifest } from "./manifest";
 import type { RunningMachine } from "./running-machine";
@@ -87,6 +88,8 @@ export async function saveSnapshot(
     stores,
     timeline,
   );
+  // (the latest automatic one is what the next visit resumes: kept whole too, after this save returns)
+  if (request.kind === "auto") void keepResumeCopy(record.id, raw);
   t0 = performance.now();
   if (request.kind === "auto") await store.pruneCheckpoints(stores);
   timeline.prune = performance.now() - t0;
@@ -132,17 +135,31 @@ export async function readStored(id: string, machine: MachineIdentity, stores: s
 /**
  * The same, begun before the machine it is for is known (a resume, as the start begins: the
  * record and its blocks come out of storage while the manifest and the boot files load). The
- * snapshot is refused as readStored refuses it, once `machine` is given.
+ * snapshot is refused as readStored refuses it, once `machine` is given. Its blocks are not
+ * read if `blocksWanted` resolves false (a resume from the whole copy: resume-copy.ts).
  */
-export function readStoredEarly(id: string, stores: store.SnapshotStores): (machine: MachineIdentity) => Promise<StoredBlocks> {
+export function readStoredEarly(id: string, stores: store.SnapshotStores, blocksWanted: Promise<boolean> = Promise.resolve(true)): ReadEarly {
   const reading = store.getSnapshot(id, stores);
-  const blocks = reading.then((record) => readBlocks(record, stores));
-  blocks.catch(() => {}); // (its failure is the caller's, after the check of the record's machine)
-  return async (machine) => {
-    const record = await reading;
-    refuseMismatch(record, machine);
-    return { record, ...(await blocks) };
+  let blocksRead: Promise<Omit<StoredBlocks, "record">> | null = null;
+  const blocks = () => (blocksRead ??= reading.then((record) => readBlocks(record, stores)));
+  // (read as soon as the record is in, unless they are not wanted; a failure is the caller's, after the check of the record's machine)
+  Promise.all([reading, blocksWanted])
+    .then(([, wanted]) => {
+      if (wanted) blocks().catch(() => {});
+    })
+    .catch(() => {});
+  const record = async (machine: MachineIdentity) => {
+    const found = await reading;
+    refuseMismatch(found, machine);
+    return found;
   };
+  return Object.assign(async (machine: MachineIdentity) => ({ record: await record(machine), ...(await blocks()) }), { record });
+}
+
+/** A snapshot being read early: its blocks (and record) for `machine`, or its record alone. */
+export interface ReadEarly {
+  (machine: MachineIdentity): Promise<StoredBlocks>;
+  record(machine: MachineIdentity): Promise<store.StoredSnapshot>;
 }
 
 function refuseMismatch(record: store.StoredSnapshot, machine: MachineIdentity): void {

@@ -12,7 +12,7 @@ import { sha256Hex } from "./artifacts";
 const HASH_BYTES = 64; // the raw state's sha256, hex
 
 /** The subset of the OPFS API used here (typed locally: TypeScript's DOM lib lags behind). */
-interface SyncAccessHandle {
+export interface SyncAccessHandle {
   getSize(): number;
   read(buffer: Uint8Array, options?: { at: number }): number;
   write(buffer: Uint8Array, options?: { at: number }): number;
@@ -20,10 +20,10 @@ interface SyncAccessHandle {
   flush(): void;
   close(): void;
 }
-interface FileHandle {
+export interface FileHandle {
   createSyncAccessHandle(): Promise<SyncAccessHandle>;
 }
-interface DirectoryHandle {
+export interface DirectoryHandle {
   getDirectoryHandle(name: string, options?: { create?: boolean }): Promise<DirectoryHandle>;
   getFileHandle(name: string, options?: { create?: boolean }): Promise<FileHandle>;
   removeEntry(name: string): Promise<void>;

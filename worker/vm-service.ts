@@ -20,15 +20,17 @@ import type {
   VmStatus,
 } from "./api";
 import type { Progress } from "./artifacts";
-import { keepStateForNextVisit, loadBootFiles, loadCheckedState, loadMachineModule, loadManifest, type StateCandidate } from "./boot-files";
+import type { KeptState } from "./state-cache";
+import { keepStateForNextVisit, loadBootFiles, loadCheckedState, loadMachineModule, loadManifest, loadPrebootedState, type StateCandidate } from "./boot-files";
 import { VmError, toVmError } from "./errors";
 import type { Machine } from "./machine";
-import type { Manifest } from "./manifest";
+import { hasCurrentState, type Manifest, type StateEntry } from "./manifest";
 import { throttled } from "./progress";
 import { fromBase64 } from "./protocol";
 import { RunningMachine } from "./running-machine";
 import { ramlessOf } from "./ramless-state";
-import { baseLoader, readForResume, resumeState, startedFrom, type Loaded, type Resume } from "./resume";
+import { baseLoader, copyResume, readForResume, resumeState, startedFrom, type Loaded, type Resume } from "./resume";
+import { dropResumeCopy, resumeCopy, resumeCopyWritten } from "./resume-copy";
 import { compressInPlace } from "./block-compressor";
 import { compactBlocks, compacted } from "./snapshot-compaction";
 import * as store from "./snapshot-store";
@@ -88,18 +90,47 @@ export class VmService implements VmApi {
   async start(options: StartOptions, compiled?: CompiledWasm): Promise<StartResult> {
     if (this.running) await this.stop();
     this.setStatus("starting");
-    const t0 = performance.now();
     try {
-      const reading = options.resume ? readForResume(options.resume, this.stores()) : undefined;
-      const manifest = await loadManifest(options.imagesBase);
-      const manifestAt = performance.now() - t0;
-      const { files, unchecked, times } = await loadBootFiles(manifest, options, (file) => this.downloadProgress(file), t0, compiled);
-      this.loaded = { manifest, options, files };
-      const resume = reading && files.state ? await resumeState(reading, this.loaded, unchecked) : undefined;
-      return await this.boot(this.loaded, t0, { manifest: manifestAt, ...times }, unchecked, resume);
+      return await this.startFrom(options, compiled, true).catch(async (e: unknown) => {
+        if (!(e instanceof CopyRefused)) throw e;
+        await dropResumeCopy(); // (damaged, or not this snapshot's: the resume reads its blocks)
+        return this.startFrom(options, compiled, false);
+      });
     } catch (e) {
       this.fail(e);
     }
+  }
+
+  /**
+   * A start. A resume reads the snapshot's whole copy if there is one (resume-copy.ts), and then
+   * neither its blocks nor the pre-booted state, which is loaded after the prompt (`base`).
+   */
+  private async startFrom(options: StartOptions, compiled: CompiledWasm | undefined, useCopy: boolean): Promise<StartResult> {
+    const t0 = performance.now();
+    const copying = useCopy && options.resume && options.from !== "kernel" ? readCopy(options.resume, t0) : Promise.resolve(undefined);
+    const reading = options.resume
+      ? readForResume(
+          options.resume,
+          this.stores(),
+          copying.then((copy) => !copy),
+        )
+      : undefined;
+    const manifest = await loadManifest(options.imagesBase);
+    const manifestAt = performance.now() - t0;
+    const usable = hasCurrentState(manifest) ? copying : Promise.resolve(undefined);
+    const booting = loadBootFiles(manifest, options, (file) => this.downloadProgress(file), t0, compiled, usable.then(Boolean));
+    const [copy, { files, unchecked, times }] = await Promise.all([usable, booting]);
+    const loaded: Loaded = { manifest, options, files };
+    this.loaded = loaded;
+    let resume: Resume | undefined;
+    if (reading && copy) {
+      resume = (await copyResume(reading, copy, manifest)) ?? undefined;
+      if (!resume || "error" in resume) throw new CopyRefused();
+      times.boot = copy.at;
+    } else if (reading && files.state) resume = await resumeState(reading, loaded, unchecked);
+    const result = await this.boot(loaded, t0, { manifest: manifestAt, ...times }, unchecked, resume);
+    if (copy && manifest.state) loaded.base = loadBaseLater(loaded, manifest.state);
+    return result;
   }
 
   /** Download progress for the UI, while the machine starts (downloads still under way when another file failed keep going, quietly). */
@@ -122,7 +153,7 @@ export class VmService implements VmApi {
     resume?: Resume,
   ): Promise<StartResult> {
     const { manifest, options, files } = loaded;
-    const from = files.state ? "state" : "kernel";
+    const from = files.state || (resume && "state" in resume) ? "state" : "kernel";
     this.emit({ type: "progress", progress: { phase: "booting", from } });
     let stateSource = unchecked?.source;
     const problem = unchecked?.problem;
@@ -142,8 +173,10 @@ export class VmService implements VmApi {
           read: resume.read,
           assemble: resume.assemble,
           restore: performance.now() - t,
+          from: resume.from,
         });
     }
+    if (!machine && !files.state && from === "state") throw new CopyRefused(); // (from a copy, with no pre-booted state here to fall back on)
     if (!machine) machine = typeof problem === "string" ? null : await this.createMachine(loaded, problem);
     if (!machine && manifest.state) {
       files.state = await loadCheckedState(options.imagesBase, manifest.state, files.wasm, this.downloadProgress("state"));
@@ -179,10 +212,12 @@ export class VmService implements VmApi {
    * last saves left raw, compressed (a closed tab cuts that pass short).
    */
   private prepareSnapshots(): void {
-    const base = startedFrom(this.loaded);
+    const loaded = this.loaded;
     const machine = this.running?.machine;
-    setTimeout(() => {
+    setTimeout(async () => {
       void machine?.touchRam();
+      await loaded?.base;
+      const base = startedFrom(loaded);
       if (base) void snapshots.placesOf(base);
       try {
         void compactBlocks(this.stores());
@@ -288,11 +323,13 @@ export class VmService implements VmApi {
   }
 
   async saveSnapshot(request: SnapshotRequest): Promise<SavedSnapshot> {
-    return snapshots.saveSnapshot(this.requireRunning(), request, this.stores(), startedFrom(this.loaded));
+    const running = this.requireRunning();
+    await this.loaded?.base;
+    return snapshots.saveSnapshot(running, request, this.stores(), startedFrom(this.loaded));
   }
 
   async snapshotsCompacted(): Promise<void> {
-    await compacted(this.stores());
+    await Promise.all([compacted(this.stores()), resumeCopyWritten()]);
   }
 
   async listSnapshots(): Promise<SnapshotSummary[]> {
@@ -353,6 +390,7 @@ export class VmService implements VmApi {
   async reset(): Promise<StartResult> {
     const loaded = this.loaded;
     if (!loaded) throw new VmError("not-running", "the machine was never started");
+    await loaded.base;
     const t0 = performance.now();
     this.setStatus("starting");
     const running = this.running;
@@ -364,4 +402,26 @@ export class VmService implements VmApi {
       this.fail(e);
     }
   }
+}
+
+/** The resume's copy could not be used: the start begins again without it. */
+class CopyRefused extends Error {}
+
+/** The copy of snapshot `id`, and when it was read (`at`: ms since `t0`; `read`: ms it took). */
+async function readCopy(id: string, t0: number): Promise<(KeptState & { read: number; at: number }) | undefined> {
+  const t = performance.now();
+  const copy = await resumeCopy(id);
+  return copy && { ...copy, read: performance.now() - t, at: performance.now() - t0 };
+}
+
+/**
+ * After a resume from a copy: the pre-booted state, for saves (which share its blocks) and for
+ * reset, loaded once the learner has the prompt (a read of 14 MB holds this thread ~0.1 s).
+ * Resolves when it is in `loaded.files`, or when it could not be loaded (saves then share nothing).
+ */
+function loadBaseLater(loaded: Loaded, entry: StateEntry): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 1500))
+    .then(() => loadPrebootedState(loaded.options.imagesBase, entry, loaded.files.wasm))
+    .then((raw) => void (loaded.files.state = raw))
+    .catch(() => {});
 }

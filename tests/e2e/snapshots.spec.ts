@@ -4,6 +4,7 @@
 // full storage are each refused with a clear message while the machine runs on.
 import { readFile } from "node:fs/promises";
 import { expect, test, type Page, type Worker } from "@playwright/test";
+import { RESUME_COPY_DIR } from "../../worker/api";
 import { LabPage, PROMPT_AT_END } from "./lab-page";
 
 const LESSON = "?lesson=welcome&step=2";
@@ -74,6 +75,68 @@ test("the lab resumes the machine the learner left: the file, the running proces
     description: `prompt after navigation: resume ${resumedPrompt?.toFixed(0)} ms, fresh ${freshPrompt?.toFixed(0)} ms`,
   });
   console.log(`[figures] prompt after navigation: resume ${resumedPrompt?.toFixed(0)} ms, fresh ${freshPrompt?.toFixed(0)} ms`);
+});
+
+/** The whole copy of the latest automatic snapshot in OPFS (worker/resume-copy.ts), changed by `change` in the page: "damage" (bytes in its middle), "cut" (its hash gone, as a write cut short leaves it); or just looked at. */
+function resumeCopy(page: Page, change?: "damage" | "cut"): Promise<{ size: number } | null> {
+  return page.evaluate(
+    async ([dirName, change]) => {
+      try {
+        const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(dirName);
+        const handle = await dir.getFileHandle("latest.state");
+        const size = (await handle.getFile()).size;
+        if (change) {
+          const writable = await handle.createWritable({ keepExistingData: true });
+          await writable.write({ type: "write", position: change === "cut" ? 0 : size >> 1, data: new Uint8Array(64).fill(change === "cut" ? 0 : 0x5a) });
+          await writable.close();
+        }
+        return { size };
+      } catch {
+        return null;
+      }
+    },
+    [RESUME_COPY_DIR, change ?? null] as const,
+  );
+}
+
+test("a resume reads the whole copy the last automatic save kept; a damaged or cut-short copy is passed over for the snapshot's blocks; reset after it", async ({
+  page,
+}, testInfo) => {
+  const lab = new LabPage(page, testInfo);
+  await lab.open(`${LESSON}&fresh`);
+  await makeState(lab);
+  await autosaved(page);
+  await page.evaluate(() => window.__contained!.snapshotsCompacted()); // (the copy is written after the save)
+  expect((await resumeCopy(page))?.size).toBeGreaterThan(1 << 20);
+  const back = async (from: "copy" | "blocks") => {
+    await page.goto("about:blank");
+    await lab.open(LESSON);
+    await expect(page.getByTestId("resumed")).toContainText("Resumed your machine from");
+    expect(await page.evaluate(() => window.__contained!.resumeTimeline()?.from)).toBe(from);
+  };
+  await back("copy");
+  await resumeCopy(page, "damage");
+  await back("blocks");
+  await expect.poll(() => resumeCopy(page)).toBeNull(); // (dropped once its check failed)
+  await lab.run("main", "clear; " + PROBE);
+  await lab.waitForText("main", /FILE=kept SLEEPS=1\s/);
+  await autosaved(page);
+  await page.evaluate(() => window.__contained!.snapshotsCompacted());
+  await resumeCopy(page, "cut");
+  await back("blocks");
+  await lab.run("main", "clear; " + PROBE);
+  await lab.waitForText("main", /FILE=kept SLEEPS=1\s/);
+  await autosaved(page);
+  await page.evaluate(() => window.__contained!.snapshotsCompacted());
+  await back("copy");
+  await lab.run("main", "clear; " + PROBE);
+  await lab.waitForText("main", /FILE=kept SLEEPS=1\s/);
+  // The pre-booted state was not read for the resume: reset loads it, and gives the machine it holds.
+  await page.getByRole("button", { name: "Reset machine" }).click();
+  await page.getByRole("button", { name: "Reset", exact: true }).click();
+  await lab.waitForText("main", PROMPT_AT_END);
+  await lab.run("main", "clear; " + PROBE);
+  await lab.waitForText("main", "FILE=none SLEEPS=0");
 });
 
 test("a snapshot exported, the machine reset, the file imported and restored: the same machine", async ({ page }, testInfo) => {

@@ -417,6 +417,22 @@ describe("restoring a stored snapshot", () => {
     });
   });
 
+  it("read to resume from its whole copy: the record alone, the blocks never asked for, and refused as a restore is", async () => {
+    const { readStoredEarly } = await import("../../worker/snapshots");
+    const identity = { imageId: "a".repeat(64), v86Version: "0.5.462", memorySize: 128 << 20 };
+    const saved = await save(state(1), { name: "copied" });
+    let asked = 0;
+    const watched: UseStore = (mode, callback) => (asked++, stores.blocks(mode, callback));
+    const read = readStoredEarly(saved.id, { snapshots: stores.snapshots, blocks: watched }, Promise.resolve(false));
+    expect((await read.record(identity)).header.name).toBe("copied");
+    await new Promise((r) => setTimeout(r, 50));
+    expect(asked).toBe(0);
+    // (wanted after all: the copy would not do, so the start reads the blocks)
+    expect((await read(identity)).blocks.size).toBe(3);
+    expect(asked).toBeGreaterThan(0);
+    await expect(read.record({ ...identity, imageId: "f".repeat(64) })).rejects.toMatchObject({ code: "snapshot-mismatch" });
+  });
+
   it("of another image is refused and kept", async () => {
     const saved = await save(state(1), { imageId: "f".repeat(64) });
     const { running, restored } = machine();

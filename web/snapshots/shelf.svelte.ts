@@ -93,7 +93,7 @@ export class SnapshotShelf {
     }
   }
 
-  /** Resolves once the blocks saves wrote raw are compressed (VmApi.snapshotsCompacted): the sizes listed are final then. */
+  /** Resolves once the work after the saves is done (VmApi.snapshotsCompacted): the sizes listed are final then. */
   compacted(): Promise<void> {
     return this.options.api.snapshotsCompacted();
   }

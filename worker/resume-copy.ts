@@ -1,0 +1,102 @@
+// The latest automatic snapshot's state, whole, kept in the browser's origin private file system
+// beside the pre-booted state (state-cache.ts). A resume reads it as a fresh start reads the kept
+// pre-booted state, in one read of one file, instead of reading the snapshot's blocks out of
+// IndexedDB, patching the pre-booted state's blocks with them and putting the state together:
+// that work came on top of a fresh start's, and had a resume of the booted lab reach its prompt
+// 40-80 ms after a fresh start. The snapshot itself stays the truth: the copy names the snapshot
+// it is of, and starts with the sha256 of its bytes, written last (a copy cut short by a closed
+// tab has none) and checked while the machine restores from it (vm-service.ts). Whatever is
+// wrong with it (none, another snapshot's, damaged, taken by another tab), the resume reads the
+// snapshot's blocks as before. One copy: each save replaces it; a state over COPY_LIMIT is not
+// copied (and the older copy is dropped), so the copy never costs more than that in storage.
+import { RESUME_COPY_DIR } from "./api";
+import { sha256Hex } from "./artifacts";
+import { openStorage, type DirectoryHandle, type KeptState } from "./state-cache";
+
+const HASH_BYTES = 64; // the state's sha256, hex
+const ID_BYTES = 64; // the snapshot's id, ASCII, padded with spaces
+const HEAD = HASH_BYTES + ID_BYTES;
+const FILE = "latest.state";
+/** The biggest state copied (the booted lab's is 14 MB). */
+export const COPY_LIMIT = 64 * 1024 * 1024;
+
+async function directory(create: boolean): Promise<DirectoryHandle | null> {
+  return (await openStorage())?.getDirectoryHandle(RESUME_COPY_DIR, { create }) ?? null;
+}
+
+const encodeId = (id: string) => new TextEncoder().encode(id.padEnd(ID_BYTES, " ").slice(0, ID_BYTES));
+
+let writing: Promise<unknown> = Promise.resolve();
+
+/** Keeps `raw` as the copy of snapshot `id`, after any copy being written (resolves false when it did not: no OPFS, a full quota, too big). */
+export function keepResumeCopy(id: string, raw: Uint8Array): Promise<boolean> {
+  const kept = writing.then(() => writeCopy(id, raw));
+  writing = kept;
+  return kept;
+}
+
+/** Resolves once the copies asked for are written (or have failed). */
+export function resumeCopyWritten(): Promise<void> {
+  return writing.then(() => undefined);
+}
+
+async function writeCopy(id: string, raw: Uint8Array): Promise<boolean> {
+  try {
+    if (id.length > ID_BYTES) return false;
+    if (raw.length > COPY_LIMIT) {
+      await dropResumeCopy();
+      return false;
+    }
+    const dir = await directory(true);
+    if (!dir) return false;
+    const hash = new TextEncoder().encode(await sha256Hex(raw));
+    const handle = await (await dir.getFileHandle(FILE, { create: true })).createSyncAccessHandle();
+    try {
+      handle.truncate(0);
+      handle.write(raw, { at: HEAD });
+      handle.write(encodeId(id), { at: HASH_BYTES });
+      handle.flush();
+      handle.write(hash, { at: 0 });
+      handle.flush();
+    } finally {
+      handle.close();
+    }
+    return true;
+  } catch {
+    await dropResumeCopy();
+    return false; // (a full quota, say: the next resume reads the snapshot's blocks)
+  }
+}
+
+/** Removes the copy, if there is one. */
+export async function dropResumeCopy(): Promise<void> {
+  await (await directory(false).catch(() => null))?.removeEntry(FILE).catch(() => {});
+}
+
+/**
+ * The copy of snapshot `id`, if there is one whole; its sha256 is checked while the caller goes
+ * on (`intact`), and a damaged copy is dropped.
+ */
+export async function resumeCopy(id: string): Promise<KeptState | undefined> {
+  let raw: Uint8Array, hash: string;
+  try {
+    const dir = await directory(false);
+    if (!dir) return undefined;
+    // (read as a File, off this thread: a synchronous read would hold it, and the start's other
+    // work with it, for the ~0.1 s the read takes)
+    const file = await ((await dir.getFileHandle(FILE)) as unknown as { getFile(): Promise<Blob> }).getFile();
+    if (file.size <= HEAD) return undefined;
+    const head = new TextDecoder().decode(await file.slice(0, HEAD).arrayBuffer());
+    hash = head.slice(0, HASH_BYTES);
+    if (head.slice(HASH_BYTES).trimEnd() !== id || !/^[0-9a-f]{64}$/.test(hash)) return undefined;
+    raw = new Uint8Array(await file.slice(HEAD).arrayBuffer());
+  } catch {
+    return undefined; // none kept (NotFoundError), no OPFS here, or another tab is writing it
+  }
+  const intact = sha256Hex(raw).then(async (actual) => {
+    if (actual === hash) return true;
+    await dropResumeCopy();
+    return false;
+  });
+  return { data: raw, intact };
+}
