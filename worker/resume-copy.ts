@@ -4,10 +4,10 @@
 // IndexedDB, patching the pre-booted state's blocks with them and putting the state together:
 // that work came on top of a fresh start's, and had a resume of the booted lab reach its prompt
 // 40-80 ms after a fresh start. The snapshot itself stays the truth: the copy names the snapshot
-// it is of, and starts with the sha256 of its bytes, written last (a copy cut short by a closed
-// tab has none) and checked while the machine restores from it (vm-service.ts). Whatever is
-// wrong with it (none, another snapshot's, damaged, taken by another tab), the resume reads the
-// snapshot's blocks as before. One copy: each save replaces it; a state over COPY_LIMIT is not
+// it is of, and starts with the sha256 of its bytes, checked while the machine restores from it
+// (vm-service.ts); it is written whole or not at all (a write cut short by a closed tab leaves the
+// copy before it, of another snapshot). Whatever is wrong with it (none, another snapshot's,
+// damaged, being written by another tab), the resume reads the snapshot's blocks as before. One copy: each save replaces it; a state over COPY_LIMIT is not
 // copied (and the older copy is dropped), so the copy never costs more than that in storage.
 import { RESUME_COPY_DIR } from "./api";
 import { sha256Hex } from "./artifacts";
@@ -22,6 +22,11 @@ export const COPY_LIMIT = 64 * 1024 * 1024;
 
 async function directory(create: boolean): Promise<DirectoryHandle | null> {
   return (await openStorage())?.getDirectoryHandle(RESUME_COPY_DIR, { create }) ?? null;
+}
+
+/** The part of the OPFS API that writes a file asynchronously (typed locally: TypeScript's lib lags behind). */
+interface WritableFileHandle {
+  createWritable(): Promise<{ write(data: Uint8Array): Promise<void>; close(): Promise<void>; abort(): Promise<void> }>;
 }
 
 const encodeId = (id: string) => new TextEncoder().encode(id.padEnd(ID_BYTES, " ").slice(0, ID_BYTES));
@@ -49,17 +54,21 @@ async function writeCopy(id: string, raw: Uint8Array): Promise<boolean> {
     }
     const dir = await directory(true);
     if (!dir) return false;
-    const hash = new TextEncoder().encode(await sha256Hex(raw));
-    const handle = await (await dir.getFileHandle(FILE, { create: true })).createSyncAccessHandle();
+    const head = new Uint8Array(HEAD);
+    head.set(new TextEncoder().encode(await sha256Hex(raw)), 0);
+    head.set(encodeId(id), HASH_BYTES);
+    // (written off this thread, into a file of its own that takes the copy's place as a whole on
+    // close(): a synchronous write of the 40 MB after an unpack held this thread, the emulator's,
+    // for 0.3 s; and a write cut short leaves the copy before it as it was)
+    const handle = (await dir.getFileHandle(FILE, { create: true })) as unknown as WritableFileHandle;
+    const writable = await handle.createWritable();
     try {
-      handle.truncate(0);
-      handle.write(raw, { at: HEAD });
-      handle.write(encodeId(id), { at: HASH_BYTES });
-      handle.flush();
-      handle.write(hash, { at: 0 });
-      handle.flush();
-    } finally {
-      handle.close();
+      await writable.write(head);
+      await writable.write(raw);
+      await writable.close();
+    } catch (e) {
+      await writable.abort().catch(() => {});
+      throw e;
     }
     return true;
   } catch {

@@ -88,11 +88,11 @@ export async function saveSnapshot(
     stores,
     timeline,
   );
-  // (the latest automatic one is what the next visit resumes: kept whole too, after this save returns)
-  if (request.kind === "auto") void keepResumeCopy(record.id, raw);
   t0 = performance.now();
   if (request.kind === "auto") await store.pruneCheckpoints(stores);
   timeline.prune = performance.now() - t0;
+  // (the latest automatic one is what the next visit resumes: kept whole too, once this save is done)
+  if (request.kind === "auto") void keepResumeCopy(record.id, raw);
   if (record.rawBlocks) void compactBlocks(stores);
   return { ...summary(record, machine), timeline };
 }

@@ -51,6 +51,10 @@ test("the lab resumes the machine the learner left: the file, the running proces
   await lab.open(LESSON);
   await expect(page.getByTestId("resumed")).toContainText("Resumed your machine from");
   const resumedPrompt = await promptAt(page);
+  const resumedParts = JSON.stringify(
+    await page.evaluate(() => ({ worker: window.__contained!.startTimeline(), resume: window.__contained!.resumeTimeline() })),
+    (_, v: unknown) => (typeof v === "number" ? Math.round(v) : v),
+  );
   expect(await page.evaluate(() => window.__contained!.lesson())).toEqual(step);
   // The screen shows what it showed, and the machine is the same one.
   await lab.waitForText("main", "FILE=kept SLEEPS=1");
@@ -72,13 +76,13 @@ test("the lab resumes the machine the learner left: the file, the running proces
   await lab.waitForText("main", "FILE=none SLEEPS=0");
   testInfo.annotations.push({
     type: "figures",
-    description: `prompt after navigation: resume ${resumedPrompt?.toFixed(0)} ms, fresh ${freshPrompt?.toFixed(0)} ms`,
+    description: `prompt after navigation: resume ${resumedPrompt?.toFixed(0)} ms (${resumedParts}), fresh ${freshPrompt?.toFixed(0)} ms`,
   });
-  console.log(`[figures] prompt after navigation: resume ${resumedPrompt?.toFixed(0)} ms, fresh ${freshPrompt?.toFixed(0)} ms`);
+  console.log(`[figures] prompt after navigation: resume ${resumedPrompt?.toFixed(0)} ms (${resumedParts}), fresh ${freshPrompt?.toFixed(0)} ms`);
 });
 
-/** The whole copy of the latest automatic snapshot in OPFS (worker/resume-copy.ts), changed by `change` in the page: "damage" (bytes in its middle), "cut" (its hash gone, as a write cut short leaves it); or just looked at. */
-function resumeCopy(page: Page, change?: "damage" | "cut"): Promise<{ size: number } | null> {
+/** The whole copy of the latest automatic snapshot in OPFS (worker/resume-copy.ts), changed by `change` in the page: "middle" (bytes there overwritten), "header" (its hash overwritten); or just looked at. */
+function resumeCopy(page: Page, change?: "middle" | "header"): Promise<{ size: number } | null> {
   return page.evaluate(
     async ([dirName, change]) => {
       try {
@@ -87,7 +91,7 @@ function resumeCopy(page: Page, change?: "damage" | "cut"): Promise<{ size: numb
         const size = (await handle.getFile()).size;
         if (change) {
           const writable = await handle.createWritable({ keepExistingData: true });
-          await writable.write({ type: "write", position: change === "cut" ? 0 : size >> 1, data: new Uint8Array(64).fill(change === "cut" ? 0 : 0x5a) });
+          await writable.write({ type: "write", position: change === "header" ? 0 : size >> 1, data: new Uint8Array(64).fill(change === "header" ? 0 : 0x5a) });
           await writable.close();
         }
         return { size };
@@ -99,7 +103,7 @@ function resumeCopy(page: Page, change?: "damage" | "cut"): Promise<{ size: numb
   );
 }
 
-test("a resume reads the whole copy the last automatic save kept; a damaged or cut-short copy is passed over for the snapshot's blocks; reset after it", async ({
+test("a resume reads the whole copy the last automatic save kept; a copy damaged in its bytes or its header is passed over for the snapshot's blocks; reset after it", async ({
   page,
 }, testInfo) => {
   const lab = new LabPage(page, testInfo);
@@ -115,14 +119,14 @@ test("a resume reads the whole copy the last automatic save kept; a damaged or c
     expect(await page.evaluate(() => window.__contained!.resumeTimeline()?.from)).toBe(from);
   };
   await back("copy");
-  await resumeCopy(page, "damage");
+  await resumeCopy(page, "middle");
   await back("blocks");
   await expect.poll(() => resumeCopy(page)).toBeNull(); // (dropped once its check failed)
   await lab.run("main", "clear; " + PROBE);
   await lab.waitForText("main", /FILE=kept SLEEPS=1\s/);
   await autosaved(page);
   await page.evaluate(() => window.__contained!.snapshotsCompacted());
-  await resumeCopy(page, "cut");
+  await resumeCopy(page, "header");
   await back("blocks");
   await lab.run("main", "clear; " + PROBE);
   await lab.waitForText("main", /FILE=kept SLEEPS=1\s/);
