@@ -107,19 +107,18 @@ export class VmService implements VmApi {
    */
   private async startFrom(options: StartOptions, compiled: CompiledWasm | undefined, useCopy: boolean): Promise<StartResult> {
     const t0 = performance.now();
-    const copying = useCopy && options.resume && options.from !== "kernel" ? readCopy(options.resume, t0) : Promise.resolve(undefined);
-    const reading = options.resume
-      ? readForResume(
-          options.resume,
-          this.stores(),
-          copying.then((copy) => !copy),
-        )
-      : undefined;
+    let noCopy!: (blocksWanted: boolean) => void;
+    const blocksWanted = new Promise<boolean>((resolve) => (noCopy = resolve));
+    const reading = options.resume ? readForResume(options.resume, this.stores(), blocksWanted) : undefined;
     const manifest = await loadManifest(options.imagesBase);
     const manifestAt = performance.now() - t0;
-    const usable = hasCurrentState(manifest) ? copying : Promise.resolve(undefined);
-    const booting = loadBootFiles(manifest, options, (file) => this.downloadProgress(file), t0, compiled, usable.then(Boolean));
-    const [copy, { files, unchecked, times }] = await Promise.all([usable, booting]);
+    // (read once the manifest is in, as a fresh start reads the kept pre-booted state: begun
+    // before, its synchronous read held up the manifest and the compiled wasm)
+    const copying =
+      useCopy && options.resume && options.from !== "kernel" && hasCurrentState(manifest) ? readCopy(options.resume, t0) : Promise.resolve(undefined);
+    void copying.then((copy) => noCopy(!copy));
+    const booting = loadBootFiles(manifest, options, (file) => this.downloadProgress(file), t0, compiled, copying.then(Boolean));
+    const [copy, { files, unchecked, times }] = await Promise.all([copying, booting]);
     const loaded: Loaded = { manifest, options, files };
     this.loaded = loaded;
     let resume: Resume | undefined;
