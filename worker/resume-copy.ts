@@ -58,8 +58,8 @@ async function writeCopy(id: string, raw: Uint8Array): Promise<boolean> {
     head.set(new TextEncoder().encode(await sha256Hex(raw)), 0);
     head.set(encodeId(id), HASH_BYTES);
     // (written off this thread, into a file of its own that takes the copy's place as a whole on
-    // close(): a synchronous write of the 40 MB after an unpack held this thread, the emulator's,
-    // for 0.3 s; and a write cut short leaves the copy before it as it was)
+    // close(): written synchronously, the copy after an unpack held this thread, the emulator's,
+    // and the save's last step with it, for 0.3 s; and a write cut short leaves the copy before it)
     const handle = (await dir.getFileHandle(FILE, { create: true })) as unknown as WritableFileHandle;
     const writable = await handle.createWritable();
     try {
