@@ -23,7 +23,7 @@ const list = (xs: number[]) => `${ms(median(xs))} [${xs.map((x) => x.toFixed(0))
 function medianRun<T extends { ms: number; timeline: object }>(runs: T[]): string {
   const run = [...runs].sort((a, b) => a.ms - b.ms)[Math.floor(runs.length / 2)];
   const parts = Object.entries(run.timeline)
-    .map(([k, v]) => `${k} ${(v as number).toFixed(0)}`)
+    .map(([k, v]) => `${k} ${typeof v === "number" ? v.toFixed(0) : String(v)}`)
     .join(", ");
   return `${ms(run.ms)} [${runs.map((r) => r.ms.toFixed(0)).join(", ")}] (median run: ${parts})`;
 }

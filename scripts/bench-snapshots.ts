@@ -23,7 +23,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const runs = (xs: number[]) => `${ms(median(xs))} [${xs.map((x) => x.toFixed(0)).join(", ")}]`;
 const parts = (timeline: object) =>
   Object.entries(timeline)
-    .map(([k, v]) => `${k} ${(v as number).toFixed(0)}`)
+    .map(([k, v]) => `${k} ${typeof v === "number" ? v.toFixed(0) : String(v)}`)
     .join(", ");
 
 let storeCount = 0;
