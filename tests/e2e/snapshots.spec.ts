@@ -52,7 +52,16 @@ test("the lab resumes the machine the learner left: the file, the running proces
   await expect(page.getByTestId("resumed")).toContainText("Resumed your machine from");
   const resumedPrompt = await promptAt(page);
   const resumedParts = JSON.stringify(
-    await page.evaluate(() => ({ worker: window.__contained!.startTimeline(), resume: window.__contained!.resumeTimeline() })),
+    await page.evaluate(() => {
+      const worker = window.__contained!.startTimeline();
+      return {
+        // (ms since the navigation: when the page called start(), and when the worker got it)
+        startCalled: performance.getEntriesByName("contained:start")[0]?.startTime ?? null,
+        workerGotIt: worker ? worker.calledAt - performance.timeOrigin : null,
+        worker,
+        resume: window.__contained!.resumeTimeline(),
+      };
+    }),
     (_, v: unknown) => (typeof v === "number" ? Math.round(v) : v),
   );
   expect(await page.evaluate(() => window.__contained!.lesson())).toEqual(step);
