@@ -29,6 +29,26 @@ test("a 20 MB flood arrives whole, and the page answers a click while it draws",
   await lab.screenshot("20-flood-done");
 });
 
+test("a flood of colored, multi-byte output is drawn whole: the writer's synchronized output never cuts its sequences", async ({ page }, testInfo) => {
+  const lab = new LabPage(page, testInfo);
+  await lab.open();
+  // 1600 lines, each colored by a CSI sequence and holding a 3-byte character (the euro sign), made
+  // into a file, then sent to the terminal 3 times at once (faster than it draws, so the writer
+  // holds the screen back; all of it within the scrollback): most places a feed can end are inside
+  // a sequence or a character
+  await lab.run(
+    "main",
+    `seq 1 1600 | awk '{ printf "\\033[3%dm\\342\\202\\254%d\\033[0m\\n", $1 % 7 + 1, $1 }' > /tmp/colors; cat /tmp/colors /tmp/colors /tmp/colors; echo colo''rs-done`,
+  );
+  await lab.waitForText("main", /^colors-done\n.*[#$]\s*$/m, 120_000);
+  const lines = (await lab.text("main")).split("\n");
+  const end = lines.indexOf("colors-done");
+  const drawn = lines.slice(end - 3 * 1600, end);
+  // each line whole: no piece of an escape sequence printed as text, no broken character
+  expect(drawn.filter((line) => !/^€\d+$/.test(line.trimEnd()))).toEqual([]);
+  expect(drawn.map((line) => Number(line.trimEnd().slice(1)))).toEqual(Array.from({ length: 3 * 1600 }, (_, i) => (i % 1600) + 1));
+});
+
 test("Ctrl-C stops a flood at once and the shell takes the next command", async ({ page }, testInfo) => {
   const lab = new LabPage(page, testInfo);
   await lab.open();
