@@ -11,7 +11,7 @@
 // copied (and the older copy is dropped), so the copy never costs more than that in storage.
 import { RESUME_COPY_DIR } from "./api";
 import { sha256Hex } from "./artifacts";
-import { openStorage, type DirectoryHandle, type KeptState } from "./state-cache";
+import { openStorage, readChecked, type DirectoryHandle, type KeptState } from "./state-cache";
 
 const HASH_BYTES = 64; // the state's sha256, hex
 const ID_BYTES = 64; // the snapshot's id, ASCII, padded with spaces
@@ -87,33 +87,13 @@ export async function dropResumeCopy(): Promise<void> {
  * on (`intact`), and a damaged copy is dropped.
  */
 export async function resumeCopy(id: string): Promise<KeptState | undefined> {
-  let raw: Uint8Array, hash: string;
-  try {
-    const dir = await directory(false);
-    if (!dir) return undefined;
-    // (read as the kept pre-booted state is, with a synchronous handle: read as a File, off this
-    // thread, it took 130-150 ms against 50-100 ms, and the resume's prompt came that much later)
-    const handle = await (await dir.getFileHandle(FILE)).createSyncAccessHandle();
-    try {
-      const size = handle.getSize();
-      if (size <= HEAD) return undefined;
-      const head = new Uint8Array(HEAD);
-      if (handle.read(head, { at: 0 }) !== HEAD) return undefined;
-      const text = new TextDecoder().decode(head);
-      hash = text.slice(0, HASH_BYTES);
-      if (text.slice(HASH_BYTES).trimEnd() !== id || !/^[0-9a-f]{64}$/.test(hash)) return undefined;
-      raw = new Uint8Array(size - HEAD);
-      if (handle.read(raw, { at: HEAD }) !== raw.length) return undefined;
-    } finally {
-      handle.close();
-    }
-  } catch {
-    return undefined; // none kept (NotFoundError), no OPFS here, or another tab is writing it
-  }
-  const intact = sha256Hex(raw).then(async (actual) => {
-    if (actual === hash) return true;
-    await dropResumeCopy();
-    return false;
-  });
-  return { data: raw, intact };
+  const dir = await directory(false).catch(() => null); // (none kept: NotFoundError; no OPFS here)
+  // (read as the kept pre-booted state is, with a synchronous handle: read as a File, off this
+  // thread, it took 130-150 ms against 50-100 ms, and the resume's prompt came that much later)
+  return dir
+    ? readChecked(dir, FILE, HEAD, (head) => {
+        const hash = head.slice(0, HASH_BYTES);
+        return head.slice(HASH_BYTES).trimEnd() === id && /^[0-9a-f]{64}$/.test(hash) ? hash : undefined;
+      })
+    : undefined;
 }

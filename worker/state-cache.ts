@@ -59,29 +59,44 @@ export interface KeptState {
  * Its own sha256 is checked while the caller goes on (`intact`); a damaged copy is dropped.
  */
 export async function keptState(sha256: string, rawSize: number): Promise<KeptState | undefined> {
-  let dir: DirectoryHandle | null;
-  let raw: Uint8Array, hash: string;
+  const dir = await directory(false).catch(() => null); // (none kept yet: NotFoundError)
+  return dir ? readChecked(dir, fileName(sha256), HASH_BYTES, (head, size) => (size === HASH_BYTES + rawSize ? head : undefined)) : undefined;
+}
+
+/**
+ * File `name` of `dir`, read in one go with a synchronous handle: its first `headBytes`, from
+ * which `accept` takes the sha256 the rest must have (undefined: the file is not the one wanted),
+ * then the rest. The hash is checked while the caller goes on (`intact`); on a mismatch the file is
+ * removed. Undefined when there is no such file, it cannot be read (another tab holds it), or
+ * `accept` refuses it.
+ */
+export async function readChecked(
+  dir: DirectoryHandle,
+  name: string,
+  headBytes: number,
+  accept: (head: string, size: number) => string | undefined,
+): Promise<KeptState | undefined> {
+  let raw: Uint8Array, hash: string | undefined;
   try {
-    dir = await directory(false);
-    if (!dir) return undefined;
-    const handle = await (await dir.getFileHandle(fileName(sha256))).createSyncAccessHandle();
+    const handle = await (await dir.getFileHandle(name)).createSyncAccessHandle();
     try {
-      if (handle.getSize() !== HASH_BYTES + rawSize) return undefined;
-      const head = new Uint8Array(HASH_BYTES);
-      handle.read(head, { at: 0 });
-      hash = new TextDecoder().decode(head);
-      raw = new Uint8Array(rawSize);
-      if (handle.read(raw, { at: HASH_BYTES }) !== rawSize) return undefined;
+      const size = handle.getSize();
+      if (size <= headBytes) return undefined;
+      const head = new Uint8Array(headBytes);
+      if (handle.read(head, { at: 0 }) !== headBytes) return undefined;
+      hash = accept(new TextDecoder().decode(head), size);
+      if (hash === undefined) return undefined;
+      raw = new Uint8Array(size - headBytes);
+      if (handle.read(raw, { at: headBytes }) !== raw.length) return undefined;
     } finally {
       handle.close();
     }
   } catch {
-    return undefined; // none kept yet (NotFoundError), or no OPFS here
+    return undefined; // none (NotFoundError), or another tab has it open
   }
-  const kept = dir;
   const intact = sha256Hex(raw).then(async (actual) => {
     if (actual === hash) return true;
-    await kept.removeEntry(fileName(sha256)).catch(() => {});
+    await dir.removeEntry(name).catch(() => {});
     return false;
   });
   return { data: raw, intact };
