@@ -88,11 +88,6 @@ export class FrameWriter {
     this.tail.reset();
   }
 
-  /** Whether the writer holds the screen back now (a flood being fed). */
-  get holdingScreen(): boolean {
-    return this.holding;
-  }
-
   /** Bytes handed to xterm per frame, as last adapted. */
   get bytesPerFrame(): number {
     return this.perFrame;
