@@ -53,13 +53,12 @@ export class StreamTail {
    */
   bytesToBoundary(data: Uint8Array, max = 256): number {
     if (this.atBoundary) return 0;
-    let state = this.state;
-    const last = [...this.last];
+    const probe = new StreamTail();
+    probe.state = this.state;
+    probe.last = this.last;
     for (let i = 0; i < Math.min(max, data.length); i++) {
-      state = next(state, data[i]);
-      last.push(data[i]);
-      if (last.length > 4) last.shift();
-      if (state === State.Ground && !endsInPartialCharacter(last)) return i + 1;
+      probe.push(data.subarray(i, i + 1));
+      if (probe.atBoundary) return i + 1;
     }
     return -1;
   }
