@@ -383,7 +383,8 @@ async function browserIo(figure: Figure, renderer: "auto" | "dom" | "webgl"): Pr
     const from = await page.evaluate(() => window.__contained!.output("main").drawn);
     // BENCH_IO_TRACE=file: a Chromium trace of the drawn flood (the same categories as scripts/trace-flood.ts)
     const trace = process.env.BENCH_IO_TRACE ? await startTrace(browser.context, page) : null;
-    const compiles = trace ? null : await startTrace(browser.context, page, WASM_COMPILE_CATEGORIES);
+    // (BENCH_IO_NO_JIT_TRACE=1: none, to see that the trace of V8's compiles does not move the frames)
+    const compiles = trace || process.env.BENCH_IO_NO_JIT_TRACE ? null : await startTrace(browser.context, page, WASM_COMPILE_CATEGORIES);
     await startFrameRecorder(page);
     const host = hostCpu(browserPid(browser.profile));
     t0 = await enter(page, `${FLOOD} ${n}`);
