@@ -9,6 +9,7 @@ import {
   V86,
   freshMemoryExports,
   guestMemory,
+  limitJit,
   nonZeroRamBytes,
   pauseEmulator,
   resizeVirtioConsole,
@@ -16,6 +17,7 @@ import {
   resumeEmulator,
   whenLoaded,
   yieldInThisThread,
+  type JitLimits,
   type V86Options,
 } from "./v86-events";
 
@@ -32,6 +34,17 @@ export interface MachineFiles {
 }
 
 const PAGE_BYTES = 4096;
+
+/**
+ * v86's JIT compiles each hot stretch of guest code into a wasm module, and keeps finding new
+ * ones (1-4 in each 5 MB flood, long after the first); V8 compiles each one again with TurboFan
+ * once it runs hot, on the browser's background threads. A module of up to 3 pages took 400-900
+ * ms of a core to, and at a flood's start two or three at once held both of a 2-core machine's
+ * cores: the page's frames waited 100-200 ms. One page and 60 extra blocks a module halves the
+ * modules (the largest 45-76 KB of wasm, not 140-210 KB) with the guest as fast (in Node: the
+ * same 20 MB flood, 1630 against 1687 ms).
+ */
+const JIT_LIMITS: JitLimits = { maxPages: 1, maxExtraBasicBlocks: 60 };
 
 /** How long a save (or restore) waits for the disk's reads in flight before it goes ahead anyway (see Machine.save). */
 export const SAVE_WAITS_FOR_DISK_MS = 20_000;
@@ -132,6 +145,7 @@ export class Machine {
       throw e;
     }
     markRunning();
+    limitJit(emulator, JIT_LIMITS);
     yieldInThisThread(emulator);
     if (files.state) resumeDiskRead(emulator);
     return new Machine(emulator, disk);

@@ -93,6 +93,19 @@ export function pauseEmulator(emulator: V86): void {
   (emulator as unknown as { v86: V86Loop }).v86.stop();
 }
 
+/** How much guest code one module of v86's JIT may hold (its own defaults: 3 pages, 250 extra basic blocks). */
+export interface JitLimits {
+  maxPages: number;
+  maxExtraBasicBlocks: number;
+}
+
+/** Sets v86's JIT limits (its `set_jit_config`: 1 is MAX_PAGES, 3 MAX_EXTRA_BASIC_BLOCKS); modules compiled from then on keep to them. */
+export function limitJit(emulator: V86, limits: JitLimits): void {
+  const wasm = (emulator as unknown as { v86: { cpu: { wm: { exports: { set_jit_config(index: number, value: number): void } } } } }).v86.cpu.wm.exports;
+  wasm.set_jit_config(1, limits.maxPages);
+  wasm.set_jit_config(3, limits.maxExtraBasicBlocks);
+}
+
 /** Runs the emulator again after pauseEmulator (a pause not yet taken is called off). */
 export function resumeEmulator(emulator: V86): void {
   (emulator as unknown as { v86: V86Loop }).v86.run();
