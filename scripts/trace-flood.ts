@@ -4,7 +4,8 @@
 // (1) the page's main-thread time by kind of work (script, style, layout, paint, GC, ...), over
 // the whole flood and inside tasks over 50 ms, (2) the JavaScript functions that took the most
 // self time, (3) the longest tasks, each with what filled it. TRACE_OUT=file keeps the raw trace
-// (open it in DevTools' Performance panel).
+// (open it in DevTools' Performance panel). TRACE_NO_PROFILER=1 leaves out V8's sampling profiler
+// (no functions then, but the page's tasks as long as without a trace: with it, 2-4x their CPU).
 import { writeFileSync } from "node:fs";
 import { freshBrowser, PORT, serve, withoutWebGL } from "./bench-browser";
 
@@ -30,7 +31,7 @@ export const TRACE_CATEGORIES = [
   "v8.execute",
   "blink",
   "blink.user_timing",
-  "disabled-by-default-v8.cpu_profiler",
+  ...(process.env.TRACE_NO_PROFILER ? [] : ["disabled-by-default-v8.cpu_profiler"]),
   "toplevel",
   // what the renderer's thread pool does (V8 compiling and tiering up wasm, its GC; blink's tasks)
   "v8.wasm",

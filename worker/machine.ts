@@ -44,7 +44,7 @@ const PAGE_BYTES = 4096;
  * modules (the largest 45-76 KB of wasm, not 140-210 KB) with the guest as fast (in Node: the
  * same 20 MB flood, 1630 against 1687 ms).
  */
-const JIT_LIMITS: JitLimits = { maxPages: 1, maxExtraBasicBlocks: 60 };
+export const JIT_LIMITS: JitLimits = { maxPages: 1, maxExtraBasicBlocks: 60 };
 
 /** How long a save (or restore) waits for the disk's reads in flight before it goes ahead anyway (see Machine.save). */
 export const SAVE_WAITS_FOR_DISK_MS = 20_000;

@@ -99,11 +99,18 @@ export interface JitLimits {
   maxExtraBasicBlocks: number;
 }
 
+type JitConfig = { set_jit_config(index: number, value: number): void; get_jit_config(index: number): number };
+const jitConfig = (emulator: V86) => (emulator as unknown as { v86: { cpu: { wm: { exports: JitConfig } } } }).v86.cpu.wm.exports;
+
 /** Sets v86's JIT limits (its `set_jit_config`: 1 is MAX_PAGES, 3 MAX_EXTRA_BASIC_BLOCKS); modules compiled from then on keep to them. */
 export function limitJit(emulator: V86, limits: JitLimits): void {
-  const wasm = (emulator as unknown as { v86: { cpu: { wm: { exports: { set_jit_config(index: number, value: number): void } } } } }).v86.cpu.wm.exports;
-  wasm.set_jit_config(1, limits.maxPages);
-  wasm.set_jit_config(3, limits.maxExtraBasicBlocks);
+  jitConfig(emulator).set_jit_config(1, limits.maxPages);
+  jitConfig(emulator).set_jit_config(3, limits.maxExtraBasicBlocks);
+}
+
+/** The JIT limits v86 compiles to now. */
+export function jitLimits(emulator: V86): JitLimits {
+  return { maxPages: jitConfig(emulator).get_jit_config(1), maxExtraBasicBlocks: jitConfig(emulator).get_jit_config(3) };
 }
 
 /** Runs the emulator again after pauseEmulator (a pause not yet taken is called off). */
