@@ -38,11 +38,11 @@ const PAGE_BYTES = 4096;
 /**
  * v86's JIT compiles each hot stretch of guest code into a wasm module, and keeps finding new
  * ones (1-4 in each 5 MB flood, long after the first); V8 compiles each one again with TurboFan
- * once it runs hot, on the browser's background threads. A module of up to 3 pages took 400-900
- * ms of a core to, and at a flood's start two or three at once held both of a 2-core machine's
- * cores: the page's frames waited 100-200 ms. One page and 60 extra blocks a module halves the
- * modules (the largest 45-76 KB of wasm, not 140-210 KB) with the guest as fast (in Node: the
- * same 20 MB flood, 1630 against 1687 ms).
+ * once it runs hot, on the browser's background threads. TurboFan took 400-900 ms of a core for
+ * a module of up to 3 pages (v86's default), and at a flood's start two or three such compiles
+ * held both cores of a 2-core machine: the page's frames waited 100-200 ms. One page and 60
+ * extra blocks a module halves the modules (the largest 45-76 KB of wasm, not 140-210 KB) and
+ * the guest is faster for it, not slower (ARCHITECTURE.md has the figures).
  */
 export const JIT_LIMITS: JitLimits = { maxPages: 1, maxExtraBasicBlocks: 60 };
 
