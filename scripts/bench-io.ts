@@ -248,9 +248,9 @@ async function startTrace(context: BrowserContext, page: Page, categories: strin
 /**
  * V8's compiles of wasm in the page's process, as a trace of only "v8.wasm" (it costs the page
  * next to nothing) saw them: the emulator's JIT makes a wasm module of each hot stretch of guest
- * code (up to 5 pages of it), and V8 compiles it twice, at once (Liftoff) and again once it runs
- * hot (TurboFan), on the browser's background threads. TurboFan's compiles: [ms since the key
- * press's mark "bench:enter", ms it took].
+ * code (a page of it: JIT_LIMITS in worker/machine.ts), and V8 compiles it twice, at once
+ * (Liftoff) and again once it runs hot (TurboFan), on the browser's background threads.
+ * TurboFan's compiles: [ms since the key press's mark "bench:enter", ms it took].
  */
 const WASM_COMPILE_CATEGORIES = ["v8.wasm", "blink.user_timing"];
 function wasmCompiles(traced: unknown[]): { modules: number; topTier: Array<[number, number]> } {
