@@ -389,12 +389,15 @@ export class VmService implements VmApi {
   async reset(): Promise<StartResult> {
     const loaded = this.loaded;
     if (!loaded) throw new VmError("not-running", "the machine was never started");
-    await loaded.base;
+    // The machine goes first, then the wait for the pre-booted state (after a resume from its
+    // copy it may still be on its way): a machine left running meanwhile kept saying it ran, and
+    // took what the learner typed at a cleared screen, to lose it a moment later.
     const t0 = performance.now();
     this.setStatus("starting");
     const running = this.running;
     this.running = null;
     await running?.destroy();
+    await loaded.base;
     try {
       return await this.boot(loaded, t0, { manifest: 0, wasm: 0, boot: 0, files: 0 });
     } catch (e) {
