@@ -104,13 +104,15 @@ const jitConfig = (emulator: V86) => (emulator as unknown as { v86: { cpu: { wm:
 
 /** Sets v86's JIT limits (its `set_jit_config`: 1 is MAX_PAGES, 3 MAX_EXTRA_BASIC_BLOCKS); modules compiled from then on keep to them. */
 export function limitJit(emulator: V86, limits: JitLimits): void {
-  jitConfig(emulator).set_jit_config(1, limits.maxPages);
-  jitConfig(emulator).set_jit_config(3, limits.maxExtraBasicBlocks);
+  const config = jitConfig(emulator);
+  config.set_jit_config(1, limits.maxPages);
+  config.set_jit_config(3, limits.maxExtraBasicBlocks);
 }
 
 /** The JIT limits v86 compiles to now. */
 export function jitLimits(emulator: V86): JitLimits {
-  return { maxPages: jitConfig(emulator).get_jit_config(1), maxExtraBasicBlocks: jitConfig(emulator).get_jit_config(3) };
+  const config = jitConfig(emulator);
+  return { maxPages: config.get_jit_config(1), maxExtraBasicBlocks: config.get_jit_config(3) };
 }
 
 /** Runs the emulator again after pauseEmulator (a pause not yet taken is called off). */
